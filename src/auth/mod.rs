@@ -1,0 +1,1 @@
+//! JWT authentication: keys, JWKS, claims → principal (see issue 4).

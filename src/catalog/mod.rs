@@ -1,0 +1,1 @@
+//! Cached product and category catalogs, per tenant and language (see issue 4).

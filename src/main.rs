@@ -1,0 +1,3 @@
+//! The `workorder-gateway` binary.
+
+fn main() {}

@@ -1,0 +1,1 @@
+//! The embedded Workorder API simulator (see issue 3).

@@ -1,0 +1,364 @@
+//! The transport: one shared `reqwest` client (rustls, keep-alive pool) for every tenant,
+//! signing each attempt afresh and classifying every outcome into [`UpstreamError`].
+//!
+//! Every call is a tracing span `upstream_call` (tenant, action, attempts, outcome, status,
+//! upstream RequestId, latency) with one `upstream_attempt` child per try. No parameter value
+//! is ever recorded: `Content` and `SecretContent` could hold anything.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use time::OffsetDateTime;
+use tracing::{Instrument as _, field};
+
+use super::actions::{Action, Answer};
+use super::credentials::{Credentials, SignatureVersion};
+use super::decode::parse_envelope;
+use super::endpoint::Endpoint;
+use super::error::{UpstreamError, UpstreamFault};
+use super::request::{CallSpec, sign_call};
+use super::retry::RetryPolicy;
+
+/// Upstream header carrying the request id when the body has none.
+const REQUEST_ID_HEADER: &str = "x-acs-request-id";
+/// Upstream header asking for a pause before the next call, in milliseconds.
+const RETRY_AFTER_HEADER: &str = "x-acs-retry-after";
+
+/// Who is calling, where, and how they sign: everything tenant-specific about a call.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// Tenant id, recorded on spans and metrics.
+    pub tenant: String,
+    /// Where the calls go.
+    pub endpoint: Endpoint,
+    /// The tenant's AccessKey (and STS token).
+    pub credentials: Credentials,
+    /// Which signature the tenant uses.
+    pub signature: SignatureVersion,
+}
+
+/// Transport settings shared by all tenants.
+#[derive(Debug, Clone)]
+pub struct ClientSettings {
+    /// Time to establish a connection (TCP + TLS).
+    pub connect_timeout: Duration,
+    /// Time for one whole attempt, connection included.
+    pub request_timeout: Duration,
+    /// Retry policy.
+    pub retry: RetryPolicy,
+    /// `User-Agent` sent upstream.
+    pub user_agent: String,
+}
+
+impl Default for ClientSettings {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(10),
+            retry: RetryPolicy::default(),
+            user_agent: format!("workorder-gateway/{}", env!("CARGO_PKG_VERSION")),
+        }
+    }
+}
+
+/// Receives one record per finished call, for metrics (kept abstract so this module does not
+/// know about the metrics registry).
+pub trait CallObserver: Send + Sync {
+    /// Called once per call (not per attempt) with its final outcome (`ok` or
+    /// [`UpstreamError::outcome`]), attempts made and total latency.
+    fn observe(
+        &self,
+        tenant: &str,
+        action: &'static str,
+        outcome: &'static str,
+        attempts: u32,
+        latency: Duration,
+    );
+}
+
+/// The Workorder client. Cheap to clone; clones share the connection pool.
+#[derive(Clone)]
+pub struct UpstreamClient {
+    http: reqwest::Client,
+    settings: Arc<ClientSettings>,
+    observer: Option<Arc<dyn CallObserver>>,
+}
+
+impl std::fmt::Debug for UpstreamClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpstreamClient")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl UpstreamClient {
+    /// Builds the shared client. Fails only if the TLS backend cannot start.
+    pub fn new(settings: ClientSettings) -> Result<Self, reqwest::Error> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(settings.connect_timeout)
+            .timeout(settings.request_timeout)
+            .user_agent(settings.user_agent.clone())
+            .pool_idle_timeout(Duration::from_secs(60))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        Ok(Self::with_http_client(http, settings))
+    }
+
+    /// Wraps an existing `reqwest` client (shared with, e.g., the JWKS fetcher).
+    pub fn with_http_client(http: reqwest::Client, settings: ClientSettings) -> Self {
+        Self {
+            http,
+            settings: Arc::new(settings),
+            observer: None,
+        }
+    }
+
+    /// Reports every finished call to `observer`.
+    #[must_use]
+    pub fn with_observer(mut self, observer: Arc<dyn CallObserver>) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
+    /// The underlying HTTP client, for other outbound calls that should share the pool.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// Calls `action` for `target`, retrying as [`RetryPolicy`] allows.
+    pub async fn call<A: Action>(
+        &self,
+        target: &Target,
+        action: &A,
+    ) -> Result<Answer<A::Output>, UpstreamError> {
+        let params = action.params();
+        let span = tracing::info_span!(
+            "upstream_call",
+            tenant = %target.tenant,
+            action = A::NAME,
+            attempts = field::Empty,
+            outcome = field::Empty,
+            status = field::Empty,
+            upstream_request_id = field::Empty,
+            latency_ms = field::Empty,
+        );
+        let started = Instant::now();
+        let (result, attempts) = self
+            .call_with_retries::<A>(target, &params)
+            .instrument(span.clone())
+            .await;
+        let outcome = match &result {
+            Ok(_) => "ok",
+            Err(err) => err.outcome(),
+        };
+        let request_id = match &result {
+            Ok(answer) => answer.request_id.as_deref(),
+            Err(err) => err.request_id(),
+        };
+        span.record("attempts", attempts);
+        span.record("outcome", outcome);
+        span.record("latency_ms", started.elapsed().as_millis() as u64);
+        if let Some(id) = request_id {
+            span.record("upstream_request_id", id);
+        }
+        span.in_scope(|| match &result {
+            Ok(_) => tracing::debug!("upstream call succeeded"),
+            Err(err) => tracing::warn!(error = %err, "upstream call failed"),
+        });
+        if let Some(observer) = &self.observer {
+            observer.observe(
+                &target.tenant,
+                A::NAME,
+                outcome,
+                attempts,
+                started.elapsed(),
+            );
+        }
+        result
+    }
+
+    async fn call_with_retries<A: Action>(
+        &self,
+        target: &Target,
+        params: &[(&'static str, String)],
+    ) -> (Result<Answer<A::Output>, UpstreamError>, u32) {
+        let mut attempt = 1;
+        loop {
+            let result = self.attempt::<A>(target, params, attempt).await;
+            let error = match result {
+                Ok(answer) => return (Ok(answer), attempt),
+                Err(error) => error,
+            };
+            match self
+                .settings
+                .retry
+                .next_delay(attempt, &error, A::IDEMPOTENT)
+            {
+                Some(delay) => {
+                    tracing::info!(attempt, delay_ms = delay.as_millis() as u64, error = %error, "retrying upstream call");
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                }
+                None => return (Err(error), attempt),
+            }
+        }
+    }
+
+    async fn attempt<A: Action>(
+        &self,
+        target: &Target,
+        params: &[(&'static str, String)],
+        attempt: u32,
+    ) -> Result<Answer<A::Output>, UpstreamError> {
+        let span = tracing::debug_span!(
+            "upstream_attempt",
+            attempt,
+            status = field::Empty,
+            upstream_request_id = field::Empty,
+            latency_ms = field::Empty
+        );
+        let started = Instant::now();
+        let nonce = uuid::Uuid::new_v4().simple().to_string();
+        let signed = sign_call(
+            target.signature,
+            &target.credentials,
+            &CallSpec {
+                action: A::NAME,
+                params,
+                host: target.endpoint.host(),
+                timestamp: OffsetDateTime::now_utc(),
+                nonce: &nonce,
+            },
+        );
+        let mut url = target.endpoint.url().clone();
+        url.set_query(Some(&signed.query));
+        let mut headers = HeaderMap::new();
+        for (name, value) in &signed.headers {
+            if *name == "host" {
+                continue; // the transport writes the same value from the URL
+            }
+            let value = HeaderValue::from_str(value).map_err(|_| {
+                UpstreamError::Connect(format!("header {name} has a value that cannot be sent"))
+            })?;
+            headers.insert(HeaderName::from_static(name), value);
+        }
+        let response = self
+            .http
+            .post(url)
+            .headers(headers)
+            .body(signed.body)
+            .send()
+            .instrument(span.clone())
+            .await
+            .map_err(classify_send_error)?;
+
+        let status = response.status().as_u16();
+        span.record("status", status);
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let request_id_header = header(REQUEST_ID_HEADER);
+        let retry_after = header(RETRY_AFTER_HEADER)
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .filter(|ms| *ms > 0)
+            .map(Duration::from_millis);
+        let body = response.bytes().await.map_err(classify_body_error)?;
+        span.record("latency_ms", started.elapsed().as_millis() as u64);
+
+        let result = interpret::<A>(status, &body, request_id_header, retry_after);
+        if let Some(id) = match &result {
+            Ok(answer) => answer.request_id.as_deref(),
+            Err(err) => err.request_id(),
+        } {
+            span.record("upstream_request_id", id);
+        }
+        span.in_scope(|| {
+            tracing::debug!(
+                outcome = result.as_ref().map_or_else(|e| e.outcome(), |_| "ok"),
+                "upstream attempt finished"
+            )
+        });
+        result
+    }
+}
+
+/// Turns a status and body into an answer or a classified error.
+pub(crate) fn interpret<A: Action>(
+    status: u16,
+    body: &[u8],
+    request_id_header: Option<String>,
+    retry_after: Option<Duration>,
+) -> Result<Answer<A::Output>, UpstreamError> {
+    let envelope = match parse_envelope(status, body, request_id_header.clone()) {
+        Ok(envelope) => envelope,
+        // A 5xx with an unreadable body is still the upstream being unavailable.
+        Err(UpstreamError::Unreadable { reason, .. }) if status >= 500 => {
+            return Err(UpstreamError::Unavailable(UpstreamFault {
+                status,
+                code: String::new(),
+                message: reason,
+                request_id: request_id_header,
+            }));
+        }
+        Err(err) => return Err(err),
+    };
+    if !(200..300).contains(&status) || envelope.is_failure() {
+        return Err(UpstreamError::from_fault(
+            envelope.into_fault(status),
+            retry_after,
+        ));
+    }
+    let request_id = envelope.request_id.clone();
+    let data = A::decode(envelope.data).map_err(|reason| UpstreamError::Unreadable {
+        status,
+        reason,
+        request_id: request_id.clone(),
+    })?;
+    Ok(Answer { request_id, data })
+}
+
+fn classify_send_error(err: reqwest::Error) -> UpstreamError {
+    if err.is_connect() {
+        if err.is_timeout() {
+            UpstreamError::Timeout { sent: false }
+        } else {
+            UpstreamError::Connect(error_chain(&err))
+        }
+    } else if err.is_timeout() {
+        UpstreamError::Timeout { sent: true }
+    } else {
+        UpstreamError::Transport(error_chain(&err))
+    }
+}
+
+fn classify_body_error(err: reqwest::Error) -> UpstreamError {
+    if err.is_timeout() {
+        UpstreamError::Timeout { sent: true }
+    } else {
+        UpstreamError::Transport(error_chain(&err))
+    }
+}
+
+/// The error and its sources, without the URL (which carries the signed query).
+fn error_chain(err: &reqwest::Error) -> String {
+    let mut text = if err.is_connect() {
+        "connection failed".to_owned()
+    } else if err.is_body() || err.is_decode() {
+        "reading the answer failed".to_owned()
+    } else {
+        "request failed".to_owned()
+    };
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

@@ -1,0 +1,180 @@
+//! Tolerant decoding of Workorder answers. The real service, its SDK and its documentation
+//! disagree on types and spellings, so the decoder accepts every variant seen in any of them:
+//! `Code` as string or integer, epochs in seconds or milliseconds (as numbers or strings),
+//! `null` or missing lists as empty, and unknown fields ignored.
+
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use super::error::{UpstreamError, UpstreamFault, scrub_message};
+
+/// Epoch values above this are milliseconds (10^12 s is the year 33658).
+const MILLIS_THRESHOLD: i64 = 1_000_000_000_000;
+
+/// The common envelope of every answer, success or failure.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct Envelope {
+    #[serde(default, alias = "requestId")]
+    pub request_id: Option<String>,
+    #[serde(default, alias = "code", deserialize_with = "string_or_number")]
+    pub code: Option<String>,
+    #[serde(default, alias = "message")]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub success: Option<bool>,
+    #[serde(default)]
+    pub data: Option<Value>,
+}
+
+impl Envelope {
+    /// A 2xx body is a failure when `Success` is false, or when `Success` is absent and `Code`
+    /// is present but not 200.
+    pub fn is_failure(&self) -> bool {
+        match (self.success, self.code.as_deref()) {
+            (Some(success), _) => !success,
+            (None, Some(code)) => !matches!(code, "200" | "OK" | "Success" | "success"),
+            (None, None) => false,
+        }
+    }
+
+    /// The failure this envelope describes, as the upstream put it.
+    pub fn into_fault(self, status: u16) -> UpstreamFault {
+        UpstreamFault {
+            status,
+            code: self.code.unwrap_or_default(),
+            message: scrub_message(self.message.as_deref().unwrap_or_default()),
+            request_id: self.request_id,
+        }
+    }
+}
+
+/// Parses an answer body into its envelope, or says clearly why it is not one.
+pub(crate) fn parse_envelope(
+    status: u16,
+    body: &[u8],
+    request_id_header: Option<String>,
+) -> Result<Envelope, UpstreamError> {
+    let unreadable = |reason: String| UpstreamError::Unreadable {
+        status,
+        reason,
+        request_id: request_id_header.clone(),
+    };
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| unreadable(format!("the body is not valid JSON ({e})")))?;
+    if !value.is_object() {
+        return Err(unreadable("the body is JSON but not an object".to_owned()));
+    }
+    let mut envelope: Envelope = serde_json::from_value(value)
+        .map_err(|e| unreadable(format!("the body is not a Workorder answer ({e})")))?;
+    if envelope.request_id.is_none() {
+        envelope.request_id = request_id_header;
+    }
+    Ok(envelope)
+}
+
+/// Decodes the `Data` member into `T`; a missing or `null` `Data` decodes as `T::default()`.
+pub(crate) fn decode_data<T>(data: Option<Value>) -> Result<T, String>
+where
+    T: serde::de::DeserializeOwned + Default,
+{
+    match data {
+        None | Some(Value::Null) => Ok(T::default()),
+        Some(value) => serde_json::from_value(value).map_err(|e| format!("unexpected Data: {e}")),
+    }
+}
+
+/// `null` and missing become `T::default()` (used for lists: "missing lists are empty").
+pub(crate) fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+/// Accepts a string, an integer or a float, and renders it as a string.
+pub(crate) fn string_or_number<'de, D>(deserializer: D) -> Result<Option<String>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    Ok(match Option::<Value>::deserialize(deserializer)? {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        Some(Value::Bool(b)) => Some(b.to_string()),
+        Some(other) => {
+            return Err(serde::de::Error::custom(format!(
+                "expected a string or number, got {other}"
+            )));
+        }
+    })
+}
+
+/// An epoch timestamp of unknown unit, as the upstream sends it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Epoch(pub i64);
+
+impl Epoch {
+    /// The instant, reading values above 10^12 as milliseconds and others as seconds.
+    pub fn to_datetime(self) -> Option<OffsetDateTime> {
+        let nanos = if self.0.abs() > MILLIS_THRESHOLD {
+            i128::from(self.0) * 1_000_000
+        } else {
+            i128::from(self.0) * 1_000_000_000
+        };
+        OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()
+    }
+}
+
+/// Accepts an epoch as an integer, a float or a numeric string; `null` is `None`.
+pub(crate) fn optional_epoch<'de, D>(deserializer: D) -> Result<Option<OffsetDateTime>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    let raw = string_or_number(deserializer)?;
+    let Some(raw) = raw.filter(|s| !s.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let seconds_or_millis = raw
+        .trim()
+        .parse::<i64>()
+        .or_else(|_| raw.trim().parse::<f64>().map(|f| f as i64))
+        .map_err(|_| serde::de::Error::custom(format!("not an epoch value: {raw:?}")))?;
+    Epoch(seconds_or_millis)
+        .to_datetime()
+        .map(Some)
+        .ok_or_else(|| serde::de::Error::custom(format!("epoch out of range: {raw}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn epochs_above_ten_to_the_twelve_are_milliseconds() {
+        let seconds = Epoch(1_586_920_240).to_datetime();
+        let millis = Epoch(1_586_920_240_000).to_datetime();
+        assert_eq!(seconds, millis);
+        assert_eq!(seconds.map(|t| t.unix_timestamp()), Some(1_586_920_240));
+    }
+
+    #[test]
+    fn success_false_on_http_200_is_a_failure() {
+        let envelope = parse_envelope(200, br#"{"Success":false,"Code":"param.illegal"}"#, None)
+            .expect("an object");
+        assert!(envelope.is_failure());
+        let ok = parse_envelope(200, br#"{"Success":true,"Code":200}"#, None).expect("an object");
+        assert!(!ok.is_failure());
+        let code_only = parse_envelope(200, br#"{"Code":"System.error"}"#, None).expect("object");
+        assert!(code_only.is_failure());
+    }
+
+    #[test]
+    fn non_json_bodies_are_reported_as_such() {
+        let err = parse_envelope(200, b"<html>", Some("R1".to_owned())).expect_err("not JSON");
+        assert!(err.to_string().contains("not valid JSON"), "{err}");
+        assert_eq!(err.request_id(), Some("R1"));
+    }
+}
