@@ -5,5 +5,11 @@
 
 pub mod auth;
 pub mod catalog;
+pub mod error;
+pub mod http;
 pub mod sandbox;
+pub mod settings;
+pub mod telemetry;
+pub mod tenants;
 pub mod upstream;
+pub mod validation;

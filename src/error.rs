@@ -1,0 +1,313 @@
+//! `ApiError`: every failure a client can see, as an RFC 9457 `application/problem+json` body
+//! with a stable machine-readable `code`. This is the only place that maps module errors
+//! (auth, upstream, catalog, settings) to HTTP.
+//!
+//! Clients get a short sentence; logs get the whole cause chain. Upstream credentials failures
+//! say nothing specific to the client (the tenant's keys are an operator matter).
+
+use std::time::Duration;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+use crate::http::request_id;
+use crate::tenants::CallError;
+use crate::upstream::UpstreamError;
+
+/// The media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// One field-level problem in a request body or query.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    /// The request field, in request spelling (`categoryId`).
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl FieldError {
+    /// A field error.
+    pub fn new(field: &str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The problem document (RFC 9457) plus this API's extension members.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Problem {
+    /// Always `about:blank`: `code` carries the type.
+    #[serde(rename = "type")]
+    pub type_: &'static str,
+    /// The HTTP status phrase.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// A human-readable sentence about this occurrence.
+    pub detail: String,
+    /// Stable machine-readable code, e.g. `validation_failed`.
+    pub code: &'static str,
+    /// This request's `X-Request-Id`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// The upstream `RequestId`, when an upstream call was involved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upstream_request_id: Option<String>,
+    /// Field errors (422 only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+/// A failed request, ready to be rendered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    detail: String,
+    errors: Vec<FieldError>,
+    upstream_request_id: Option<String>,
+    retry_after: Option<Duration>,
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.detail)
+    }
+}
+
+impl ApiError {
+    /// An error with this status, code and detail.
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            detail: detail.into(),
+            errors: Vec::new(),
+            upstream_request_id: None,
+            retry_after: None,
+        }
+    }
+
+    /// 400 `invalid_request`: malformed JSON, query or header.
+    pub fn invalid_request(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_request", detail)
+    }
+
+    /// 401 `unauthenticated` (with `WWW-Authenticate`). The detail is generic on purpose:
+    /// the precise reason goes to the log only.
+    pub fn unauthenticated() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "a valid bearer token is required",
+        )
+    }
+
+    /// 403 `forbidden`: the permission is missing.
+    pub fn forbidden(permission: &str) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("this action needs the {permission} permission"),
+        )
+    }
+
+    /// 403 `tenant_not_configured`.
+    pub fn tenant_not_configured() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "tenant_not_configured",
+            "the token's tenant is not configured on this gateway",
+        )
+    }
+
+    /// 404 `not_found`: no such route.
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", "no such resource")
+    }
+
+    /// 404 `ticket_not_found` (also for another tenant's tickets: never 403).
+    pub fn ticket_not_found(id: &str) -> Self {
+        let shown: String = id.chars().take(40).collect();
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "ticket_not_found",
+            format!("ticket {shown:?} does not exist"),
+        )
+    }
+
+    /// 404 `product_not_found`.
+    pub fn product_not_found(code: &str) -> Self {
+        let shown: String = code.chars().take(64).collect();
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "product_not_found",
+            format!("product {shown:?} is not in the catalog"),
+        )
+    }
+
+    /// 422 `validation_failed` with field errors.
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        let detail = errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; ");
+        Self {
+            errors,
+            ..Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                detail,
+            )
+        }
+    }
+
+    /// 429 `rate_limited`.
+    pub fn rate_limited(retry_after: Duration) -> Self {
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many requests; slow down",
+        )
+        .with_retry_after(retry_after)
+    }
+
+    /// 500 `internal_error`; the cause goes to the log.
+    pub fn internal(cause: &dyn std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "an internal error occurred; quote the request id when reporting it",
+        )
+    }
+
+    /// Adds a `Retry-After`.
+    #[must_use]
+    pub fn with_retry_after(mut self, wait: Duration) -> Self {
+        self.retry_after = Some(wait);
+        self
+    }
+
+    /// Attaches the upstream `RequestId`.
+    #[must_use]
+    pub fn with_upstream_request_id(mut self, id: Option<String>) -> Self {
+        self.upstream_request_id = id;
+        self
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    /// The problem document for this error.
+    pub fn problem(&self) -> Problem {
+        Problem {
+            type_: "about:blank",
+            title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+            code: self.code,
+            request_id: request_id::current(),
+            upstream_request_id: self.upstream_request_id.clone(),
+            errors: self.errors.clone(),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status);
+        response.content_type(PROBLEM_JSON);
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.insert_header((header::WWW_AUTHENTICATE, r#"Bearer error="invalid_token""#));
+        }
+        if let Some(wait) = self.retry_after {
+            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            response.insert_header((header::RETRY_AFTER, secs.max(1).to_string()));
+        }
+        if let Some(id) = &self.upstream_request_id
+            && let Ok(value) = HeaderValue::from_str(id)
+        {
+            response.insert_header((crate::http::UPSTREAM_REQUEST_ID, value));
+        }
+        let body = serde_json::to_vec(&self.problem()).unwrap_or_else(|_| b"{}".to_vec());
+        response.body(body)
+    }
+}
+
+impl From<CallError> for ApiError {
+    fn from(err: CallError) -> Self {
+        match err {
+            CallError::BreakerOpen { retry_after } => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "upstream_unavailable",
+                "the Workorder API is failing; calls are paused briefly",
+            )
+            .with_retry_after(retry_after),
+            CallError::Upstream(err) => err.into(),
+        }
+    }
+}
+
+impl From<UpstreamError> for ApiError {
+    fn from(err: UpstreamError) -> Self {
+        let request_id = err.request_id().map(str::to_owned);
+        tracing::warn!(error = %err, outcome = err.outcome(), "upstream call failed");
+        let api = match &err {
+            UpstreamError::CredentialsRejected(_) => Self::new(
+                StatusCode::BAD_GATEWAY,
+                "upstream_credentials_rejected",
+                "the Workorder API refused this tenant's credentials; an operator must check them",
+            ),
+            UpstreamError::InvalidParameter(fault) => Self::validation(vec![FieldError::new(
+                upstream_field(&fault.code),
+                format!(
+                    "the Workorder API refused the request ({}: {})",
+                    fault.code, fault.message
+                ),
+            )]),
+            UpstreamError::Throttled { retry_after, .. } => Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "upstream_throttled",
+                "the Workorder API is throttling this tenant; retry later",
+            )
+            .with_retry_after(retry_after.unwrap_or(Duration::from_secs(1))),
+            UpstreamError::Timeout { .. } => Self::new(
+                StatusCode::GATEWAY_TIMEOUT,
+                "upstream_timeout",
+                "the Workorder API did not answer in time",
+            ),
+            UpstreamError::Unavailable(_)
+            | UpstreamError::Refused(_)
+            | UpstreamError::Connect(_)
+            | UpstreamError::Transport(_)
+            | UpstreamError::Unreadable { .. } => Self::new(
+                StatusCode::BAD_GATEWAY,
+                "upstream_error",
+                "the Workorder API failed to answer properly",
+            ),
+        };
+        api.with_upstream_request_id(request_id)
+    }
+}
+
+/// The request field an upstream parameter code points at, when it can be told.
+fn upstream_field(code: &str) -> &'static str {
+    match code {
+        "illegalParam.emailOrPhone" => "email",
+        _ => "request",
+    }
+}

@@ -1,0 +1,165 @@
+//! Typed settings, layered: built-in defaults → one TOML file (`--config FILE`, else
+//! `config/default.toml`) → environment (`WOG_` prefix, `__` between levels, e.g.
+//! `WOG_SERVER__LISTEN=0.0.0.0:8080`).
+//!
+//! Invariants: unknown keys are errors (every section is `deny_unknown_fields`); the built-in
+//! defaults contain no tenant, so a production file never inherits the demo tenant; secrets are
+//! [`SecretString`]s read from `*_env` / `*_file` (inline only for sandbox tenants);
+//! [`Settings::validate`] names the exact key that is wrong. The key names are a contract
+//! (`docs/configuration.md` documents every one, and a test keeps that list complete).
+
+mod secret_source;
+mod sections;
+
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format as _, Toml};
+use serde::Deserialize;
+
+pub use secret_source::{SecretOrigin, SecretSource};
+pub use sections::{
+    AuthSettings, CatalogSettings, LimitSettings, LogFormat, LogSettings, SandboxSettings,
+    ServerSettings, ShutdownSettings, TenantSettings, UpstreamSettings,
+};
+
+/// The configuration file used when `--config` is not given: the sandbox demo.
+pub const DEFAULT_CONFIG_FILE: &str = "config/default.toml";
+
+/// Environment variable prefix; `__` separates levels.
+pub const ENV_PREFIX: &str = "WOG_";
+
+/// The JWT secret of the demo configuration; refused when a tenant talks to a real endpoint.
+pub const DEMO_JWT_SECRET: &str = "workorder-gateway-demo-secret-not-for-production";
+
+/// The sandbox demo account's AccessKey id and secret; refused against a real endpoint.
+pub const DEMO_ACCESS_KEY_ID: &str = "LTAIsandboxDEMO";
+/// See [`DEMO_ACCESS_KEY_ID`].
+pub const DEMO_ACCESS_KEY_SECRET: &str = "sandbox-demo-secret";
+
+/// Everything the gateway reads from configuration.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// `[server]`: listener, body limit, base path, CORS.
+    pub server: ServerSettings,
+    /// `[auth]`: JWT verification.
+    pub auth: AuthSettings,
+    /// `[catalog]`: product and category cache.
+    pub catalog: CatalogSettings,
+    /// `[sandbox]`: the embedded simulator.
+    pub sandbox: SandboxSettings,
+    /// `[upstream]`: timeouts and retries towards the Workorder API.
+    pub upstream: UpstreamSettings,
+    /// `[limits]`: per-user request rate limit.
+    pub limits: LimitSettings,
+    /// `[shutdown]`: drain timing on SIGTERM.
+    pub shutdown: ShutdownSettings,
+    /// `[log]`: level and format.
+    pub log: LogSettings,
+    /// `[tenants.<id>]`: one table per tenant; the key is the tenant id in JWTs.
+    pub tenants: std::collections::BTreeMap<String, TenantSettings>,
+}
+
+/// A configuration problem, naming the key.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    /// The file or environment could not be parsed into settings (unknown key, bad type).
+    #[error("configuration error: {0}")]
+    Parse(String),
+    /// A value is present but not acceptable.
+    #[error("configuration key `{key}`: {reason}")]
+    Invalid {
+        /// Dotted key path, e.g. `tenants.acme.endpoint`.
+        key: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+impl SettingsError {
+    /// An [`SettingsError::Invalid`] for `key`.
+    pub fn invalid(key: &str, reason: String) -> Self {
+        Self::Invalid {
+            key: key.to_owned(),
+            reason,
+        }
+    }
+}
+
+impl Settings {
+    /// Loads defaults, then `file` (or [`DEFAULT_CONFIG_FILE`]), then `WOG_*` variables, and
+    /// validates the result.
+    pub fn load(file: Option<&Path>) -> Result<Self, SettingsError> {
+        let path: PathBuf =
+            file.map_or_else(|| PathBuf::from(DEFAULT_CONFIG_FILE), Path::to_path_buf);
+        if !path.is_file() {
+            return Err(SettingsError::Parse(format!(
+                "configuration file {} not found (pass --config FILE)",
+                path.display()
+            )));
+        }
+        let figment = Figment::new()
+            .merge(Toml::file_exact(&path))
+            .merge(Env::prefixed(ENV_PREFIX).split("__"));
+        Self::from_figment(figment)
+    }
+
+    /// Parses TOML text (no file, no environment); for tests and tools.
+    pub fn from_toml_str(toml: &str) -> Result<Self, SettingsError> {
+        Self::from_figment(Figment::new().merge(Toml::string(toml)))
+    }
+
+    fn from_figment(figment: Figment) -> Result<Self, SettingsError> {
+        let settings: Self = figment
+            .extract()
+            .map_err(|e| SettingsError::Parse(e.to_string()))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Checks every value that types alone cannot; the first problem found is returned with
+    /// its key. Secrets are resolved later (`tenants::TenantRegistry::from_settings`), where
+    /// missing ones are reported with their key too.
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        self.server.validate()?;
+        self.auth.validate()?;
+        self.catalog.validate()?;
+        self.upstream.validate()?;
+        self.limits.validate()?;
+        for (id, tenant) in &self.tenants {
+            validate_tenant_id(id)?;
+            tenant.validate(id, self.sandbox.enabled)?;
+        }
+        let real_endpoint = self
+            .tenants
+            .iter()
+            .find(|(_, t)| t.enabled && !t.is_sandbox_endpoint());
+        if let (Some((id, _)), Some(secret)) = (real_endpoint, &self.auth.hs256_secret)
+            && secrecy::ExposeSecret::expose_secret(secret) == DEMO_JWT_SECRET
+        {
+            return Err(SettingsError::invalid(
+                "auth.hs256_secret",
+                format!("the demo JWT secret is refused while tenant {id} uses a real endpoint"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Tenant ids appear in JWTs, logs and metrics labels: keep them short and plain.
+fn validate_tenant_id(id: &str) -> Result<(), SettingsError> {
+    let ok = !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(SettingsError::invalid(
+            &format!("tenants.{id}"),
+            "a tenant id is 1 to 64 characters of a-z, 0-9, - and _".to_owned(),
+        ))
+    }
+}

@@ -1,0 +1,227 @@
+//! Prometheus metrics, served as text at `GET /metrics`.
+//!
+//! Invariant: label values come from small closed sets (route templates, methods, status
+//! classes, action names, outcome labels, cache names, tenant ids from configuration) — never
+//! ticket ids, user ids or raw paths — so cardinality stays bounded.
+
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct HttpLabels {
+    method: String,
+    route: String,
+    status_class: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct UpstreamLabels {
+    tenant: String,
+    action: &'static str,
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct UpstreamLatencyLabels {
+    action: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CacheLabels {
+    cache: &'static str,
+    result: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct JwksLabels {
+    result: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct BuildLabels {
+    version: &'static str,
+}
+
+struct Metrics {
+    registry: Registry,
+    http_requests: Family<HttpLabels, Counter>,
+    http_latency: Family<HttpLabels, Histogram>,
+    in_flight: Gauge,
+    upstream_calls: Family<UpstreamLabels, Counter>,
+    upstream_latency: Family<UpstreamLatencyLabels, Histogram>,
+    cache_lookups: Family<CacheLabels, Counter>,
+    jwks_refreshes: Family<JwksLabels, Counter>,
+}
+
+fn latency_histogram() -> Histogram {
+    Histogram::new(exponential_buckets(0.001, 2.0, 15))
+}
+
+static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
+    let mut registry = Registry::with_prefix("wog");
+    let http_requests = Family::<HttpLabels, Counter>::default();
+    let http_latency = Family::<HttpLabels, Histogram>::new_with_constructor(
+        latency_histogram as fn() -> Histogram,
+    );
+    let in_flight = Gauge::default();
+    let upstream_calls = Family::<UpstreamLabels, Counter>::default();
+    let upstream_latency = Family::<UpstreamLatencyLabels, Histogram>::new_with_constructor(
+        latency_histogram as fn() -> Histogram,
+    );
+    let cache_lookups = Family::<CacheLabels, Counter>::default();
+    let jwks_refreshes = Family::<JwksLabels, Counter>::default();
+    let build_info = Family::<BuildLabels, Gauge>::default();
+    build_info
+        .get_or_create(&BuildLabels {
+            version: env!("CARGO_PKG_VERSION"),
+        })
+        .set(1);
+    registry.register(
+        "http_requests",
+        "HTTP requests by route template, method and status class",
+        http_requests.clone(),
+    );
+    registry.register(
+        "http_request_duration_seconds",
+        "HTTP request latency",
+        http_latency.clone(),
+    );
+    registry.register(
+        "http_requests_in_flight",
+        "HTTP requests being served",
+        in_flight.clone(),
+    );
+    registry.register(
+        "upstream_calls",
+        "Workorder API calls by tenant, action and outcome",
+        upstream_calls.clone(),
+    );
+    registry.register(
+        "upstream_call_duration_seconds",
+        "Workorder API call latency, retries included",
+        upstream_latency.clone(),
+    );
+    registry.register(
+        "cache_lookups",
+        "Catalog cache lookups by cache and result (hit, miss, stale)",
+        cache_lookups.clone(),
+    );
+    registry.register(
+        "jwks_refreshes",
+        "JWKS fetches by result (ok, failed)",
+        jwks_refreshes.clone(),
+    );
+    registry.register("build_info", "Build information", build_info);
+    Metrics {
+        registry,
+        http_requests,
+        http_latency,
+        in_flight,
+        upstream_calls,
+        upstream_latency,
+        cache_lookups,
+        jwks_refreshes,
+    }
+});
+
+fn status_class(status: u16) -> &'static str {
+    match status {
+        100..=199 => "1xx",
+        200..=299 => "2xx",
+        300..=399 => "3xx",
+        400..=499 => "4xx",
+        _ => "5xx",
+    }
+}
+
+/// Records one served HTTP request. `route` is the matched template or `unmatched`.
+pub fn record_http(method: &str, route: &str, status: u16, latency: Duration) {
+    let labels = HttpLabels {
+        method: method.to_owned(),
+        route: route.to_owned(),
+        status_class: status_class(status),
+    };
+    METRICS.http_requests.get_or_create(&labels).inc();
+    METRICS
+        .http_latency
+        .get_or_create(&labels)
+        .observe(latency.as_secs_f64());
+}
+
+/// Tracks one request in flight for as long as the guard lives.
+pub struct InFlight(());
+
+impl InFlight {
+    /// Counts a request as in flight.
+    pub fn start() -> Self {
+        METRICS.in_flight.inc();
+        Self(())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        METRICS.in_flight.dec();
+    }
+}
+
+/// Records a catalog cache lookup; `result` is `hit`, `miss` or `stale`.
+pub fn record_cache(cache: &'static str, result: &'static str) {
+    METRICS
+        .cache_lookups
+        .get_or_create(&CacheLabels { cache, result })
+        .inc();
+}
+
+/// Records a JWKS fetch; `result` is `ok` or `failed`.
+pub fn record_jwks_refresh(ok: bool) {
+    let result = if ok { "ok" } else { "failed" };
+    METRICS
+        .jwks_refreshes
+        .get_or_create(&JwksLabels { result })
+        .inc();
+}
+
+/// Feeds upstream call outcomes into the metrics (installed on the shared `UpstreamClient`).
+#[derive(Debug, Default)]
+pub struct UpstreamMetrics;
+
+impl crate::upstream::CallObserver for UpstreamMetrics {
+    fn observe(
+        &self,
+        tenant: &str,
+        action: &'static str,
+        outcome: &'static str,
+        _attempts: u32,
+        latency: Duration,
+    ) {
+        METRICS
+            .upstream_calls
+            .get_or_create(&UpstreamLabels {
+                tenant: tenant.to_owned(),
+                action,
+                outcome,
+            })
+            .inc();
+        METRICS
+            .upstream_latency
+            .get_or_create(&UpstreamLatencyLabels { action })
+            .observe(latency.as_secs_f64());
+    }
+}
+
+/// The Prometheus text exposition of every metric.
+pub fn render() -> String {
+    let mut out = String::new();
+    if prometheus_client::encoding::text::encode(&mut out, &METRICS.registry).is_err() {
+        out.clear();
+    }
+    out
+}

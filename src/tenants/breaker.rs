@@ -1,0 +1,121 @@
+//! A per-tenant circuit breaker: after `threshold` consecutive calls that found the upstream
+//! unreachable or failing (5xx, timeouts, connection errors), calls fail fast for `open_for`
+//! with 503 `upstream_unavailable` instead of piling up behind timeouts. After that one call
+//! is let through (half-open); its outcome closes or re-opens the breaker.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::upstream::UpstreamError;
+
+/// Breaker state for one tenant's upstream.
+#[derive(Debug)]
+pub struct Breaker {
+    threshold: u32,
+    open_for: Duration,
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    consecutive_failures: u32,
+    open_until: Option<Instant>,
+    probe_in_flight: bool,
+}
+
+impl Breaker {
+    /// A breaker that opens after `threshold` consecutive failures (0 = never).
+    pub fn new(threshold: u32, open_for: Duration) -> Self {
+        Self {
+            threshold,
+            open_for,
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    /// `Err(retry_after)` while open; otherwise the call may go ahead.
+    pub fn admit(&self) -> Result<(), Duration> {
+        if self.threshold == 0 {
+            return Ok(());
+        }
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match state.open_until {
+            Some(until) if Instant::now() < until => Err(until - Instant::now()),
+            Some(_) if state.probe_in_flight => Err(Duration::from_secs(1)),
+            Some(_) => {
+                state.probe_in_flight = true;
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Records a call's outcome.
+    pub fn record(&self, result: Result<(), &UpstreamError>) {
+        if self.threshold == 0 {
+            return;
+        }
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        state.probe_in_flight = false;
+        let upstream_down = matches!(
+            result,
+            Err(UpstreamError::Unavailable(_)
+                | UpstreamError::Timeout { .. }
+                | UpstreamError::Connect(_)
+                | UpstreamError::Transport(_))
+        );
+        if upstream_down {
+            state.consecutive_failures = state.consecutive_failures.saturating_add(1);
+            if state.consecutive_failures >= self.threshold {
+                state.open_until = Some(Instant::now() + self.open_for);
+            }
+        } else {
+            *state = State::default();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opens_after_the_threshold_and_closes_after_a_good_probe() {
+        let breaker = Breaker::new(2, Duration::from_millis(30));
+        let down = UpstreamError::Timeout { sent: true };
+        breaker.record(Err(&down));
+        assert!(breaker.admit().is_ok(), "one failure keeps it closed");
+        breaker.record(Err(&down));
+        assert!(breaker.admit().is_err(), "two failures open it");
+        std::thread::sleep(Duration::from_millis(40));
+        assert!(breaker.admit().is_ok(), "half-open lets one probe through");
+        assert!(breaker.admit().is_err(), "but only one");
+        breaker.record(Ok(()));
+        assert!(breaker.admit().is_ok(), "a good probe closes it");
+    }
+
+    #[test]
+    fn client_errors_do_not_count_as_the_upstream_being_down() {
+        let breaker = Breaker::new(1, Duration::from_secs(60));
+        let refused = UpstreamError::Connect("refused".into());
+        let invalid = UpstreamError::from_fault(
+            crate::upstream::UpstreamFault {
+                status: 400,
+                code: "param.illegal".into(),
+                message: String::new(),
+                request_id: None,
+            },
+            None,
+        );
+        breaker.record(Err(&invalid));
+        assert!(breaker.admit().is_ok());
+        breaker.record(Err(&refused));
+        assert!(breaker.admit().is_err());
+    }
+}

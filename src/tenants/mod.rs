@@ -1,0 +1,157 @@
+//! Tenants: who may use the gateway and with which Alibaba Cloud credentials.
+//!
+//! Invariants: a tenant's id is the one in its users' JWTs; every upstream call and every
+//! cache key carries it; a disabled or unknown tenant is indistinguishable to callers (403
+//! `tenant_not_configured`). The registry is immutable: a configuration reload builds a new one
+//! and swaps it in atomically.
+
+mod breaker;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use secrecy::ExposeSecret as _;
+
+pub use breaker::Breaker;
+
+use crate::settings::{DEMO_ACCESS_KEY_SECRET, SecretOrigin, Settings, SettingsError};
+use crate::upstream::{
+    Action, Answer, Credentials, Endpoint, Language, Target, UpstreamClient, UpstreamError,
+};
+
+/// One configured, enabled tenant.
+#[derive(Debug)]
+pub struct Tenant {
+    /// Tenant id (the JWT tenant claim).
+    pub id: String,
+    /// Endpoint, credentials and signature version for upstream calls.
+    pub target: Target,
+    /// Language used when the request names none.
+    pub language: Language,
+    /// Contact email for new tickets that name none.
+    pub default_email: Option<String>,
+    /// Fails calls fast while this tenant's upstream is down.
+    pub breaker: Breaker,
+}
+
+/// Why a tenant's upstream call did not produce an answer.
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    /// The breaker is open: the upstream failed repeatedly just now.
+    #[error("upstream known to be down; retry in {retry_after:?}")]
+    BreakerOpen {
+        /// Time until the breaker lets a probe through.
+        retry_after: Duration,
+    },
+    /// The call was made and failed.
+    #[error(transparent)]
+    Upstream(#[from] UpstreamError),
+}
+
+impl Tenant {
+    /// Calls `action` with this tenant's credentials, through its circuit breaker.
+    pub async fn call<A: Action>(
+        &self,
+        client: &UpstreamClient,
+        action: &A,
+    ) -> Result<Answer<A::Output>, CallError> {
+        self.breaker
+            .admit()
+            .map_err(|retry_after| CallError::BreakerOpen { retry_after })?;
+        let result = client.call(&self.target, action).await;
+        self.breaker.record(result.as_ref().map(|_| ()));
+        Ok(result?)
+    }
+}
+
+/// All enabled tenants, by id.
+#[derive(Debug, Default)]
+pub struct TenantRegistry {
+    tenants: HashMap<String, Arc<Tenant>>,
+}
+
+impl TenantRegistry {
+    /// Builds the registry, resolving every secret. `sandbox` is the embedded sandbox's
+    /// endpoint when it runs. A tenant that cannot sign fails with its key named.
+    pub fn from_settings(
+        settings: &Settings,
+        sandbox: Option<&Endpoint>,
+    ) -> Result<Self, SettingsError> {
+        let mut tenants = HashMap::new();
+        for (id, tenant) in settings.tenants.iter().filter(|(_, t)| t.enabled) {
+            let endpoint = match tenant.parsed_endpoint(id)? {
+                Some(endpoint) => endpoint,
+                None => sandbox.cloned().ok_or_else(|| {
+                    SettingsError::invalid(
+                        &format!("tenants.{id}.endpoint"),
+                        "\"sandbox\" needs sandbox.enabled = true".into(),
+                    )
+                })?,
+            };
+            let (secret, _) = tenant.secret_source(id).resolve()?.ok_or_else(|| {
+                SettingsError::invalid(
+                    &format!("tenants.{id}.access_key_secret"),
+                    "missing: set access_key_secret_env or access_key_secret_file".into(),
+                )
+            })?;
+            if !tenant.is_sandbox_endpoint() && secret.expose_secret() == DEMO_ACCESS_KEY_SECRET {
+                return Err(SettingsError::invalid(
+                    &format!("tenants.{id}.access_key_secret"),
+                    "the sandbox demo secret is refused against a real endpoint".into(),
+                ));
+            }
+            let mut credentials = Credentials::new(tenant.access_key_id.clone(), secret);
+            if let Some((token, origin)) = tenant.token_source(id).resolve()? {
+                if origin == SecretOrigin::Inline && !tenant.is_sandbox_endpoint() {
+                    return Err(SettingsError::invalid(
+                        &format!("tenants.{id}.security_token"),
+                        "inline tokens are for sandbox tenants only".into(),
+                    ));
+                }
+                credentials = credentials.with_security_token(token);
+            }
+            tenants.insert(
+                id.clone(),
+                Arc::new(Tenant {
+                    id: id.clone(),
+                    target: Target {
+                        tenant: id.clone(),
+                        endpoint,
+                        credentials,
+                        signature: tenant.signature,
+                    },
+                    language: tenant.language,
+                    default_email: tenant.default_email.clone(),
+                    breaker: Breaker::new(
+                        settings.upstream.breaker_failure_threshold,
+                        Duration::from_secs(settings.upstream.breaker_open_secs),
+                    ),
+                }),
+            );
+        }
+        Ok(Self { tenants })
+    }
+
+    /// The enabled tenant with this id.
+    pub fn get(&self, id: &str) -> Option<Arc<Tenant>> {
+        self.tenants.get(id).cloned()
+    }
+
+    /// Number of enabled tenants.
+    pub fn len(&self) -> usize {
+        self.tenants.len()
+    }
+
+    /// True when no tenant is enabled.
+    pub fn is_empty(&self) -> bool {
+        self.tenants.is_empty()
+    }
+
+    /// Enabled tenant ids, sorted.
+    pub fn ids(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = self.tenants.keys().map(String::as_str).collect();
+        ids.sort_unstable();
+        ids
+    }
+}

@@ -1,0 +1,64 @@
+//! Small validators for values that arrive from outside (request bodies, paths, settings),
+//! shared so that every edge applies the same rule.
+
+/// A plausible email address: one `@`, non-empty local part, a dotted domain, no spaces.
+/// Deliberately loose: the upstream decides whether the address is one of the account's
+/// contacts; this only catches typos before a call is spent.
+pub fn looks_like_email(value: &str) -> bool {
+    let Some((local, domain)) = value.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && value.len() <= 254
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !value.chars().any(char::is_whitespace)
+}
+
+/// Ticket ids are 1 to 32 characters of `[A-Za-z0-9]` (API.md); anything else cannot exist
+/// upstream, so it is a 404 without an upstream call.
+pub fn is_ticket_id(value: &str) -> bool {
+    (1..=32).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// Product codes as the upstream spells them (`ecs`, `oss`, `account`; doc examples use ids
+/// like `1193`): 1 to 64 characters of `[A-Za-z0-9._-]`.
+pub fn is_product_code(value: &str) -> bool {
+    (1..=64).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_need_a_local_part_and_a_dotted_domain() {
+        for ok in ["ops@example.com", "a+b@x.co"] {
+            assert!(looks_like_email(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "ops",
+            "@example.com",
+            "ops@example",
+            "ops@@x.com",
+            "o ps@x.com",
+            "ops@.com",
+        ] {
+            assert!(!looks_like_email(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ticket_ids_are_short_and_alphanumeric() {
+        assert!(is_ticket_id("CAB327A"));
+        for bad in ["", "a-b", "x".repeat(33).as_str(), "../etc", "ÄBC"] {
+            assert!(!is_ticket_id(bad), "{bad}");
+        }
+    }
+}
