@@ -203,6 +203,16 @@ impl ApiError {
         self
     }
 
+    /// When the upstream refused the contact (`illegalParam.emailOrPhone`, reported on
+    /// `email`), also names `field` (e.g. `phone`): the upstream does not say which one it was.
+    #[must_use]
+    pub fn with_field_hint(mut self, field: &str) -> Self {
+        if let Some(contact) = self.errors.iter().find(|e| e.field == "email").cloned() {
+            self.errors.push(FieldError::new(field, contact.message));
+        }
+        self
+    }
+
     /// The stable code.
     pub fn code(&self) -> &'static str {
         self.code
@@ -301,13 +311,5 @@ impl From<UpstreamError> for ApiError {
             ),
         };
         api.with_upstream_request_id(request_id)
-    }
-}
-
-/// The request field an upstream parameter code points at, when it can be told.
-fn upstream_field(code: &str) -> &'static str {
-    match code {
-        "illegalParam.emailOrPhone" => "email",
-        _ => "request",
     }
 }

@@ -13,3 +13,6 @@ pub mod telemetry;
 pub mod tenants;
 pub mod upstream;
 pub mod validation;
+pub mod app;
+pub mod cli;
+pub mod routes;

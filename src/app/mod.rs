@@ -1,0 +1,10 @@
+//! The application object: shared state, the principal extractor, and server start-up with
+//! graceful shutdown and configuration reload.
+
+pub mod principal;
+pub mod startup;
+pub mod state;
+
+pub use principal::Principal;
+pub use startup::{Application, StartupError};
+pub use state::{AppState, LiveConfig};

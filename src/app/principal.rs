@@ -1,0 +1,89 @@
+//! `Principal`: the authenticated caller, extracted from `Authorization: Bearer <JWT>`. This is
+//! the only code that reads that header; handlers receive `{ tenant, user, permissions }`.
+//!
+//! Order of checks: token (401) → tenant configured and enabled (403 `tenant_not_configured`)
+//! → per-user rate limit (429). Permissions are checked by the handler via
+//! [`Principal::require`] (403 `forbidden`).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::{FromRequest, HttpRequest, web};
+
+use super::state::AppState;
+use crate::auth::{Permission, Permissions};
+use crate::error::ApiError;
+use crate::tenants::Tenant;
+
+/// The authenticated user of a request and the tenant it belongs to.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// The user's tenant (from the token's tenant claim).
+    pub tenant: Arc<Tenant>,
+    /// The token's `sub`.
+    pub user: String,
+    /// Granted permissions.
+    pub permissions: Permissions,
+}
+
+impl Principal {
+    /// 403 `forbidden` unless the caller holds `permission`.
+    pub fn require(&self, permission: Permission) -> Result<(), ApiError> {
+        if self.permissions.contains(permission) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(permission.as_str()))
+        }
+    }
+}
+
+impl FromRequest for Principal {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let header = req
+            .headers()
+            .get(AUTHORIZATION)
+            .map(|v| v.to_str().map(str::to_owned));
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::internal(&"application state missing"))?;
+            let header = match header {
+                None => None,
+                Some(Ok(value)) => Some(value),
+                Some(Err(_)) => {
+                    tracing::info!(reason = "malformed", "authentication failed");
+                    return Err(ApiError::unauthenticated());
+                }
+            };
+            let live = state.live();
+            let claims = live
+                .authenticator
+                .authenticate(header.as_deref())
+                .await
+                .map_err(|err| {
+                    tracing::info!(reason = err.reason(), "authentication failed");
+                    ApiError::unauthenticated()
+                })?;
+            let span = tracing::Span::current();
+            span.record("tenant", claims.tenant.as_str());
+            span.record("user", claims.subject.as_str());
+            let tenant = live.tenants.get(&claims.tenant).ok_or_else(|| {
+                tracing::info!(tenant = %claims.tenant, "token for an unknown or disabled tenant");
+                ApiError::tenant_not_configured()
+            })?;
+            state
+                .limiter
+                .check(&tenant.id, &claims.subject)
+                .map_err(ApiError::rate_limited)?;
+            Ok(Self {
+                tenant,
+                user: claims.subject,
+                permissions: claims.permissions,
+            })
+        })
+    }
+}

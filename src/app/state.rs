@@ -1,0 +1,65 @@
+//! The state every handler shares. What a configuration reload may change (tenants, JWT keys)
+//! lives in [`LiveConfig`] behind an `ArcSwap`: a reload builds a complete new one and swaps it
+//! in atomically, so a request sees either the old or the new configuration, never a mix.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use arc_swap::ArcSwap;
+
+use crate::auth::Authenticator;
+use crate::catalog::Catalog;
+use crate::http::rate_limit::RateLimiter;
+use crate::routes::idempotency::IdempotencyStore;
+use crate::tenants::TenantRegistry;
+use crate::upstream::UpstreamClient;
+
+/// Reloadable configuration.
+#[derive(Debug)]
+pub struct LiveConfig {
+    /// Enabled tenants.
+    pub tenants: TenantRegistry,
+    /// JWT verification.
+    pub authenticator: Authenticator,
+}
+
+/// Shared by all workers (`web::Data<AppState>`).
+pub struct AppState {
+    /// The shared HTTP client (keep-alive pool), also used for JWKS on reload.
+    pub http: reqwest::Client,
+    /// The one upstream client (shares `http`'s pool).
+    pub client: UpstreamClient,
+    /// Cached catalogs.
+    pub catalog: Catalog,
+    /// Tenants and JWT keys, swapped on reload.
+    pub live: ArcSwap<LiveConfig>,
+    /// Per-user request limits.
+    pub limiter: RateLimiter,
+    /// Remembered answers to `Idempotency-Key` requests.
+    pub idempotency: IdempotencyStore,
+    /// The route prefix (`server.base_path`), for `Location` headers.
+    pub base_path: String,
+    /// Set at SIGTERM: `/readyz` turns 503 while the listener drains.
+    pub draining: AtomicBool,
+}
+
+impl AppState {
+    /// The current tenants and keys.
+    pub fn live(&self) -> Arc<LiveConfig> {
+        self.live.load_full()
+    }
+
+    /// Whether the gateway is shutting down.
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::SeqCst)
+    }
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("base_path", &self.base_path)
+            .field("draining", &self.is_draining())
+            .finish_non_exhaustive()
+    }
+}

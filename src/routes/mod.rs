@@ -1,0 +1,81 @@
+//! HTTP handlers, one file per resource, and the route table. Handlers get identity only from
+//! the [`crate::app::Principal`] extractor, call the catalog or the tenant's upstream, and
+//! never sign or build upstream parameters themselves.
+
+pub mod docs;
+pub mod health;
+pub mod idempotency;
+pub mod language;
+pub mod notes;
+pub mod products;
+pub mod support;
+pub mod ticket_query;
+pub mod tickets;
+pub mod views;
+
+use actix_web::http::header::CONTENT_TYPE;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+
+/// Registers every route under `base_path` (API.md), plus the docs.
+pub fn configure(base_path: &str) -> impl FnOnce(&mut web::ServiceConfig) + use<> {
+    let base = base_path.to_owned();
+    move |cfg: &mut web::ServiceConfig| {
+        docs::configure(cfg, &base);
+        cfg.service(
+            web::scope(&base)
+                .route("/healthz", web::get().to(health::healthz))
+                .route("/readyz", web::get().to(health::readyz))
+                .route("/metrics", web::get().to(health::metrics))
+                .service(web::resource("/products").route(web::get().to(products::list_products)))
+                .service(web::resource("/products/{code}").route(web::get().to(products::get_product)))
+                .service(web::resource("/products/{code}/categories").route(web::get().to(products::list_categories)))
+                .service(
+                    web::resource("/tickets")
+                        .route(web::get().to(tickets::list_tickets))
+                        .route(web::post().to(tickets::create_ticket)),
+                )
+                .service(web::resource("/tickets/{id}").route(web::get().to(tickets::get_ticket)))
+                .service(
+                    web::resource("/tickets/{id}/notes")
+                        .route(web::get().to(notes::list_notes))
+                        .route(web::post().to(notes::reply)),
+                )
+                .service(web::resource("/tickets/{id}/close").route(web::post().to(tickets::close_ticket))),
+        );
+    }
+}
+
+/// The answer for unknown routes: 404 `not_found`.
+pub async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::not_found())
+}
+
+/// Parses a JSON request body: 415 unless the content type is JSON, 400 (naming only the
+/// position, never echoing the body, which may hold `secretContent`) when it does not parse.
+pub fn json_body<T: DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> Result<T, ApiError> {
+    let is_json = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|mime| mime.trim().to_ascii_lowercase())
+        .is_some_and(|mime| mime == "application/json" || mime.ends_with("+json"));
+    if !is_json {
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "the request body must be application/json",
+        ));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        let what = match e.classify() {
+            serde_json::error::Category::Data => "has a field of the wrong type",
+            serde_json::error::Category::Eof => "ends too early",
+            serde_json::error::Category::Syntax | serde_json::error::Category::Io => "is not valid JSON",
+        };
+        ApiError::invalid_request(format!("the body {what} (line {}, column {})", e.line(), e.column()))
+    })
+}

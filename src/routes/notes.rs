@@ -1,0 +1,149 @@
+//! `/tickets/{id}/notes`: a ticket's conversation, and replies to it.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::idempotency::{IdempotencyStore, Outcome, REPLAYED_HEADER};
+use super::language;
+use super::support::{audit, find_ticket, upstream_id_header};
+use super::views::NoteList;
+use crate::app::{AppState, Principal};
+use crate::auth::Permission;
+use crate::error::{ApiError, FieldError};
+use crate::upstream::actions::{ListTicketNotes, ReplyTicket};
+
+/// Longest accepted reply (characters).
+const MAX_REPLY_CHARS: usize = 10_000;
+
+/// A ticket's notes, oldest first.
+#[utoipa::path(
+    get, path = "/tickets/{id}/notes", tag = "tickets",
+    params(("id" = String, Path, description = "Ticket id"), ("lang" = Option<String>, Query, description = "zh, en or jp")),
+    responses(
+        (status = 200, description = "The conversation, oldest first", body = NoteList),
+        (status = 401, description = "Missing or invalid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Permission tickets:read missing, or tenant not configured", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "ticket_not_found", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 502, description = "Upstream error", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 504, description = "Upstream timeout", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list_notes(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::TicketsRead)?;
+    let language = language::resolve(&req, principal.tenant.language)?;
+    find_ticket(&state, &principal, &id, language).await?;
+    let answer = principal
+        .tenant
+        .call(&state.client, &ListTicketNotes { ticket_id: id.to_string(), language: Some(language) })
+        .await?;
+    let mut response = HttpResponse::Ok();
+    upstream_id_header(&mut response, answer.request_id.as_deref());
+    Ok(response.json(NoteList::from_upstream(answer.data.list)))
+}
+
+/// `POST /tickets/{id}/notes` body: at least one of the two.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NewNote {
+    /// The reply.
+    content: Option<String>,
+    /// Confidential details: sent upstream only, never logged, cached or echoed.
+    secret_content: Option<String>,
+}
+
+/// Reply to a ticket. Send an `Idempotency-Key` header to make retries safe.
+#[utoipa::path(
+    post, path = "/tickets/{id}/notes", tag = "tickets",
+    params(("id" = String, Path, description = "Ticket id"), ("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key")),
+    request_body(content = NewNote, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Reply added; Location names the notes"),
+        (status = 400, description = "Malformed JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Permission tickets:write missing, or tenant not configured", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "ticket_not_found", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Neither content nor secretContent, or the ticket is completed", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 502, description = "Upstream error", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 504, description = "Upstream timeout: the reply may or may not have been posted", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn reply(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::TicketsWrite)?;
+    let note: NewNote = super::json_body(&req, &body)?;
+    let language = language::resolve(&req, principal.tenant.language)?;
+    let blank = |s: &Option<String>| s.as_deref().is_none_or(|s| s.trim().is_empty());
+    let mut errors = Vec::new();
+    if blank(&note.content) && blank(&note.secret_content) {
+        errors.push(FieldError::new("content", "give content, secretContent or both"));
+    }
+    for (field, value) in [("content", &note.content), ("secretContent", &note.secret_content)] {
+        if value.as_ref().is_some_and(|v| v.chars().count() > MAX_REPLY_CHARS) {
+            errors.push(FieldError::new(field, format!("at most {MAX_REPLY_CHARS} characters")));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let key = IdempotencyStore::key_of(&req)?;
+    let ticket_id = id.to_string();
+    let operation = format!("reply:{ticket_id}");
+    let scope = (principal.tenant.id.as_str(), principal.user.as_str(), operation.as_str());
+    let result = state
+        .idempotency
+        .run(scope, key, &body, || async {
+            let (ticket, _) = find_ticket(&state, &principal, &ticket_id, language).await?;
+            if ticket.ticket_status == "completed" {
+                return Err(ApiError::validation(vec![FieldError::new(
+                    "content",
+                    format!("ticket {ticket_id} is completed and takes no more replies"),
+                )]));
+            }
+            let answer = principal
+                .tenant
+                .call(
+                    &state.client,
+                    &ReplyTicket {
+                        ticket_id: ticket_id.clone(),
+                        content: note.content.clone().filter(|c| !c.trim().is_empty()),
+                        secret_content: note.secret_content.clone().filter(|c| !c.trim().is_empty()),
+                        language: Some(language),
+                    },
+                )
+                .await?;
+            Ok(Outcome { id: ticket_id.clone(), upstream_request_id: answer.request_id })
+        })
+        .await;
+    match result {
+        Ok((outcome, replayed)) => {
+            audit(&principal, "ReplyTicket", Some(&ticket_id), if replayed { "replayed" } else { "ok" }, outcome.upstream_request_id.as_deref());
+            let mut response = HttpResponse::build(StatusCode::CREATED);
+            response.insert_header((LOCATION, format!("{}/tickets/{}/notes", state.base_path, ticket_id)));
+            if replayed {
+                response.insert_header((REPLAYED_HEADER, "true"));
+            }
+            upstream_id_header(&mut response, outcome.upstream_request_id.as_deref());
+            Ok(response.finish())
+        }
+        Err(err) => {
+            audit(&principal, "ReplyTicket", Some(&ticket_id), err.code(), None);
+            Err(err)
+        }
+    }
+}

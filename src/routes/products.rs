@@ -1,0 +1,127 @@
+//! `/products`, `/products/{code}`, `/products/{code}/categories`: the tenant's cached catalog.
+//! Answers are pre-serialized bytes with an `ETag`; `If-None-Match` gets 304;
+//! `Cache-Control: private, max-age=<seconds left>`; `X-Cache: HIT | MISS | STALE`.
+
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::language;
+use super::support::upstream_id_header;
+use crate::app::{AppState, Principal};
+use crate::catalog::{CachedDocument, etag_matches};
+use crate::error::ApiError;
+use crate::validation::is_product_code;
+
+/// Response header telling whether the catalog came from the cache.
+pub const X_CACHE: &str = "x-cache";
+
+/// The product catalog.
+#[utoipa::path(
+    get, path = "/products", tag = "catalog",
+    params(("lang" = Option<String>, Query, description = "zh, en or jp (ja accepted); else Accept-Language, else the tenant default"),
+           ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy")),
+    responses(
+        (status = 200, description = "Products, one item per product code", body = crate::catalog::ProductList,
+         headers(("ETag" = String, description = "Entity tag"), ("X-Cache" = String, description = "HIT, MISS or STALE"), ("Cache-Control" = String, description = "private, max-age=<seconds left>"))),
+        (status = 304, description = "Not modified"),
+        (status = 400, description = "Bad lang", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Tenant not configured", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 502, description = "Upstream error and no stale copy", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 504, description = "Upstream timeout and no stale copy", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list_products(req: HttpRequest, state: web::Data<AppState>, principal: Principal) -> Result<HttpResponse, ApiError> {
+    let language = language::resolve(&req, principal.tenant.language)?;
+    let document = state.catalog.products(&principal.tenant.target, language).await?;
+    Ok(cached_response(&req, &document))
+}
+
+/// One product.
+#[utoipa::path(
+    get, path = "/products/{code}", tag = "catalog",
+    params(("code" = String, Path, description = "Product code, e.g. ecs"), ("lang" = Option<String>, Query, description = "zh, en or jp")),
+    responses(
+        (status = 200, description = "The product", body = crate::catalog::ProductItem),
+        (status = 304, description = "Not modified"),
+        (status = 401, description = "Missing or invalid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "product_not_found", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 502, description = "Upstream error", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get_product(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    code: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    if !is_product_code(&code) {
+        return Err(ApiError::product_not_found(&code));
+    }
+    let language = language::resolve(&req, principal.tenant.language)?;
+    let document = state
+        .catalog
+        .product(&principal.tenant.target, language, &code)
+        .await?
+        .ok_or_else(|| ApiError::product_not_found(&code))?;
+    Ok(cached_response(&req, &document))
+}
+
+/// A product's problem categories (their ids are what `POST /tickets` takes).
+#[utoipa::path(
+    get, path = "/products/{code}/categories", tag = "catalog",
+    params(("code" = String, Path, description = "Product code"), ("lang" = Option<String>, Query, description = "zh, en or jp")),
+    responses(
+        (status = 200, description = "Categories", body = crate::catalog::CategoryList),
+        (status = 304, description = "Not modified"),
+        (status = 401, description = "Missing or invalid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "product_not_found", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 502, description = "Upstream error", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list_categories(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    code: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    if !is_product_code(&code) {
+        return Err(ApiError::product_not_found(&code));
+    }
+    let language = language::resolve(&req, principal.tenant.language)?;
+    let document = state
+        .catalog
+        .categories(&principal.tenant.target, language, &code)
+        .await?
+        .ok_or_else(|| ApiError::product_not_found(&code))?;
+    Ok(cached_response(&req, &document))
+}
+
+/// 200 with the cached bytes, or 304 when the caller's copy is current.
+fn cached_response(req: &HttpRequest, document: &CachedDocument) -> HttpResponse {
+    let not_modified = req
+        .headers()
+        .get(IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|header| etag_matches(header, &document.etag));
+    let mut response = if not_modified {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .insert_header((ETAG, document.etag.as_str()))
+        .insert_header((CACHE_CONTROL, format!("private, max-age={}", document.max_age.as_secs())))
+        .insert_header((X_CACHE, document.status.as_str()));
+    upstream_id_header(&mut response, document.upstream_request_id.as_deref());
+    if not_modified {
+        response.finish()
+    } else {
+        response
+            .insert_header((CONTENT_TYPE, "application/json"))
+            .body(document.body.clone())
+    }
+}

@@ -1,0 +1,352 @@
+//! `/tickets` and `/tickets/{id}` (+ `/close`): list, read, create and close tickets.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use super::idempotency::{IdempotencyStore, Outcome, REPLAYED_HEADER};
+use super::support::{audit, find_ticket, upstream_id_header};
+use super::views::{CreatedTicket, Ticket, TicketPage};
+use super::{language, ticket_query};
+use crate::app::{AppState, Principal};
+use crate::auth::Permission;
+use crate::catalog::CategoryCheck;
+use crate::error::{ApiError, FieldError};
+use crate::upstream::Language;
+use crate::upstream::actions::{CloseTicket, CreateTicket, NotifyTimeRange};
+use crate::validation::{is_product_code, looks_like_email};
+
+/// Longest accepted `content`, `secretContent` (characters).
+const MAX_CONTENT_CHARS: usize = 10_000;
+/// Longest accepted `title` (characters).
+const MAX_TITLE_CHARS: usize = 200;
+
+/// List the tenant's tickets.
+#[utoipa::path(
+    get, path = "/tickets", tag = "tickets",
+    params(
+        ("status" = Option<String>, Query, description = "Comma list of in_progress, wait_feedback, wait_confirm, completed"),
+        ("productCode" = Option<String>, Query, description = "Only tickets for this product"),
+        ("ids" = Option<String>, Query, description = "Comma list of at most 100 ticket ids"),
+        ("createdAfter" = Option<String>, Query, description = "RFC 3339 time or epoch seconds"),
+        ("createdBefore" = Option<String>, Query, description = "RFC 3339 time or epoch seconds"),
+        ("page" = Option<u32>, Query, description = "1-based page, default 1"),
+        ("pageSize" = Option<u32>, Query, description = "1 to 100, default 20"),
+        ("subUserId" = Option<String>, Query, description = "Only tickets of this RAM sub-user"),
+        ("lang" = Option<String>, Query, description = "zh, en or jp (ja accepted)"),
+    ),
+    responses(
+        (status = 200, description = "A page of tickets", body = TicketPage),
+        (status = 400, description = "A bad query parameter (named in detail)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Permission tickets:read missing, or tenant not configured", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited or upstream throttled", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 502, description = "Upstream error", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Upstream known to be down", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 504, description = "Upstream timeout", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list_tickets(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::TicketsRead)?;
+    let language = language::resolve(&req, principal.tenant.language)?;
+    let request = ticket_query::parse(req.query_string(), language)?;
+    let (page, page_size) = (
+        request.page_start.unwrap_or(1),
+        request.page_size.unwrap_or(ticket_query::DEFAULT_PAGE_SIZE),
+    );
+    let answer = principal.tenant.call(&state.client, &request).await?;
+    let data = answer.data;
+    let body = TicketPage {
+        total: data.total.unwrap_or(data.list.len() as u64),
+        page: data.current_page.filter(|p| *p > 0).unwrap_or(page),
+        page_size: data.page_size.filter(|s| *s > 0).unwrap_or(page_size),
+        items: data.list.into_iter().map(Ticket::from).collect(),
+    };
+    let mut response = HttpResponse::Ok();
+    upstream_id_header(&mut response, answer.request_id.as_deref());
+    Ok(response.json(body))
+}
+
+/// Read one ticket.
+#[utoipa::path(
+    get, path = "/tickets/{id}", tag = "tickets",
+    params(("id" = String, Path, description = "Ticket id: 1 to 32 of [A-Za-z0-9]"), ("lang" = Option<String>, Query, description = "zh, en or jp")),
+    responses(
+        (status = 200, description = "The ticket", body = Ticket),
+        (status = 401, description = "Missing or invalid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Permission tickets:read missing, or tenant not configured", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "ticket_not_found (also for other tenants' tickets)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 502, description = "Upstream error", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 504, description = "Upstream timeout", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get_ticket(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::TicketsRead)?;
+    let language = language::resolve(&req, principal.tenant.language)?;
+    let (ticket, request_id) = find_ticket(&state, &principal, &id, language).await?;
+    let mut response = HttpResponse::Ok();
+    upstream_id_header(&mut response, request_id.as_deref());
+    Ok(response.json(Ticket::from(ticket)))
+}
+
+/// `POST /tickets` body.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NewTicket {
+    /// Product code from `GET /products` (required).
+    #[schema(example = "ecs")]
+    product_code: Option<String>,
+    /// Category id from `GET /products/{code}/categories` (required).
+    #[schema(value_type = i64, example = 793)]
+    category_id: Option<Value>,
+    /// Problem description (required).
+    content: Option<String>,
+    /// Contact email; defaults to the tenant's `default_email`.
+    email: Option<String>,
+    /// Title.
+    title: Option<String>,
+    /// Contact phone.
+    phone: Option<String>,
+    /// Confidential details: sent upstream only, never logged, cached or echoed.
+    secret_content: Option<String>,
+    /// `normal`, `all` or `never`.
+    notify_time_range: Option<String>,
+    /// `zh`, `en` or `jp`; defaults to the request language.
+    language: Option<String>,
+}
+
+impl NewTicket {
+    /// Checks every field (all problems at once) and builds the upstream request.
+    fn validate(self, default_email: Option<&str>, request_language: Language) -> Result<CreateTicket, ApiError> {
+        let mut errors = Vec::new();
+        let product_code = match self.product_code.as_deref().map(str::trim) {
+            Some(code) if is_product_code(code) => code.to_owned(),
+            Some(_) => {
+                errors.push(FieldError::new("productCode", "is not a product code"));
+                String::new()
+            }
+            None => {
+                errors.push(FieldError::new("productCode", "is required"));
+                String::new()
+            }
+        };
+        let category_id = match &self.category_id {
+            Some(Value::Number(n)) => match n.as_i64().filter(|id| *id > 0) {
+                Some(id) => id,
+                None => {
+                    errors.push(FieldError::new("categoryId", "must be a positive integer"));
+                    0
+                }
+            },
+            Some(_) => {
+                errors.push(FieldError::new("categoryId", "must be a positive integer"));
+                0
+            }
+            None => {
+                errors.push(FieldError::new("categoryId", "is required"));
+                0
+            }
+        };
+        let content = self.content.unwrap_or_default();
+        if content.trim().is_empty() {
+            errors.push(FieldError::new("content", "is required"));
+        } else if content.chars().count() > MAX_CONTENT_CHARS {
+            errors.push(FieldError::new("content", format!("at most {MAX_CONTENT_CHARS} characters")));
+        }
+        let email = self.email.or_else(|| default_email.map(str::to_owned));
+        match email.as_deref() {
+            Some(email) if looks_like_email(email) => {}
+            Some(_) => errors.push(FieldError::new("email", "is not an email address")),
+            None => errors.push(FieldError::new("email", "is required (the tenant has no default contact email)")),
+        }
+        if self.title.as_ref().is_some_and(|t| t.chars().count() > MAX_TITLE_CHARS) {
+            errors.push(FieldError::new("title", format!("at most {MAX_TITLE_CHARS} characters")));
+        }
+        if let Some(phone) = &self.phone
+            && (phone.is_empty() || phone.len() > 32 || !phone.chars().all(|c| c.is_ascii_digit() || "+- ()".contains(c)))
+        {
+            errors.push(FieldError::new("phone", "is not a phone number"));
+        }
+        if self.secret_content.as_ref().is_some_and(|s| s.chars().count() > MAX_CONTENT_CHARS) {
+            errors.push(FieldError::new("secretContent", format!("at most {MAX_CONTENT_CHARS} characters")));
+        }
+        let notify_time_range = match self.notify_time_range.as_deref() {
+            None => None,
+            Some("normal") => Some(NotifyTimeRange::Normal),
+            Some("all") => Some(NotifyTimeRange::All),
+            Some("never") => Some(NotifyTimeRange::Never),
+            Some(_) => {
+                errors.push(FieldError::new("notifyTimeRange", "must be normal, all or never"));
+                None
+            }
+        };
+        let language = match self.language.as_deref() {
+            None => request_language,
+            Some(lang) => lang.parse().unwrap_or_else(|_| {
+                errors.push(FieldError::new("language", "must be zh, en or jp"));
+                request_language
+            }),
+        };
+        if !errors.is_empty() {
+            return Err(ApiError::validation(errors));
+        }
+        Ok(CreateTicket {
+            product_code,
+            category_id,
+            content,
+            email: email.unwrap_or_default(),
+            title: self.title,
+            phone: self.phone,
+            secret_content: self.secret_content,
+            notify_time_range,
+            language: Some(language),
+        })
+    }
+}
+
+/// File a ticket. Send an `Idempotency-Key` header to make retries safe.
+#[utoipa::path(
+    post, path = "/tickets", tag = "tickets",
+    request_body(content = NewTicket, content_type = "application/json"),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key: a retry with the same key and body returns the first answer")),
+    responses(
+        (status = 201, description = "Created; Location names the ticket", body = CreatedTicket),
+        (status = 400, description = "Malformed JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Permission tickets:write missing, or tenant not configured", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Field errors (product, category, contact…)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited or upstream throttled", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 502, description = "Upstream error or credentials rejected", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Upstream known to be down", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 504, description = "Upstream timeout: the ticket may or may not exist; check the list before retrying without a key", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn create_ticket(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::TicketsWrite)?;
+    let new_ticket: NewTicket = super::json_body(&req, &body)?;
+    let request_language = language::resolve(&req, principal.tenant.language)?;
+    let request = new_ticket.validate(principal.tenant.default_email.as_deref(), request_language)?;
+    let key = IdempotencyStore::key_of(&req)?;
+    let tenant = &principal.tenant;
+    let scope = (tenant.id.as_str(), principal.user.as_str(), "create_ticket");
+    let result = state
+        .idempotency
+        .run(scope, key, &body, || async {
+            let check = state
+                .catalog
+                .check_category(&tenant.target, request_language, &request.product_code, request.category_id)
+                .await
+                .map_err(ApiError::from)?;
+            match check {
+                CategoryCheck::Valid => {}
+                CategoryCheck::UnknownProduct => {
+                    return Err(ApiError::validation(vec![FieldError::new(
+                        "productCode",
+                        format!("product {} is not in the catalog", request.product_code),
+                    )]));
+                }
+                CategoryCheck::CategoryNotInProduct => {
+                    return Err(ApiError::validation(vec![FieldError::new(
+                        "categoryId",
+                        format!("categoryId {} does not belong to product {}", request.category_id, request.product_code),
+                    )]));
+                }
+            }
+            let answer = tenant.call(&state.client, &request).await.map_err(|err| {
+                let api = ApiError::from(err);
+                if api.code() == "validation_failed" && request.phone.is_some() {
+                    api.with_field_hint("phone")
+                } else {
+                    api
+                }
+            })?;
+            Ok(Outcome {
+                id: answer.data.id,
+                upstream_request_id: answer.request_id,
+            })
+        })
+        .await;
+    match result {
+        Ok((outcome, replayed)) => {
+            audit(&principal, "CreateTicket", Some(&outcome.id), if replayed { "replayed" } else { "ok" }, outcome.upstream_request_id.as_deref());
+            let mut response = HttpResponse::build(StatusCode::CREATED);
+            response.insert_header((LOCATION, format!("{}/tickets/{}", state.base_path, outcome.id)));
+            if replayed {
+                response.insert_header((REPLAYED_HEADER, "true"));
+            }
+            upstream_id_header(&mut response, outcome.upstream_request_id.as_deref());
+            Ok(response.json(CreatedTicket { id: outcome.id }))
+        }
+        Err(err) => {
+            audit(&principal, "CreateTicket", None, err.code(), None);
+            Err(err)
+        }
+    }
+}
+
+/// Close a ticket (idempotent: closing a closed ticket succeeds).
+#[utoipa::path(
+    post, path = "/tickets/{id}/close", tag = "tickets",
+    params(("id" = String, Path, description = "Ticket id")),
+    responses(
+        (status = 204, description = "Closed"),
+        (status = 401, description = "Missing or invalid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Permission tickets:write missing, or tenant not configured", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "ticket_not_found", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 502, description = "Upstream error", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 504, description = "Upstream timeout", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn close_ticket(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Permission::TicketsWrite)?;
+    let language = language::resolve(&req, principal.tenant.language)?;
+    let result = async {
+        find_ticket(&state, &principal, &id, language).await?;
+        let answer = principal
+            .tenant
+            .call(&state.client, &CloseTicket { ticket_id: id.to_string(), language: Some(language) })
+            .await?;
+        Ok::<_, ApiError>(answer.request_id)
+    }
+    .await;
+    match result {
+        Ok(request_id) => {
+            audit(&principal, "CloseTicket", Some(&id), "ok", request_id.as_deref());
+            let mut response = HttpResponse::NoContent();
+            upstream_id_header(&mut response, request_id.as_deref());
+            Ok(response.finish())
+        }
+        Err(err) => {
+            audit(&principal, "CloseTicket", Some(&id), err.code(), None);
+            Err(err)
+        }
+    }
+}
