@@ -1,0 +1,191 @@
+//! The outer layers of a bearer token: the `Authorization` header, the three base64url parts and
+//! the JOSE header (`alg`, `kid`).
+//!
+//! Invariants: nothing here allocates on the success path (the header is decoded into a caller's
+//! stack buffer and borrowed from it); a header with `crit` is refused because the gateway
+//! understands no JWS extension (RFC 7515 §4.1.11); an `alg` that no [`Algorithm`] names
+//! (`none` included) is [`AuthError::AlgorithmNotAllowed`], not "malformed", so logs say what
+//! was attempted.
+
+use std::borrow::Cow;
+use std::str::FromStr;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::Algorithm;
+use serde::Deserialize;
+
+use super::error::AuthError;
+
+/// Tokens longer than this are refused before any decoding (a JWT with a few claims is well
+/// under 2 KiB; this bounds the work an anonymous caller can ask for).
+pub(crate) const MAX_TOKEN_LEN: usize = 8 * 1024;
+/// Room for the decoded JOSE header.
+pub(crate) const HEADER_BUF_LEN: usize = 1024;
+
+/// The token in `Authorization: Bearer <token>` (scheme case-insensitive, RFC 7235 §2.1).
+pub(crate) fn bearer_token(authorization: Option<&str>) -> Result<&str, AuthError> {
+    let value = authorization.map(str::trim).unwrap_or_default();
+    if value.is_empty() {
+        return Err(AuthError::Missing);
+    }
+    let (scheme, token) = value.split_once(' ').ok_or(AuthError::Malformed)?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(AuthError::Malformed);
+    }
+    let token = token.trim_start();
+    if token.is_empty() {
+        return Err(AuthError::Missing);
+    }
+    Ok(token)
+}
+
+/// A compact JWS split into its parts; all borrowed from the token.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Parts<'t> {
+    /// `header.payload`, the signed bytes.
+    pub(crate) signing_input: &'t str,
+    pub(crate) header: &'t str,
+    pub(crate) payload: &'t str,
+    pub(crate) signature: &'t str,
+}
+
+/// Splits a compact JWS into exactly three non-empty base64url parts.
+pub(crate) fn split(token: &str) -> Result<Parts<'_>, AuthError> {
+    if token.len() > MAX_TOKEN_LEN || !token.bytes().all(is_token_byte) {
+        return Err(AuthError::Malformed);
+    }
+    let (signing_input, signature) = token.rsplit_once('.').ok_or(AuthError::Malformed)?;
+    let (header, payload) = signing_input.split_once('.').ok_or(AuthError::Malformed)?;
+    if header.is_empty() || payload.is_empty() || signature.is_empty() || payload.contains('.') {
+        return Err(AuthError::Malformed);
+    }
+    Ok(Parts {
+        signing_input,
+        header,
+        payload,
+        signature,
+    })
+}
+
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.'
+}
+
+/// The JOSE header fields the gateway acts on.
+#[derive(Debug)]
+pub(crate) struct JoseHeader<'b> {
+    pub(crate) alg: Algorithm,
+    pub(crate) kid: Option<Cow<'b, str>>,
+}
+
+#[derive(Deserialize)]
+struct RawHeader<'b> {
+    #[serde(borrow)]
+    alg: Cow<'b, str>,
+    #[serde(borrow, default)]
+    kid: Option<Cow<'b, str>>,
+    #[serde(default)]
+    crit: Option<serde::de::IgnoredAny>,
+}
+
+/// Decodes the base64url JOSE header into `buf` and reads `alg` and `kid` from it.
+pub(crate) fn parse_header<'b>(
+    encoded: &str,
+    buf: &'b mut [u8; HEADER_BUF_LEN],
+) -> Result<JoseHeader<'b>, AuthError> {
+    let len = URL_SAFE_NO_PAD
+        .decode_slice(encoded, buf)
+        .map_err(|_| AuthError::Malformed)?;
+    let raw: RawHeader<'b> =
+        serde_json::from_slice(&buf[..len]).map_err(|_| AuthError::Malformed)?;
+    if raw.crit.is_some() {
+        return Err(AuthError::Malformed);
+    }
+    let alg = Algorithm::from_str(&raw.alg).map_err(|_| AuthError::AlgorithmNotAllowed)?;
+    Ok(JoseHeader { alg, kid: raw.kid })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b64(json: &str) -> String {
+        URL_SAFE_NO_PAD.encode(json)
+    }
+
+    #[test]
+    fn bearer_scheme_is_case_insensitive_and_other_schemes_are_malformed() {
+        let cases = [
+            (None, Err(AuthError::Missing)),
+            (Some(""), Err(AuthError::Missing)),
+            (Some("Bearer "), Err(AuthError::Missing)),
+            (Some("Bearer a.b.c"), Ok("a.b.c")),
+            (Some("bearer a.b.c"), Ok("a.b.c")),
+            (Some("BEARER   a.b.c"), Ok("a.b.c")),
+            (Some("Basic dXNlcjpwYXNz"), Err(AuthError::Malformed)),
+            (Some("a.b.c"), Err(AuthError::Malformed)),
+        ];
+        for (header, expected) in cases {
+            assert_eq!(bearer_token(header), expected, "{header:?}");
+        }
+    }
+
+    #[test]
+    fn tokens_without_exactly_three_base64url_parts_are_malformed() {
+        let too_long = "a".repeat(MAX_TOKEN_LEN) + ".b.c";
+        for token in [
+            "a.b", "a.b.c.d", ".b.c", "a..c", "a.b.", "a.b+.c", "a b.c.d", &too_long,
+        ] {
+            assert_eq!(
+                split(token).map(|_| ()),
+                Err(AuthError::Malformed),
+                "{token}"
+            );
+        }
+        let parts = split("h.p.s").unwrap();
+        assert_eq!(
+            (
+                parts.signing_input,
+                parts.header,
+                parts.payload,
+                parts.signature
+            ),
+            ("h.p", "h", "p", "s")
+        );
+    }
+
+    #[test]
+    fn header_alg_none_or_unknown_is_not_allowed_and_junk_is_malformed() {
+        let cases = [
+            (
+                b64(r#"{"alg":"none"}"#),
+                Err(AuthError::AlgorithmNotAllowed),
+            ),
+            (
+                b64(r#"{"alg":"HS1024"}"#),
+                Err(AuthError::AlgorithmNotAllowed),
+            ),
+            (b64(r#"{"typ":"JWT"}"#), Err(AuthError::Malformed)),
+            (
+                b64(r#"{"alg":"HS256","crit":["exp"]}"#),
+                Err(AuthError::Malformed),
+            ),
+            (b64(r#"["alg"]"#), Err(AuthError::Malformed)),
+            ("!!".to_owned(), Err(AuthError::Malformed)),
+            (
+                b64(r#"{"alg":"ES256","kid":"k1"}"#),
+                Ok((Algorithm::ES256, Some("k1"))),
+            ),
+            (b64(r#"{"alg":"RS256"}"#), Ok((Algorithm::RS256, None))),
+        ];
+        for (encoded, expected) in cases {
+            let mut buf = [0; HEADER_BUF_LEN];
+
+            let got = parse_header(&encoded, &mut buf);
+
+            let got = got.as_ref().map(|h| (h.alg, h.kid.as_deref()));
+            assert_eq!(got, expected.as_ref().map(|(a, k)| (*a, *k)), "{encoded}");
+        }
+    }
+}
