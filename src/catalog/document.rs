@@ -1,0 +1,189 @@
+//! What the catalog hands to the HTTP layer: a pre-serialized JSON body with its ETag, how fresh
+//! it is, and where it came from; plus the `If-None-Match` comparison.
+//!
+//! Invariant: a [`Document`] is built once per fetched upstream value (serialization and the
+//! SHA-256 happen at fetch time, never per hit). Serving it clones a `Bytes` and an `Arc<str>`,
+//! both reference-count bumps.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// How many bytes of the body's SHA-256 go into the ETag (128 bits: collisions are not a
+/// practical concern for one tenant's catalog).
+const ETAG_HASH_BYTES: usize = 16;
+
+/// Where a served document came from, for the `X-Cache` header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CacheStatus {
+    /// Served from the cache within its TTL; no upstream call.
+    Hit,
+    /// Fetched from the upstream for this request (or by a concurrent request it waited for).
+    Miss,
+    /// The TTL had passed and the refresh failed: the last good value, within the stale window.
+    Stale,
+}
+
+impl CacheStatus {
+    /// The `X-Cache` header value: `HIT`, `MISS` or `STALE`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Hit => "HIT",
+            Self::Miss => "MISS",
+            Self::Stale => "STALE",
+        }
+    }
+}
+
+impl std::fmt::Display for CacheStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A catalog response body ready to send.
+///
+/// The handler writes `body` as `application/json`, `ETag: {etag}`,
+/// `Cache-Control: private, max-age={max_age.as_secs()}`, `X-Cache: {status.as_str()}` and, when
+/// present, `X-Upstream-Request-Id: {upstream_request_id}`; or answers 304 when
+/// [`etag_matches`] says the client's `If-None-Match` already names this ETag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CachedDocument {
+    /// The JSON body, serialized once when the value was fetched.
+    pub body: Bytes,
+    /// Strong ETag, quoted: `"<32 hex digits of the body's SHA-256>"`. Equal bodies have equal
+    /// ETags, across refreshes and processes. An `Arc<str>` so a hit does not allocate; use it
+    /// as `&str` (`&*doc.etag`).
+    pub etag: Arc<str>,
+    /// Time left of the TTL (zero when [`CacheStatus::Stale`]), for `Cache-Control: max-age`.
+    pub max_age: Duration,
+    /// Hit, miss or stale.
+    pub status: CacheStatus,
+    /// The upstream `RequestId` of the call this request involved: the fetch on a miss, the
+    /// failed refresh on a stale answer (when the upstream answered at all), none on a hit.
+    pub upstream_request_id: Option<Arc<str>>,
+}
+
+/// A serialized body and its ETag, computed together once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Document {
+    pub(crate) body: Bytes,
+    pub(crate) etag: Arc<str>,
+}
+
+impl Document {
+    /// Serializes `value` and hashes the result.
+    pub(crate) fn json<T: Serialize>(value: &T) -> Self {
+        // The view types are plain structs of strings, numbers, booleans and options: their
+        // serialization to a Vec cannot fail.
+        let body = serde_json::to_vec(value)
+            .unwrap_or_else(|e| unreachable!("catalog views always serialize: {e}"));
+        let digest = Sha256::digest(&body);
+        let etag = format!("\"{}\"", hex::encode(&digest[..ETAG_HASH_BYTES]));
+        Self {
+            body: Bytes::from(body),
+            etag: Arc::from(etag),
+        }
+    }
+}
+
+/// Whether an `If-None-Match` header value matches `etag` (RFC 9110 §13.1.2: weak comparison,
+/// so `W/"x"` matches `"x"`; `*` matches anything). Handles comma-separated lists and, leniently,
+/// unquoted tags some clients send. Empty or garbage headers match nothing.
+pub fn etag_matches(if_none_match_header: &str, etag: &str) -> bool {
+    let ours = opaque_tag(etag);
+    let mut rest = if_none_match_header.trim();
+    if rest == "*" {
+        return true;
+    }
+    loop {
+        rest = rest.trim_start_matches(|c: char| c == ',' || c.is_ascii_whitespace());
+        if rest.is_empty() {
+            return false;
+        }
+        let tag_start = rest.strip_prefix("W/").unwrap_or(rest);
+        let (tag, next) = match tag_start.strip_prefix('"') {
+            // A quoted tag ends at the next quote (entity tags cannot contain quotes, but may
+            // contain commas).
+            Some(quoted) => match quoted.find('"') {
+                Some(end) => (&quoted[..end], &quoted[end + 1..]),
+                None => (quoted, ""),
+            },
+            None => match tag_start.find(',') {
+                Some(end) => (tag_start[..end].trim(), &tag_start[end..]),
+                None => (tag_start.trim(), ""),
+            },
+        };
+        if tag == ours || tag == "*" {
+            return true;
+        }
+        rest = next;
+    }
+}
+
+/// `W/"abc"` or `"abc"` → `abc`.
+fn opaque_tag(etag: &str) -> &str {
+    let etag = etag.trim();
+    let etag = etag.strip_prefix("W/").unwrap_or(etag);
+    etag.strip_prefix('"')
+        .and_then(|e| e.strip_suffix('"'))
+        .unwrap_or(etag)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_none_match_is_compared_weakly_across_lists() {
+        let etag = "\"abc123\"";
+        let cases: [(&str, bool); 14] = [
+            ("\"abc123\"", true),
+            ("W/\"abc123\"", true),
+            ("*", true),
+            ("  *  ", true),
+            ("\"other\", \"abc123\"", true),
+            ("\"other\",W/\"abc123\"", true),
+            ("\"a,b\", \"abc123\"", true),
+            ("abc123", true),
+            ("\"other\"", false),
+            ("\"abc12\"", false),
+            ("\"abc1234\"", false),
+            ("", false),
+            ("\"a,b\"", false),
+            ("W/", false),
+        ];
+        for (header, expected) in cases {
+            assert_eq!(etag_matches(header, etag), expected, "{header:?}");
+        }
+    }
+
+    #[test]
+    fn a_weak_etag_of_ours_is_compared_by_its_opaque_tag() {
+        assert!(etag_matches("\"x\"", "W/\"x\""));
+    }
+
+    #[test]
+    fn equal_values_give_equal_strong_etags_and_different_values_different_ones() {
+        let a = Document::json(&serde_json::json!({ "items": [1, 2] }));
+        let b = Document::json(&serde_json::json!({ "items": [1, 2] }));
+        let c = Document::json(&serde_json::json!({ "items": [2, 1] }));
+        assert_eq!(a.etag, b.etag);
+        assert_ne!(a.etag, c.etag);
+        assert!(a.etag.starts_with('"') && a.etag.ends_with('"'));
+        assert_eq!(a.etag.len(), 2 + 2 * ETAG_HASH_BYTES);
+        assert_eq!(&a.body[..], br#"{"items":[1,2]}"#);
+    }
+
+    #[test]
+    fn cache_statuses_are_spelled_as_the_x_cache_header_wants() {
+        let spelled: Vec<_> = [CacheStatus::Hit, CacheStatus::Miss, CacheStatus::Stale]
+            .iter()
+            .map(|s| s.as_str())
+            .collect();
+        assert_eq!(spelled, ["HIT", "MISS", "STALE"]);
+    }
+}

@@ -1,0 +1,307 @@
+//! One cached kind of value (products lists or category lists): a TTL cache for fresh values,
+//! a longer-lived copy for stale fallback, single-flight loading and the error rules.
+//!
+//! Two moka caches share the same `Arc`ed values:
+//! - `fresh` expires entries after `ttl`. A hit there is served as [`CacheStatus::Hit`]. Loads
+//!   go through its `try_get_with`, which runs one load per key however many callers wait on
+//!   it (cold key or expired entry alike) and stores nothing when the load fails.
+//! - `kept` expires entries after `ttl + stale`. A successful load writes there too; when a load
+//!   fails, the value found there is served as [`CacheStatus::Stale`], else the error returns.
+//!
+//! Invariants: every key carries the tenant id; errors are never stored; a value is built (and
+//! serialized) once per successful load.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use moka::Equivalent;
+use moka::future::Cache;
+
+use super::document::CacheStatus;
+use crate::upstream::{Language, UpstreamError};
+
+/// A cache key. `product` is empty for products lists. The derived `Hash` equals [`KeyRef`]'s
+/// (`String` hashes as `str`), which lets hits look up without allocating.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Key {
+    pub(crate) tenant: String,
+    pub(crate) language: Language,
+    pub(crate) product: String,
+}
+
+/// A borrowed [`Key`], for lookups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct KeyRef<'a> {
+    pub(crate) tenant: &'a str,
+    pub(crate) language: Language,
+    pub(crate) product: &'a str,
+}
+
+impl KeyRef<'_> {
+    fn to_key(self) -> Key {
+        Key {
+            tenant: self.tenant.to_owned(),
+            language: self.language,
+            product: self.product.to_owned(),
+        }
+    }
+}
+
+impl Equivalent<Key> for KeyRef<'_> {
+    fn equivalent(&self, key: &Key) -> bool {
+        self.tenant == key.tenant && self.language == key.language && self.product == key.product
+    }
+}
+
+/// A successfully loaded value with when and by which upstream request it was fetched.
+#[derive(Debug)]
+pub(crate) struct Stored<V> {
+    pub(crate) value: V,
+    pub(crate) fetched_at: Instant,
+    pub(crate) request_id: Option<Arc<str>>,
+}
+
+/// A value as served to one request.
+#[derive(Debug)]
+pub(crate) struct Served<V> {
+    pub(crate) stored: Arc<Stored<V>>,
+    pub(crate) status: CacheStatus,
+    /// Time left of the TTL; zero when stale.
+    pub(crate) max_age: Duration,
+    /// The upstream request this request involved (see `CachedDocument::upstream_request_id`).
+    pub(crate) request_id: Option<Arc<str>>,
+}
+
+/// Sizes and lifetimes of one tier.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TierSettings {
+    pub(crate) ttl: Duration,
+    pub(crate) stale: Duration,
+    pub(crate) max_entries: u64,
+}
+
+pub(crate) struct Tier<V> {
+    fresh: Cache<Key, Arc<Stored<V>>>,
+    kept: Cache<Key, Arc<Stored<V>>>,
+    settings: TierSettings,
+}
+
+impl<V: Send + Sync + 'static> Tier<V> {
+    pub(crate) fn new(name: &str, settings: TierSettings) -> Self {
+        let build = |suffix: &str, lifetime: Duration| {
+            Cache::builder()
+                .name(&format!("catalog-{name}-{suffix}"))
+                .max_capacity(settings.max_entries)
+                .time_to_live(lifetime)
+                .support_invalidation_closures()
+                .build()
+        };
+        Self {
+            fresh: build("fresh", settings.ttl),
+            kept: build("kept", settings.ttl.saturating_add(settings.stale)),
+            settings,
+        }
+    }
+
+    /// Serves `key` from the cache, or loads it with `load` (one load per key at a time).
+    /// `load` yields the value and the upstream `RequestId` of the call that produced it.
+    pub(crate) async fn get<F>(&self, key: KeyRef<'_>, load: F) -> Result<Served<V>, UpstreamError>
+    where
+        F: Future<Output = Result<(V, Option<String>), UpstreamError>>,
+    {
+        // Hot path: one lookup with a borrowed key and an `Arc` clone.
+        if let Some(stored) = self.fresh.get(&key).await {
+            return Ok(Served {
+                max_age: self.time_left(&stored),
+                stored,
+                status: CacheStatus::Hit,
+                request_id: None,
+            });
+        }
+        let owned = key.to_key();
+        let kept = &self.kept;
+        let loaded = self
+            .fresh
+            .try_get_with(owned.clone(), async {
+                let (value, request_id) = load.await?;
+                let stored = Arc::new(Stored {
+                    value,
+                    fetched_at: Instant::now(),
+                    request_id: request_id.map(Arc::from),
+                });
+                kept.insert(owned.clone(), Arc::clone(&stored)).await;
+                Ok::<_, UpstreamError>(stored)
+            })
+            .await;
+        match loaded {
+            Ok(stored) => Ok(Served {
+                max_age: self.time_left(&stored),
+                request_id: stored.request_id.clone(),
+                stored,
+                status: CacheStatus::Miss,
+            }),
+            Err(error) => match self.last_good(&key).await {
+                Some(stored) => {
+                    tracing::warn!(
+                        tenant = key.tenant,
+                        language = %key.language,
+                        error = %error,
+                        age_s = stored.fetched_at.elapsed().as_secs(),
+                        "catalog refresh failed; serving the last good value"
+                    );
+                    Ok(Served {
+                        stored,
+                        status: CacheStatus::Stale,
+                        max_age: Duration::ZERO,
+                        request_id: error.request_id().map(Arc::from),
+                    })
+                }
+                None => Err(rebuild_error(&error)),
+            },
+        }
+    }
+
+    /// The kept value, if it is still within `ttl + stale` (moka expires it then as well; the
+    /// explicit check keeps the rule independent of moka's clock granularity).
+    async fn last_good(&self, key: &KeyRef<'_>) -> Option<Arc<Stored<V>>> {
+        let window = self.settings.ttl.saturating_add(self.settings.stale);
+        self.kept
+            .get(key)
+            .await
+            .filter(|stored| stored.fetched_at.elapsed() < window)
+    }
+
+    fn time_left(&self, stored: &Stored<V>) -> Duration {
+        self.settings
+            .ttl
+            .saturating_sub(stored.fetched_at.elapsed())
+    }
+
+    /// Drops every entry of `tenant`, fresh and kept. Loads already in flight still store
+    /// their result.
+    pub(crate) fn invalidate_tenant(&self, tenant: &str) {
+        for cache in [&self.fresh, &self.kept] {
+            let tenant = tenant.to_owned();
+            if let Err(error) = cache.invalidate_entries_if(move |key, _| key.tenant == tenant) {
+                // Only possible without `support_invalidation_closures`, which `new` sets.
+                tracing::error!(%error, "catalog invalidation failed");
+            }
+        }
+    }
+
+    /// Runs moka's pending maintenance (tests and benchmarks use it for exact counts).
+    #[cfg(test)]
+    pub(crate) async fn entry_count(&self) -> u64 {
+        self.fresh.run_pending_tasks().await;
+        self.fresh.entry_count()
+    }
+}
+
+/// `try_get_with` hands every waiter the same `Arc<UpstreamError>`; `UpstreamError` is not
+/// `Clone`, so each caller gets an equal copy rebuilt from its parts.
+fn rebuild_error(error: &UpstreamError) -> UpstreamError {
+    match error {
+        UpstreamError::CredentialsRejected(f) => UpstreamError::CredentialsRejected(f.clone()),
+        UpstreamError::InvalidParameter(f) => UpstreamError::InvalidParameter(f.clone()),
+        UpstreamError::Throttled { fault, retry_after } => UpstreamError::Throttled {
+            fault: fault.clone(),
+            retry_after: *retry_after,
+        },
+        UpstreamError::Unavailable(f) => UpstreamError::Unavailable(f.clone()),
+        UpstreamError::Refused(f) => UpstreamError::Refused(f.clone()),
+        UpstreamError::Timeout { sent } => UpstreamError::Timeout { sent: *sent },
+        UpstreamError::Connect(m) => UpstreamError::Connect(m.clone()),
+        UpstreamError::Transport(m) => UpstreamError::Transport(m.clone()),
+        UpstreamError::Unreadable {
+            status,
+            reason,
+            request_id,
+        } => UpstreamError::Unreadable {
+            status: *status,
+            reason: reason.clone(),
+            request_id: request_id.clone(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::hash::{BuildHasher, RandomState};
+
+    use super::*;
+    use crate::upstream::UpstreamFault;
+
+    #[test]
+    fn a_borrowed_key_hashes_and_compares_like_the_owned_one() {
+        let hasher = RandomState::new();
+        let borrowed = KeyRef {
+            tenant: "acme",
+            language: Language::En,
+            product: "ecs",
+        };
+        let owned = borrowed.to_key();
+        assert_eq!(hasher.hash_one(borrowed), hasher.hash_one(&owned));
+        assert!(borrowed.equivalent(&owned));
+        let other_tenant = KeyRef {
+            tenant: "globex",
+            ..borrowed
+        };
+        assert!(!other_tenant.equivalent(&owned));
+    }
+
+    #[test]
+    fn rebuilt_errors_keep_their_class_and_request_id() {
+        let fault = UpstreamFault {
+            status: 503,
+            code: "ServiceUnavailable".to_owned(),
+            message: "down".to_owned(),
+            request_id: Some("RID-1".to_owned()),
+        };
+        let errors = [
+            UpstreamError::Unavailable(fault.clone()),
+            UpstreamError::Throttled {
+                fault,
+                retry_after: Some(Duration::from_millis(7)),
+            },
+            UpstreamError::Timeout { sent: true },
+            UpstreamError::Unreadable {
+                status: 200,
+                reason: "bad".to_owned(),
+                request_id: Some("RID-2".to_owned()),
+            },
+        ];
+        for error in &errors {
+            let copy = rebuild_error(error);
+            assert_eq!(copy.outcome(), error.outcome());
+            assert_eq!(copy.request_id(), error.request_id());
+            assert_eq!(copy.to_string(), error.to_string());
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failed_load_stores_nothing() {
+        let tier: Tier<u32> = Tier::new(
+            "test",
+            TierSettings {
+                ttl: Duration::from_secs(60),
+                stale: Duration::from_secs(60),
+                max_entries: 10,
+            },
+        );
+        let key = KeyRef {
+            tenant: "acme",
+            language: Language::Zh,
+            product: "",
+        };
+        let failed = tier
+            .get(key, async { Err(UpstreamError::Timeout { sent: true }) })
+            .await;
+        assert!(matches!(failed, Err(UpstreamError::Timeout { sent: true })));
+        assert_eq!(tier.entry_count().await, 0);
+
+        let served = tier.get(key, async { Ok((7, None)) }).await.unwrap();
+        assert_eq!((served.stored.value, served.status), (7, CacheStatus::Miss));
+        assert_eq!(tier.entry_count().await, 1);
+    }
+}
