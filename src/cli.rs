@@ -40,7 +40,11 @@ pub struct TokenArgs {
     #[arg(long)]
     pub sub: String,
     /// Comma-separated roles, e.g. tickets:read,tickets:write.
-    #[arg(long, value_delimiter = ',', default_value = "tickets:read,tickets:write")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "tickets:read,tickets:write"
+    )]
     pub roles: Vec<String>,
     /// Lifetime: 90s, 30m, 1h, 7d (default 1h).
     #[arg(long, default_value = "1h", value_parser = parse_duration)]
@@ -50,8 +54,13 @@ pub struct TokenArgs {
 /// Parses `90`, `90s`, `30m`, `1h`, `7d`.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
-    let value: u64 = number.parse().map_err(|_| format!("{text:?} is not a duration like 30m or 1h"))?;
+    let (number, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let value: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration like 30m or 1h"))?;
     let seconds = match unit {
         "" | "s" => value,
         "m" => value * 60,

@@ -156,7 +156,13 @@ impl ApiError {
     pub fn validation(errors: Vec<FieldError>) -> Self {
         let detail = errors
             .iter()
-            .map(|e| format!("{}: {}", e.field, e.message))
+            .map(|e| {
+                if e.message.starts_with(&e.field) {
+                    e.message.clone()
+                } else {
+                    format!("{} {}", e.field, e.message)
+                }
+            })
             .collect::<Vec<_>>()
             .join("; ");
         Self {
@@ -282,8 +288,14 @@ impl From<UpstreamError> for ApiError {
                 "upstream_credentials_rejected",
                 "the Workorder API refused this tenant's credentials; an operator must check them",
             ),
+            UpstreamError::InvalidParameter(fault) if fault.code == "illegalParam.emailOrPhone" => {
+                Self::validation(vec![FieldError::new(
+                    "email",
+                    "the contact must be one of the account's registered message recipients",
+                )])
+            }
             UpstreamError::InvalidParameter(fault) => Self::validation(vec![FieldError::new(
-                upstream_field(&fault.code),
+                "request",
                 format!(
                     "the Workorder API refused the request ({}: {})",
                     fault.code, fault.message

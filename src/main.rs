@@ -67,7 +67,10 @@ fn token(config: Option<std::path::PathBuf>, args: &TokenArgs) -> Result<(), Str
         .map_err(|e| e.to_string())?
         .ok_or("no HS256 secret configured (auth.hs256_secret / _env / _file)")?;
     if !settings.tenants.contains_key(&args.tenant) {
-        eprintln!("warning: tenant {:?} is not configured; the token will get 403 tenant_not_configured", args.tenant);
+        eprintln!(
+            "warning: tenant {:?} is not configured; the token will get 403 tenant_not_configured",
+            args.tenant
+        );
     }
     let token = mint_dev_token(
         &secret,

@@ -72,7 +72,10 @@ struct Reloader {
 impl Application {
     /// Starts the sandbox (if enabled), loads tenants and keys, and binds the listener.
     /// `config_path` is re-read on SIGHUP (`None`: the default file).
-    pub async fn build(settings: Settings, config_path: Option<PathBuf>) -> Result<Self, StartupError> {
+    pub async fn build(
+        settings: Settings,
+        config_path: Option<PathBuf>,
+    ) -> Result<Self, StartupError> {
         let sandbox = if settings.sandbox.enabled {
             Some(start_sandbox(&settings).await?)
         } else {
@@ -170,7 +173,10 @@ impl AppHandle {
     /// requests finish within the shutdown timeout.
     pub async fn shutdown(&self) {
         self.reloader.state.draining.store(true, Ordering::SeqCst);
-        tracing::info!(drain_delay_secs = self.drain_delay.as_secs(), "draining: readiness is now 503");
+        tracing::info!(
+            drain_delay_secs = self.drain_delay.as_secs(),
+            "draining: readiness is now 503"
+        );
         tokio::time::sleep(self.drain_delay).await;
         tracing::info!("closing the listener; waiting for in-flight requests");
         self.server.stop(true).await;
@@ -193,8 +199,11 @@ impl Reloader {
         match result {
             Ok(live) => {
                 let tenants = live.tenants.ids().join(",");
-                self.state.live.store(Arc::new(live));
-                self.state.catalog.invalidate_all();
+                let previous = self.state.live.swap(Arc::new(live));
+                // Credentials or endpoints may have changed: drop what was fetched with the old ones.
+                for tenant in previous.tenants.ids() {
+                    self.state.catalog.invalidate_tenant(tenant);
+                }
                 tracing::info!(%tenants, "configuration reloaded");
                 Ok(())
             }
@@ -210,7 +219,10 @@ async fn handle_signals(handle: AppHandle) {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut term), Ok(mut hup)) = (signal(SignalKind::terminate()), signal(SignalKind::hangup())) else {
+        let (Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
             tracing::error!("cannot install signal handlers");
             return;
         };
@@ -229,7 +241,11 @@ async fn handle_signals(handle: AppHandle) {
     handle.shutdown().await;
 }
 
-fn http_server(settings: &Settings, state: web::Data<AppState>, listener: TcpListener) -> Result<Server, StartupError> {
+fn http_server(
+    settings: &Settings,
+    state: web::Data<AppState>,
+    listener: TcpListener,
+) -> Result<Server, StartupError> {
     let base_path = settings.server.base_path.clone();
     let origins = settings.server.cors_allowed_origins.clone();
     let max_body = settings.server.max_body_bytes;
@@ -237,8 +253,8 @@ fn http_server(settings: &Settings, state: web::Data<AppState>, listener: TcpLis
         App::new()
             .app_data(state.clone())
             .app_data(web::PayloadConfig::new(max_body))
-            .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
             .wrap(from_fn(request_context))
+            .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
             .configure(crate::routes::configure(&base_path))
             .default_service(web::to(crate::routes::not_found))
     })
@@ -275,7 +291,11 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
         ])
         .max_age(3600);
     for origin in origins {
-        cors = if origin == "*" { cors.allow_any_origin() } else { cors.allowed_origin(origin) };
+        cors = if origin == "*" {
+            cors.allow_any_origin()
+        } else {
+            cors.allowed_origin(origin)
+        };
     }
     cors
 }
@@ -287,8 +307,12 @@ async fn start_sandbox(settings: &Settings) -> Result<SandboxHandle, StartupErro
         ..SandboxConfig::default()
     };
     if let Some(path) = &settings.sandbox.accounts_file {
-        let accounts = crate::sandbox::load_accounts_file(path)
-            .map_err(|e| StartupError::Settings(SettingsError::invalid("sandbox.accounts_file", e.to_string())))?;
+        let accounts = crate::sandbox::load_accounts_file(path).map_err(|e| {
+            StartupError::Settings(SettingsError::invalid(
+                "sandbox.accounts_file",
+                e.to_string(),
+            ))
+        })?;
         config.accounts.extend(accounts);
     }
     let handle = crate::sandbox::spawn(SocketAddr::from(([127, 0, 0, 1], 0)), config).await?;
@@ -307,13 +331,19 @@ async fn build_live(
     let authenticator = Authenticator::new(config, http)
         .await
         .map_err(|e| StartupError::Auth(e.to_string()))?;
-    Ok(LiveConfig { tenants, authenticator })
+    Ok(LiveConfig {
+        tenants,
+        authenticator,
+    })
 }
 
 fn auth_config(auth: &AuthSettings, settings: &Settings) -> Result<AuthConfig, StartupError> {
     let mut hs256_secrets = Vec::new();
     if let Some((secret, _)) = auth.hs256_source().resolve()? {
-        let real_tenant = settings.tenants.iter().find(|(_, t)| t.enabled && !t.is_sandbox_endpoint());
+        let real_tenant = settings
+            .tenants
+            .iter()
+            .find(|(_, t)| t.enabled && !t.is_sandbox_endpoint());
         if let Some((id, _)) = real_tenant
             && secrecy::ExposeSecret::expose_secret(&secret) == DEMO_JWT_SECRET
         {
@@ -328,9 +358,16 @@ fn auth_config(auth: &AuthSettings, settings: &Settings) -> Result<AuthConfig, S
     let mut public_keys = Vec::new();
     for path in &auth.public_key_files {
         let pem = std::fs::read_to_string(path).map_err(|e| {
-            SettingsError::invalid("auth.public_key_files", format!("cannot read {}: {e}", path.display()))
+            SettingsError::invalid(
+                "auth.public_key_files",
+                format!("cannot read {}: {e}", path.display()),
+            )
         })?;
-        public_keys.push(PublicKeySource::new(path.display().to_string(), pem));
+        public_keys.push(PublicKeySource {
+            label: path.display().to_string(),
+            kid: None,
+            pem,
+        });
     }
     let jwks_url = auth
         .jwks_url
@@ -349,5 +386,6 @@ fn auth_config(auth: &AuthSettings, settings: &Settings) -> Result<AuthConfig, S
         jwks_url,
         jwks_refresh_min_interval: Duration::from_secs(auth.jwks_refresh_min_interval_secs),
         jwks_max_age: Duration::from_secs(auth.jwks_max_age_secs),
+        ..AuthConfig::default()
     })
 }

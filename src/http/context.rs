@@ -8,10 +8,11 @@ use std::time::Instant;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::error::InternalError;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CONTENT_TYPE, HeaderValue};
+use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{Error, ResponseError as _};
+use actix_web::{Error, HttpResponse, ResponseError as _};
 use tracing::{Instrument as _, field};
 
 use super::{REQUEST_ID, request_id, trace_context};
@@ -39,29 +40,27 @@ pub async fn request_context(
     if let Some(trace_id) = &trace_id {
         span.record("trace_id", trace_id.as_str());
     }
-    let http_request = req.request().clone();
     let started = Instant::now();
     let method = req.method().clone();
+    let _in_flight = crate::telemetry::metrics::InFlight::start();
 
     request_id::scope(
         id.clone(),
         async move {
-            let response = match next.call(req).await {
-                Ok(response) => response.map_into_boxed_body(),
-                Err(err) => ServiceResponse::new(http_request, err.error_response()),
+            // No clone of the request may live across `next.call` (routing needs it unshared), so
+            // an error from an inner middleware is finished here and returned as a ready response.
+            let (outcome, route) = match next.call(req).await {
+                Ok(response) => {
+                    let route = response.request().match_pattern();
+                    let (request, response) = response.map_into_boxed_body().into_parts();
+                    (Ok((request, ensure_problem_body(response))), route)
+                }
+                Err(err) => (Err(ensure_problem_body(err.error_response())), None),
             };
-            let mut response = ensure_problem_body(response);
-            if let Ok(value) = HeaderValue::from_str(&id) {
-                response.headers_mut().insert(
-                    actix_web::http::header::HeaderName::from_static(REQUEST_ID),
-                    value,
-                );
-            }
-            let status = response.status().as_u16();
-            let route = response
-                .request()
-                .match_pattern()
-                .unwrap_or_else(|| "unmatched".to_owned());
+            let status = match &outcome {
+                Ok((_, response)) | Err(response) => response.status().as_u16(),
+            };
+            let route = route.unwrap_or_else(|| "unmatched".to_owned());
             let latency = started.elapsed();
             let span = tracing::Span::current();
             span.record("route", route.as_str());
@@ -73,7 +72,22 @@ pub async fn request_context(
             } else {
                 tracing::info!("request finished");
             }
-            Ok(response)
+            let with_id = |mut response: HttpResponse| {
+                if let Ok(value) = HeaderValue::from_str(&id) {
+                    response
+                        .headers_mut()
+                        .insert(HeaderName::from_static(REQUEST_ID), value);
+                }
+                response
+            };
+            match outcome {
+                Ok((request, response)) => Ok(ServiceResponse::new(request, with_id(response))),
+                Err(response) => Err(InternalError::from_response(
+                    "request failed in a middleware",
+                    with_id(response),
+                )
+                .into()),
+            }
         }
         .instrument(span),
     )
@@ -82,7 +96,7 @@ pub async fn request_context(
 
 /// Replaces a non-problem error body (actix's default 404/405/413, plain-text extractor
 /// errors) with the problem document for its status.
-fn ensure_problem_body(response: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
+fn ensure_problem_body(response: HttpResponse) -> HttpResponse {
     let status = response.status();
     let is_problem = response
         .headers()
@@ -91,19 +105,14 @@ fn ensure_problem_body(response: ServiceResponse<BoxBody>) -> ServiceResponse<Bo
     if status.as_u16() < 400 || is_problem {
         return response;
     }
-    let problem = problem_for_status(status);
-    let (request, old) = response.into_parts();
-    let mut fresh = problem.error_response();
+    let mut fresh = problem_for_status(status).error_response();
     // Keep headers the framework set on purpose (e.g. `Allow` on 405), minus the body's.
-    for (name, value) in old.headers() {
-        if name != CONTENT_TYPE
-            && name != actix_web::http::header::CONTENT_LENGTH
-            && !fresh.headers().contains_key(name)
-        {
+    for (name, value) in response.headers() {
+        if name != CONTENT_TYPE && name != CONTENT_LENGTH && !fresh.headers().contains_key(name) {
             fresh.headers_mut().insert(name.clone(), value.clone());
         }
     }
-    ServiceResponse::new(request, fresh)
+    fresh
 }
 
 /// The problem a bare status stands for.

@@ -8,12 +8,15 @@ use std::time::{Duration, Instant};
 
 use moka::sync::Cache;
 
+/// Buckets by (tenant, user).
+type Buckets = Cache<(String, String), Arc<Mutex<Bucket>>>;
+
 /// Per-user token buckets.
 #[derive(Clone)]
 pub struct RateLimiter {
     per_second: f64,
     burst: f64,
-    buckets: Option<Cache<(String, String), Arc<Mutex<Bucket>>>>,
+    buckets: Option<Buckets>,
 }
 
 #[derive(Debug)]
@@ -58,7 +61,9 @@ impl RateLimiter {
                 refilled_at: Instant::now(),
             }))
         });
-        let mut bucket = bucket.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut bucket = bucket
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let now = Instant::now();
         let elapsed = now.duration_since(bucket.refilled_at).as_secs_f64();
         bucket.tokens = (bucket.tokens + elapsed * self.per_second).min(self.burst);
@@ -67,7 +72,9 @@ impl RateLimiter {
             bucket.tokens -= 1.0;
             Ok(())
         } else {
-            Err(Duration::from_secs_f64((1.0 - bucket.tokens) / self.per_second))
+            Err(Duration::from_secs_f64(
+                (1.0 - bucket.tokens) / self.per_second,
+            ))
         }
     }
 }
@@ -84,8 +91,14 @@ mod tests {
         }
         let wait = limiter.check("t", "alice").expect_err("over the burst");
         assert!(wait <= Duration::from_secs(1));
-        assert!(limiter.check("t", "bob").is_ok(), "other users have their own bucket");
-        assert!(limiter.check("u", "alice").is_ok(), "and so do other tenants' users");
+        assert!(
+            limiter.check("t", "bob").is_ok(),
+            "other users have their own bucket"
+        );
+        assert!(
+            limiter.check("u", "alice").is_ok(),
+            "and so do other tenants' users"
+        );
     }
 
     #[test]

@@ -77,7 +77,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, base_path: &str) {
         &format!("{base_path}/docs"),
         web::get().to(move || {
             let target = docs_root.clone();
-            async move { HttpResponse::PermanentRedirect().insert_header((LOCATION, target)).finish() }
+            async move {
+                HttpResponse::PermanentRedirect()
+                    .insert_header((LOCATION, target))
+                    .finish()
+            }
         }),
     );
     cfg.service(

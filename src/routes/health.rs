@@ -28,7 +28,11 @@ pub async fn healthz() -> HttpResponse {
     (status = 503, description = "Draining", body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     if state.is_draining() {
-        return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "draining", "shutting down"));
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "draining",
+            "shutting down",
+        ));
     }
     Ok(HttpResponse::Ok().json(Health { status: "ready" }))
 }

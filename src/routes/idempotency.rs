@@ -63,7 +63,10 @@ impl IdempotencyStore {
         let mut fingerprint_key = [0u8; 32];
         rand::Rng::fill(&mut rand::rng(), &mut fingerprint_key);
         Self {
-            cache: Cache::builder().max_capacity(capacity).time_to_live(ttl).build(),
+            cache: Cache::builder()
+                .max_capacity(capacity)
+                .time_to_live(ttl)
+                .build(),
             fingerprint_key,
         }
     }
@@ -77,7 +80,9 @@ impl IdempotencyStore {
             .to_str()
             .ok()
             .filter(|k| (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()))
-            .ok_or_else(|| ApiError::invalid_request("Idempotency-Key: 1 to 255 visible ASCII characters"))?;
+            .ok_or_else(|| {
+                ApiError::invalid_request("Idempotency-Key: 1 to 255 visible ASCII characters")
+            })?;
         Ok(Some(key.to_owned()))
     }
 
@@ -98,13 +103,23 @@ impl IdempotencyStore {
             return operation().await.map(|outcome| (outcome, false));
         };
         let fingerprint = self.fingerprint(body);
-        let cache_key = (scope.0.to_owned(), scope.1.to_owned(), scope.2.to_owned(), key);
+        let cache_key = (
+            scope.0.to_owned(),
+            scope.1.to_owned(),
+            scope.2.to_owned(),
+            key,
+        );
         let mut ran_here = false;
         let remembered = self
             .cache
             .try_get_with(cache_key, async {
                 ran_here = true;
-                operation().await.map(|outcome| Arc::new(Remembered { fingerprint, outcome }))
+                operation().await.map(|outcome| {
+                    Arc::new(Remembered {
+                        fingerprint,
+                        outcome,
+                    })
+                })
             })
             .await
             .map_err(|err: Arc<ApiError>| (*err).clone())?;
@@ -137,10 +152,19 @@ mod tests {
         let runs = AtomicU32::new(0);
         let op = || async {
             runs.fetch_add(1, Ordering::SeqCst);
-            Ok(Outcome { id: "T1".into(), upstream_request_id: None })
+            Ok(Outcome {
+                id: "T1".into(),
+                upstream_request_id: None,
+            })
         };
-        let first = store.run(("t", "u", "create"), Some("k".into()), b"{}", op).await.expect("ok");
-        let second = store.run(("t", "u", "create"), Some("k".into()), b"{}", op).await.expect("ok");
+        let first = store
+            .run(("t", "u", "create"), Some("k".into()), b"{}", op)
+            .await
+            .expect("ok");
+        let second = store
+            .run(("t", "u", "create"), Some("k".into()), b"{}", op)
+            .await
+            .expect("ok");
         assert_eq!((first.1, second.1), (false, true));
         assert_eq!(second.0.id, "T1");
         assert_eq!(runs.load(Ordering::SeqCst), 1);
@@ -149,9 +173,20 @@ mod tests {
     #[tokio::test]
     async fn a_key_reused_with_another_body_is_refused() {
         let store = IdempotencyStore::default();
-        let op = || async { Ok(Outcome { id: "T1".into(), upstream_request_id: None }) };
-        store.run(("t", "u", "create"), Some("k".into()), b"a", op).await.expect("ok");
-        let err = store.run(("t", "u", "create"), Some("k".into()), b"b", op).await.expect_err("reuse");
+        let op = || async {
+            Ok(Outcome {
+                id: "T1".into(),
+                upstream_request_id: None,
+            })
+        };
+        store
+            .run(("t", "u", "create"), Some("k".into()), b"a", op)
+            .await
+            .expect("ok");
+        let err = store
+            .run(("t", "u", "create"), Some("k".into()), b"b", op)
+            .await
+            .expect_err("reuse");
         assert_eq!(err.code(), "validation_failed");
     }
 
@@ -159,12 +194,33 @@ mod tests {
     async fn failures_are_not_remembered_and_users_do_not_share_keys() {
         let store = IdempotencyStore::default();
         let failing = || async { Err(ApiError::invalid_request("boom")) };
-        assert!(store.run(("t", "u", "create"), Some("k".into()), b"{}", failing).await.is_err());
-        let ok = || async { Ok(Outcome { id: "T2".into(), upstream_request_id: None }) };
-        let (outcome, replayed) = store.run(("t", "u", "create"), Some("k".into()), b"{}", ok).await.expect("ok");
+        assert!(
+            store
+                .run(("t", "u", "create"), Some("k".into()), b"{}", failing)
+                .await
+                .is_err()
+        );
+        let ok = || async {
+            Ok(Outcome {
+                id: "T2".into(),
+                upstream_request_id: None,
+            })
+        };
+        let (outcome, replayed) = store
+            .run(("t", "u", "create"), Some("k".into()), b"{}", ok)
+            .await
+            .expect("ok");
         assert_eq!((outcome.id.as_str(), replayed), ("T2", false));
-        let other = || async { Ok(Outcome { id: "T3".into(), upstream_request_id: None }) };
-        let (outcome, _) = store.run(("t", "v", "create"), Some("k".into()), b"{}", other).await.expect("ok");
+        let other = || async {
+            Ok(Outcome {
+                id: "T3".into(),
+                upstream_request_id: None,
+            })
+        };
+        let (outcome, _) = store
+            .run(("t", "v", "create"), Some("k".into()), b"{}", other)
+            .await
+            .expect("ok");
         assert_eq!(outcome.id, "T3");
     }
 }

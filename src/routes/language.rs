@@ -12,12 +12,17 @@ use crate::upstream::Language;
 /// The request's language, given the tenant's default.
 pub fn resolve(req: &HttpRequest, tenant_default: Language) -> Result<Language, ApiError> {
     if let Some(lang) = query_value(req.query_string(), "lang") {
-        return lang
-            .parse()
-            .map_err(|_| ApiError::invalid_request(format!("lang {lang:?} is not one of zh, en, jp")));
+        return lang.parse().map_err(|_| {
+            ApiError::invalid_request(format!("lang {lang:?} is not one of zh, en, jp"))
+        });
     }
-    let header = req.headers().get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
-    Ok(header.and_then(from_accept_language).unwrap_or(tenant_default))
+    let header = req
+        .headers()
+        .get(ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    Ok(header
+        .and_then(from_accept_language)
+        .unwrap_or(tenant_default))
 }
 
 /// The first value of `name` in a query string.

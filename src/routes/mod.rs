@@ -30,8 +30,13 @@ pub fn configure(base_path: &str) -> impl FnOnce(&mut web::ServiceConfig) + use<
                 .route("/readyz", web::get().to(health::readyz))
                 .route("/metrics", web::get().to(health::metrics))
                 .service(web::resource("/products").route(web::get().to(products::list_products)))
-                .service(web::resource("/products/{code}").route(web::get().to(products::get_product)))
-                .service(web::resource("/products/{code}/categories").route(web::get().to(products::list_categories)))
+                .service(
+                    web::resource("/products/{code}").route(web::get().to(products::get_product)),
+                )
+                .service(
+                    web::resource("/products/{code}/categories")
+                        .route(web::get().to(products::list_categories)),
+                )
                 .service(
                     web::resource("/tickets")
                         .route(web::get().to(tickets::list_tickets))
@@ -43,7 +48,10 @@ pub fn configure(base_path: &str) -> impl FnOnce(&mut web::ServiceConfig) + use<
                         .route(web::get().to(notes::list_notes))
                         .route(web::post().to(notes::reply)),
                 )
-                .service(web::resource("/tickets/{id}/close").route(web::post().to(tickets::close_ticket))),
+                .service(
+                    web::resource("/tickets/{id}/close")
+                        .route(web::post().to(tickets::close_ticket)),
+                ),
         );
     }
 }
@@ -74,8 +82,14 @@ pub fn json_body<T: DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> Result<
         let what = match e.classify() {
             serde_json::error::Category::Data => "has a field of the wrong type",
             serde_json::error::Category::Eof => "ends too early",
-            serde_json::error::Category::Syntax | serde_json::error::Category::Io => "is not valid JSON",
+            serde_json::error::Category::Syntax | serde_json::error::Category::Io => {
+                "is not valid JSON"
+            }
         };
-        ApiError::invalid_request(format!("the body {what} (line {}, column {})", e.line(), e.column()))
+        ApiError::invalid_request(format!(
+            "the body {what} (line {}, column {})",
+            e.line(),
+            e.column()
+        ))
     })
 }

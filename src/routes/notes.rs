@@ -43,7 +43,13 @@ pub async fn list_notes(
     find_ticket(&state, &principal, &id, language).await?;
     let answer = principal
         .tenant
-        .call(&state.client, &ListTicketNotes { ticket_id: id.to_string(), language: Some(language) })
+        .call(
+            &state.client,
+            &ListTicketNotes {
+                ticket_id: id.to_string(),
+                language: Some(language),
+            },
+        )
         .await?;
     let mut response = HttpResponse::Ok();
     upstream_id_header(&mut response, answer.request_id.as_deref());
@@ -91,11 +97,23 @@ pub async fn reply(
     let blank = |s: &Option<String>| s.as_deref().is_none_or(|s| s.trim().is_empty());
     let mut errors = Vec::new();
     if blank(&note.content) && blank(&note.secret_content) {
-        errors.push(FieldError::new("content", "give content, secretContent or both"));
+        errors.push(FieldError::new(
+            "content",
+            "give content, secretContent or both",
+        ));
     }
-    for (field, value) in [("content", &note.content), ("secretContent", &note.secret_content)] {
-        if value.as_ref().is_some_and(|v| v.chars().count() > MAX_REPLY_CHARS) {
-            errors.push(FieldError::new(field, format!("at most {MAX_REPLY_CHARS} characters")));
+    for (field, value) in [
+        ("content", &note.content),
+        ("secretContent", &note.secret_content),
+    ] {
+        if value
+            .as_ref()
+            .is_some_and(|v| v.chars().count() > MAX_REPLY_CHARS)
+        {
+            errors.push(FieldError::new(
+                field,
+                format!("at most {MAX_REPLY_CHARS} characters"),
+            ));
         }
     }
     if !errors.is_empty() {
@@ -104,7 +122,11 @@ pub async fn reply(
     let key = IdempotencyStore::key_of(&req)?;
     let ticket_id = id.to_string();
     let operation = format!("reply:{ticket_id}");
-    let scope = (principal.tenant.id.as_str(), principal.user.as_str(), operation.as_str());
+    let scope = (
+        principal.tenant.id.as_str(),
+        principal.user.as_str(),
+        operation.as_str(),
+    );
     let result = state
         .idempotency
         .run(scope, key, &body, || async {
@@ -122,19 +144,34 @@ pub async fn reply(
                     &ReplyTicket {
                         ticket_id: ticket_id.clone(),
                         content: note.content.clone().filter(|c| !c.trim().is_empty()),
-                        secret_content: note.secret_content.clone().filter(|c| !c.trim().is_empty()),
+                        secret_content: note
+                            .secret_content
+                            .clone()
+                            .filter(|c| !c.trim().is_empty()),
                         language: Some(language),
                     },
                 )
                 .await?;
-            Ok(Outcome { id: ticket_id.clone(), upstream_request_id: answer.request_id })
+            Ok(Outcome {
+                id: ticket_id.clone(),
+                upstream_request_id: answer.request_id,
+            })
         })
         .await;
     match result {
         Ok((outcome, replayed)) => {
-            audit(&principal, "ReplyTicket", Some(&ticket_id), if replayed { "replayed" } else { "ok" }, outcome.upstream_request_id.as_deref());
+            audit(
+                &principal,
+                "ReplyTicket",
+                Some(&ticket_id),
+                if replayed { "replayed" } else { "ok" },
+                outcome.upstream_request_id.as_deref(),
+            );
             let mut response = HttpResponse::build(StatusCode::CREATED);
-            response.insert_header((LOCATION, format!("{}/tickets/{}/notes", state.base_path, ticket_id)));
+            response.insert_header((
+                LOCATION,
+                format!("{}/tickets/{}/notes", state.base_path, ticket_id),
+            ));
             if replayed {
                 response.insert_header((REPLAYED_HEADER, "true"));
             }
@@ -142,7 +179,13 @@ pub async fn reply(
             Ok(response.finish())
         }
         Err(err) => {
-            audit(&principal, "ReplyTicket", Some(&ticket_id), err.code(), None);
+            audit(
+                &principal,
+                "ReplyTicket",
+                Some(&ticket_id),
+                err.code(),
+                None,
+            );
             Err(err)
         }
     }

@@ -21,7 +21,7 @@ pub const X_CACHE: &str = "x-cache";
     params(("lang" = Option<String>, Query, description = "zh, en or jp (ja accepted); else Accept-Language, else the tenant default"),
            ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy")),
     responses(
-        (status = 200, description = "Products, one item per product code", body = crate::catalog::ProductList,
+        (status = 200, description = "Products, one item per product code", body = crate::catalog::ProductsView,
          headers(("ETag" = String, description = "Entity tag"), ("X-Cache" = String, description = "HIT, MISS or STALE"), ("Cache-Control" = String, description = "private, max-age=<seconds left>"))),
         (status = 304, description = "Not modified"),
         (status = 400, description = "Bad lang", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -32,9 +32,16 @@ pub const X_CACHE: &str = "x-cache";
     ),
     security(("bearer" = []))
 )]
-pub async fn list_products(req: HttpRequest, state: web::Data<AppState>, principal: Principal) -> Result<HttpResponse, ApiError> {
+pub async fn list_products(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+) -> Result<HttpResponse, ApiError> {
     let language = language::resolve(&req, principal.tenant.language)?;
-    let document = state.catalog.products(&principal.tenant.target, language).await?;
+    let document = state
+        .catalog
+        .products(&principal.tenant.target, language)
+        .await?;
     Ok(cached_response(&req, &document))
 }
 
@@ -43,7 +50,7 @@ pub async fn list_products(req: HttpRequest, state: web::Data<AppState>, princip
     get, path = "/products/{code}", tag = "catalog",
     params(("code" = String, Path, description = "Product code, e.g. ecs"), ("lang" = Option<String>, Query, description = "zh, en or jp")),
     responses(
-        (status = 200, description = "The product", body = crate::catalog::ProductItem),
+        (status = 200, description = "The product", body = crate::catalog::ProductView),
         (status = 304, description = "Not modified"),
         (status = 401, description = "Missing or invalid token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "product_not_found", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -74,7 +81,7 @@ pub async fn get_product(
     get, path = "/products/{code}/categories", tag = "catalog",
     params(("code" = String, Path, description = "Product code"), ("lang" = Option<String>, Query, description = "zh, en or jp")),
     responses(
-        (status = 200, description = "Categories", body = crate::catalog::CategoryList),
+        (status = 200, description = "Categories", body = crate::catalog::CategoriesView),
         (status = 304, description = "Not modified"),
         (status = 401, description = "Missing or invalid token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "product_not_found", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -113,8 +120,11 @@ fn cached_response(req: &HttpRequest, document: &CachedDocument) -> HttpResponse
         HttpResponse::Ok()
     };
     response
-        .insert_header((ETAG, document.etag.as_str()))
-        .insert_header((CACHE_CONTROL, format!("private, max-age={}", document.max_age.as_secs())))
+        .insert_header((ETAG, &*document.etag))
+        .insert_header((
+            CACHE_CONTROL,
+            format!("private, max-age={}", document.max_age.as_secs()),
+        ))
         .insert_header((X_CACHE, document.status.as_str()));
     upstream_id_header(&mut response, document.upstream_request_id.as_deref());
     if not_modified {

@@ -54,7 +54,13 @@ pub fn upstream_id_header(builder: &mut HttpResponseBuilder, request_id: Option<
 }
 
 /// Writes one audit event (log target `audit`) for a ticket write. Never contents.
-pub fn audit(principal: &Principal, action: &'static str, ticket_id: Option<&str>, outcome: &str, upstream_request_id: Option<&str>) {
+pub fn audit(
+    principal: &Principal,
+    action: &'static str,
+    ticket_id: Option<&str>,
+    outcome: &str,
+    upstream_request_id: Option<&str>,
+) {
     tracing::info!(
         target: "audit",
         tenant = %principal.tenant.id,

@@ -34,9 +34,15 @@ pub fn parse(query: &str, language: Language) -> Result<ListTickets, ApiError> {
             "status" => {
                 request.statuses = comma_list(&value);
                 if request.statuses.is_empty() {
-                    return Err(bad("give one or more of in_progress, wait_feedback, wait_confirm, completed"));
+                    return Err(bad(
+                        "give one or more of in_progress, wait_feedback, wait_confirm, completed",
+                    ));
                 }
-                if let Some(unknown) = request.statuses.iter().find(|s| !KNOWN_STATUSES.contains(&s.as_str())) {
+                if let Some(unknown) = request
+                    .statuses
+                    .iter()
+                    .find(|s| !KNOWN_STATUSES.contains(&s.as_str()))
+                {
                     return Err(bad(&format!(
                         "{unknown:?} is not one of in_progress, wait_feedback, wait_confirm, completed"
                     )));
@@ -58,7 +64,10 @@ pub fn parse(query: &str, language: Language) -> Result<ListTickets, ApiError> {
                 request.product_code = Some(value.into_owned());
             }
             "subUserId" => {
-                if value.is_empty() || value.len() > 64 || !value.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                if value.is_empty()
+                    || value.len() > 64
+                    || !value.bytes().all(|b| b.is_ascii_alphanumeric())
+                {
                     return Err(bad("not a sub-user id"));
                 }
                 request.sub_user_id = Some(value.into_owned());
@@ -73,7 +82,9 @@ pub fn parse(query: &str, language: Language) -> Result<ListTickets, ApiError> {
                 request.page_start = Some(page);
             }
             "pageSize" => {
-                let size: u32 = value.parse().map_err(|_| bad("must be an integer from 1 to 100"))?;
+                let size: u32 = value
+                    .parse()
+                    .map_err(|_| bad("must be an integer from 1 to 100"))?;
                 if !(1..=MAX_PAGE_SIZE).contains(&size) {
                     return Err(bad("must be an integer from 1 to 100"));
                 }
@@ -85,7 +96,9 @@ pub fn parse(query: &str, language: Language) -> Result<ListTickets, ApiError> {
     if let (Some(after), Some(before)) = (request.created_after, request.created_before)
         && after > before
     {
-        return Err(ApiError::invalid_request("createdAfter: must not be later than createdBefore"));
+        return Err(ApiError::invalid_request(
+            "createdAfter: must not be later than createdBefore",
+        ));
     }
     Ok(request)
 }
@@ -152,7 +165,10 @@ mod tests {
             assert_eq!(err.code(), "invalid_request");
             assert!(err.to_string().contains(parameter), "{query}: {err}");
         }
-        let many = (0..101).map(|i| format!("T{i}")).collect::<Vec<_>>().join(",");
+        let many = (0..101)
+            .map(|i| format!("T{i}"))
+            .collect::<Vec<_>>()
+            .join(",");
         assert!(parse(&format!("ids={many}"), Language::Zh).is_err());
     }
 }

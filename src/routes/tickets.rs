@@ -131,7 +131,11 @@ pub struct NewTicket {
 
 impl NewTicket {
     /// Checks every field (all problems at once) and builds the upstream request.
-    fn validate(self, default_email: Option<&str>, request_language: Language) -> Result<CreateTicket, ApiError> {
+    fn validate(
+        self,
+        default_email: Option<&str>,
+        request_language: Language,
+    ) -> Result<CreateTicket, ApiError> {
         let mut errors = Vec::new();
         let product_code = match self.product_code.as_deref().map(str::trim) {
             Some(code) if is_product_code(code) => code.to_owned(),
@@ -165,24 +169,48 @@ impl NewTicket {
         if content.trim().is_empty() {
             errors.push(FieldError::new("content", "is required"));
         } else if content.chars().count() > MAX_CONTENT_CHARS {
-            errors.push(FieldError::new("content", format!("at most {MAX_CONTENT_CHARS} characters")));
+            errors.push(FieldError::new(
+                "content",
+                format!("at most {MAX_CONTENT_CHARS} characters"),
+            ));
         }
         let email = self.email.or_else(|| default_email.map(str::to_owned));
         match email.as_deref() {
             Some(email) if looks_like_email(email) => {}
             Some(_) => errors.push(FieldError::new("email", "is not an email address")),
-            None => errors.push(FieldError::new("email", "is required (the tenant has no default contact email)")),
+            None => errors.push(FieldError::new(
+                "email",
+                "is required (the tenant has no default contact email)",
+            )),
         }
-        if self.title.as_ref().is_some_and(|t| t.chars().count() > MAX_TITLE_CHARS) {
-            errors.push(FieldError::new("title", format!("at most {MAX_TITLE_CHARS} characters")));
+        if self
+            .title
+            .as_ref()
+            .is_some_and(|t| t.chars().count() > MAX_TITLE_CHARS)
+        {
+            errors.push(FieldError::new(
+                "title",
+                format!("at most {MAX_TITLE_CHARS} characters"),
+            ));
         }
         if let Some(phone) = &self.phone
-            && (phone.is_empty() || phone.len() > 32 || !phone.chars().all(|c| c.is_ascii_digit() || "+- ()".contains(c)))
+            && (phone.is_empty()
+                || phone.len() > 32
+                || !phone
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || "+- ()".contains(c)))
         {
             errors.push(FieldError::new("phone", "is not a phone number"));
         }
-        if self.secret_content.as_ref().is_some_and(|s| s.chars().count() > MAX_CONTENT_CHARS) {
-            errors.push(FieldError::new("secretContent", format!("at most {MAX_CONTENT_CHARS} characters")));
+        if self
+            .secret_content
+            .as_ref()
+            .is_some_and(|s| s.chars().count() > MAX_CONTENT_CHARS)
+        {
+            errors.push(FieldError::new(
+                "secretContent",
+                format!("at most {MAX_CONTENT_CHARS} characters"),
+            ));
         }
         let notify_time_range = match self.notify_time_range.as_deref() {
             None => None,
@@ -190,7 +218,10 @@ impl NewTicket {
             Some("all") => Some(NotifyTimeRange::All),
             Some("never") => Some(NotifyTimeRange::Never),
             Some(_) => {
-                errors.push(FieldError::new("notifyTimeRange", "must be normal, all or never"));
+                errors.push(FieldError::new(
+                    "notifyTimeRange",
+                    "must be normal, all or never",
+                ));
                 None
             }
         };
@@ -247,7 +278,8 @@ pub async fn create_ticket(
     principal.require(Permission::TicketsWrite)?;
     let new_ticket: NewTicket = super::json_body(&req, &body)?;
     let request_language = language::resolve(&req, principal.tenant.language)?;
-    let request = new_ticket.validate(principal.tenant.default_email.as_deref(), request_language)?;
+    let request =
+        new_ticket.validate(principal.tenant.default_email.as_deref(), request_language)?;
     let key = IdempotencyStore::key_of(&req)?;
     let tenant = &principal.tenant;
     let scope = (tenant.id.as_str(), principal.user.as_str(), "create_ticket");
@@ -256,7 +288,12 @@ pub async fn create_ticket(
         .run(scope, key, &body, || async {
             let check = state
                 .catalog
-                .check_category(&tenant.target, request_language, &request.product_code, request.category_id)
+                .check_category(
+                    &tenant.target,
+                    request_language,
+                    &request.product_code,
+                    request.category_id,
+                )
                 .await
                 .map_err(ApiError::from)?;
             match check {
@@ -270,7 +307,10 @@ pub async fn create_ticket(
                 CategoryCheck::CategoryNotInProduct => {
                     return Err(ApiError::validation(vec![FieldError::new(
                         "categoryId",
-                        format!("categoryId {} does not belong to product {}", request.category_id, request.product_code),
+                        format!(
+                            "categoryId {} does not belong to product {}",
+                            request.category_id, request.product_code
+                        ),
                     )]));
                 }
             }
@@ -290,9 +330,18 @@ pub async fn create_ticket(
         .await;
     match result {
         Ok((outcome, replayed)) => {
-            audit(&principal, "CreateTicket", Some(&outcome.id), if replayed { "replayed" } else { "ok" }, outcome.upstream_request_id.as_deref());
+            audit(
+                &principal,
+                "CreateTicket",
+                Some(&outcome.id),
+                if replayed { "replayed" } else { "ok" },
+                outcome.upstream_request_id.as_deref(),
+            );
             let mut response = HttpResponse::build(StatusCode::CREATED);
-            response.insert_header((LOCATION, format!("{}/tickets/{}", state.base_path, outcome.id)));
+            response.insert_header((
+                LOCATION,
+                format!("{}/tickets/{}", state.base_path, outcome.id),
+            ));
             if replayed {
                 response.insert_header((REPLAYED_HEADER, "true"));
             }
@@ -332,14 +381,26 @@ pub async fn close_ticket(
         find_ticket(&state, &principal, &id, language).await?;
         let answer = principal
             .tenant
-            .call(&state.client, &CloseTicket { ticket_id: id.to_string(), language: Some(language) })
+            .call(
+                &state.client,
+                &CloseTicket {
+                    ticket_id: id.to_string(),
+                    language: Some(language),
+                },
+            )
             .await?;
         Ok::<_, ApiError>(answer.request_id)
     }
     .await;
     match result {
         Ok(request_id) => {
-            audit(&principal, "CloseTicket", Some(&id), "ok", request_id.as_deref());
+            audit(
+                &principal,
+                "CloseTicket",
+                Some(&id),
+                "ok",
+                request_id.as_deref(),
+            );
             let mut response = HttpResponse::NoContent();
             upstream_id_header(&mut response, request_id.as_deref());
             Ok(response.finish())

@@ -105,6 +105,9 @@ pub struct CreatedTicket {
 
 /// Formats an instant as RFC 3339 UTC, to the second.
 pub fn rfc3339(at: OffsetDateTime) -> String {
-    let utc = at.to_offset(time::UtcOffset::UTC).replace_nanosecond(0).unwrap_or(at);
+    let utc = at
+        .to_offset(time::UtcOffset::UTC)
+        .replace_nanosecond(0)
+        .unwrap_or(at);
     utc.format(&Rfc3339).unwrap_or_default()
 }
