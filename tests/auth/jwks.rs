@@ -126,7 +126,12 @@ async fn unknown_kid_may_refetch_again_once_the_interval_has_passed() {
 #[tokio::test]
 async fn concurrent_tokens_with_a_new_kid_share_one_slow_refetch() {
     let idp = Idp::start(jwks(&[jwk("old", &rsa_a(), Algorithm::RS256)])).await;
-    let auth = authenticator(idp.config()).await;
+    // No rate limit: only the coalescing stands between 20 misses and 20 fetches.
+    let config = AuthConfig {
+        jwks_refresh_min_interval: Duration::ZERO,
+        ..idp.config()
+    };
+    let auth = authenticator(config).await;
     idp.answer(
         jwks(&[jwk("new", &ec_p256(), Algorithm::ES256)]).set_delay(Duration::from_millis(300)),
     );

@@ -97,3 +97,19 @@ async fn claim_name_clashing_with_a_registered_claim_fails_start_up() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn authenticator_can_be_shared_across_threads_and_tasks() {
+    fn assert_send_sync<T: Send + Sync>(_: &T) {}
+    fn assert_send<T: Send>(_: T) {}
+    let auth = authenticator(hs_config()).await;
+
+    assert_send_sync(&auth);
+    assert_send(auth.authenticate(None));
+    let shared = std::sync::Arc::new(auth);
+    let token = bearer(&hs256(&valid_claims()));
+    let claims = tokio::spawn(async move { shared.authenticate(Some(&token)).await })
+        .await
+        .unwrap();
+    assert!(claims.is_ok());
+}
