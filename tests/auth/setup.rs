@@ -113,3 +113,15 @@ async fn authenticator_can_be_shared_across_threads_and_tasks() {
         .unwrap();
     assert!(claims.is_ok());
 }
+
+#[tokio::test]
+async fn jwks_over_plain_http_to_a_remote_host_fails_start_up() {
+    let config = AuthConfig {
+        jwks_url: Some("http://idp.example.com/jwks.json".parse().unwrap()),
+        ..AuthConfig::default()
+    };
+
+    let err = setup_error(config).await;
+
+    assert!(matches!(err, AuthSetupError::InsecureJwksUrl(_)), "{err}");
+}
