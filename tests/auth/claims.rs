@@ -119,3 +119,26 @@ async fn escaped_strings_in_claims_are_decoded() {
 
     assert_eq!(claims.subject, "al\"ice\u{e9}");
 }
+
+#[tokio::test]
+async fn claim_names_are_compared_after_json_unescaping() {
+    let auth = authenticator(hs_config()).await;
+    let exp = now() + 60;
+    let escaped = format!(r#"{{"s\u0075b":"alice","tenant":"demo","exp":{exp}}}"#);
+    let duplicated =
+        format!(r#"{{"sub":"mallory","s\u0075b":"alice","tenant":"demo","exp":{exp}}}"#);
+    let sign_hs = |payload: &str| {
+        bearer(&sign_raw(
+            r#"{"alg":"HS256"}"#,
+            payload,
+            &hs_key(),
+            jsonwebtoken::Algorithm::HS256,
+        ))
+    };
+
+    let read = auth.authenticate(Some(&sign_hs(&escaped))).await;
+    let ambiguous = auth.authenticate(Some(&sign_hs(&duplicated))).await;
+
+    assert_eq!(read.unwrap().subject, "alice");
+    assert_eq!(ambiguous.unwrap_err(), AuthError::Malformed);
+}
