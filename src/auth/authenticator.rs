@@ -22,7 +22,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use super::claims::{ClaimRules, Claims, read_claims};
 use super::config::AuthConfig;
 use super::error::{AuthError, AuthSetupError};
-use super::jwks::{Jwks, JwksSettings, JwksStats};
+use super::jwks::{Jwks, JwksSettings, JwksStats, is_trustworthy_url, shown_url};
 use super::keys::VerifyKey;
 use super::token::{HEADER_BUF_LEN, JoseHeader, Parts, bearer_token, parse_header, split};
 
@@ -95,6 +95,9 @@ impl Authenticator {
         let (jwks, refresher) = match config.jwks_url.clone() {
             None => (None, None),
             Some(url) => {
+                if !is_trustworthy_url(&url) {
+                    return Err(AuthSetupError::InsecureJwksUrl(shown_url(&url)));
+                }
                 let settings = JwksSettings {
                     url,
                     min_interval: config.jwks_refresh_min_interval,

@@ -1,18 +1,12 @@
-//! [`Claims`]: what a verified token says about its caller, read in one pass over the payload
-//! JSON, and the time, issuer and audience rules applied to it.
+//! [`Claims`]: what a verified token says about its caller, and the rules its payload must
+//! meet: `exp` required, then `nbf`, `iss`, `aud` (the last two only when configured), then
+//! `sub` and the tenant as non-empty strings, permissions from roles and `scope`.
 //!
-//! Invariants: only the claims the gateway acts on are looked at (everything else is skipped
-//! without being built); strings are borrowed from the payload where JSON allows, so a valid
-//! token costs two small allocations (`sub` and the tenant) beyond the base64 decoding; a claim
-//! that appears twice makes the token malformed (no "first or last wins" ambiguity); a claim of
-//! the wrong type is [`AuthError::InvalidClaim`], never silently ignored.
-
-use std::borrow::Cow;
-use std::fmt;
-
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+//! Invariant: `exp` and `nbf` are compared with the configured leeway; a claim of the wrong type
+//! is [`AuthError::InvalidClaim`], never silently ignored. Reading the JSON is `payload.rs`.
 
 use super::error::{AuthError, Claim};
+use super::payload::{AudienceMatch, PermissionList, RawClaims, Value, parse_payload};
 use super::permissions::Permissions;
 
 /// The authenticated caller, from a verified token.
@@ -44,100 +38,60 @@ pub(crate) fn read_claims(
     rules: &ClaimRules<'_>,
     now: u64,
 ) -> Result<Claims, AuthError> {
-    let mut de = serde_json::Deserializer::from_slice(payload);
-    let raw = PayloadSeed(rules)
-        .deserialize(&mut de)
-        .map_err(|_| AuthError::Malformed)?;
-    de.end().map_err(|_| AuthError::Malformed)?;
-    raw.check(rules, now)
+    check(parse_payload(payload, rules)?, rules, now)
 }
 
-/// One claim value, typed only as far as the checks need.
-#[derive(Debug)]
-enum Value<'de> {
-    Str(Cow<'de, str>),
-    Num(f64),
-    Other,
-}
-
-/// Permissions from the roles claim or `scope`, or the mark that the claim had the wrong type.
-#[derive(Debug, Clone, Copy)]
-enum PermissionList {
-    Valid(Permissions),
-    Invalid,
-}
-
-/// Whether `aud` holds the configured audience, or the mark that it had the wrong type.
-#[derive(Debug, Clone, Copy)]
-enum AudienceMatch {
-    Matches(bool),
-    Invalid,
-}
-
-#[derive(Debug, Default)]
-struct RawClaims<'de> {
-    sub: Option<Value<'de>>,
-    tenant: Option<Value<'de>>,
-    roles: Option<PermissionList>,
-    scope: Option<Value<'de>>,
-    exp: Option<Value<'de>>,
-    nbf: Option<Value<'de>>,
-    iss: Option<Value<'de>>,
-    aud: Option<AudienceMatch>,
-}
-
-impl RawClaims<'_> {
-    fn check(self, rules: &ClaimRules<'_>, now: u64) -> Result<Claims, AuthError> {
-        let now = now as f64;
-        let leeway = rules.leeway_secs as f64;
-        match self.exp {
-            None => return Err(AuthError::MissingClaim(Claim::Expiry)),
-            Some(Value::Num(exp)) if now >= exp + leeway => return Err(AuthError::Expired),
-            Some(Value::Num(_)) => {}
-            Some(_) => return Err(AuthError::InvalidClaim(Claim::Expiry)),
-        }
-        match self.nbf {
-            None => {}
-            Some(Value::Num(nbf)) if now + leeway < nbf => return Err(AuthError::NotYetValid),
-            Some(Value::Num(_)) => {}
-            Some(_) => return Err(AuthError::InvalidClaim(Claim::NotBefore)),
-        }
-        if let Some(expected) = rules.issuer {
-            match self.iss {
-                None => return Err(AuthError::MissingClaim(Claim::Issuer)),
-                Some(Value::Str(iss)) if iss == expected => {}
-                Some(Value::Str(_)) => return Err(AuthError::WrongIssuer),
-                Some(_) => return Err(AuthError::InvalidClaim(Claim::Issuer)),
-            }
-        }
-        if rules.audience.is_some() {
-            match self.aud {
-                None => return Err(AuthError::MissingClaim(Claim::Audience)),
-                Some(AudienceMatch::Matches(true)) => {}
-                Some(AudienceMatch::Matches(false)) => return Err(AuthError::WrongAudience),
-                Some(AudienceMatch::Invalid) => {
-                    return Err(AuthError::InvalidClaim(Claim::Audience));
-                }
-            }
-        }
-        let subject = required_string(self.sub, Claim::Subject)?;
-        let tenant = required_string(self.tenant, Claim::Tenant)?;
-        let roles = match self.roles {
-            None => Permissions::empty(),
-            Some(PermissionList::Valid(p)) => p,
-            Some(PermissionList::Invalid) => return Err(AuthError::InvalidClaim(Claim::Roles)),
-        };
-        let scope = match self.scope {
-            None => Permissions::empty(),
-            Some(Value::Str(s)) => Permissions::from_space_separated(&s),
-            Some(_) => return Err(AuthError::InvalidClaim(Claim::Scope)),
-        };
-        Ok(Claims {
-            subject,
-            tenant,
-            permissions: roles.union(scope),
-        })
+/// Applies the rules to the claims read from the payload.
+fn check(raw: RawClaims<'_>, rules: &ClaimRules<'_>, now: u64) -> Result<Claims, AuthError> {
+    let now = now as f64;
+    let leeway = rules.leeway_secs as f64;
+    match raw.exp {
+        None => return Err(AuthError::MissingClaim(Claim::Expiry)),
+        Some(Value::Num(exp)) if now >= exp + leeway => return Err(AuthError::Expired),
+        Some(Value::Num(_)) => {}
+        Some(_) => return Err(AuthError::InvalidClaim(Claim::Expiry)),
     }
+    match raw.nbf {
+        None => {}
+        Some(Value::Num(nbf)) if now + leeway < nbf => return Err(AuthError::NotYetValid),
+        Some(Value::Num(_)) => {}
+        Some(_) => return Err(AuthError::InvalidClaim(Claim::NotBefore)),
+    }
+    if let Some(expected) = rules.issuer {
+        match raw.iss {
+            None => return Err(AuthError::MissingClaim(Claim::Issuer)),
+            Some(Value::Str(iss)) if iss == expected => {}
+            Some(Value::Str(_)) => return Err(AuthError::WrongIssuer),
+            Some(_) => return Err(AuthError::InvalidClaim(Claim::Issuer)),
+        }
+    }
+    if rules.audience.is_some() {
+        match raw.aud {
+            None => return Err(AuthError::MissingClaim(Claim::Audience)),
+            Some(AudienceMatch::Matches(true)) => {}
+            Some(AudienceMatch::Matches(false)) => return Err(AuthError::WrongAudience),
+            Some(AudienceMatch::Invalid) => {
+                return Err(AuthError::InvalidClaim(Claim::Audience));
+            }
+        }
+    }
+    let subject = required_string(raw.sub, Claim::Subject)?;
+    let tenant = required_string(raw.tenant, Claim::Tenant)?;
+    let roles = match raw.roles {
+        None => Permissions::empty(),
+        Some(PermissionList::Valid(p)) => p,
+        Some(PermissionList::Invalid) => return Err(AuthError::InvalidClaim(Claim::Roles)),
+    };
+    let scope = match raw.scope {
+        None => Permissions::empty(),
+        Some(Value::Str(s)) => Permissions::from_space_separated(&s),
+        Some(_) => return Err(AuthError::InvalidClaim(Claim::Scope)),
+    };
+    Ok(Claims {
+        subject,
+        tenant,
+        permissions: roles.union(scope),
+    })
 }
 
 /// A non-empty string claim.
@@ -146,246 +100,5 @@ fn required_string(value: Option<Value<'_>>, claim: Claim) -> Result<String, Aut
         None => Err(AuthError::MissingClaim(claim)),
         Some(Value::Str(s)) if !s.is_empty() => Ok(s.into_owned()),
         Some(_) => Err(AuthError::InvalidClaim(claim)),
-    }
-}
-
-/// Fills `slot` once; a second occurrence of the claim is an error.
-fn set_once<T, E: de::Error>(slot: &mut Option<T>, value: T) -> Result<(), E> {
-    if slot.is_some() {
-        return Err(E::custom("duplicate claim"));
-    }
-    *slot = Some(value);
-    Ok(())
-}
-
-struct PayloadSeed<'r, 'c>(&'r ClaimRules<'c>);
-
-impl<'de> DeserializeSeed<'de> for PayloadSeed<'_, '_> {
-    type Value = RawClaims<'de>;
-
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for PayloadSeed<'_, '_> {
-    type Value = RawClaims<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON object of claims")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let rules = self.0;
-        let mut raw = RawClaims::default();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            let key = key.0.as_ref();
-            match key {
-                "sub" => set_once(&mut raw.sub, map.next_value::<Value<'de>>()?)?,
-                "scope" => set_once(&mut raw.scope, map.next_value::<Value<'de>>()?)?,
-                "exp" => set_once(&mut raw.exp, map.next_value::<Value<'de>>()?)?,
-                "nbf" => set_once(&mut raw.nbf, map.next_value::<Value<'de>>()?)?,
-                "iss" if rules.issuer.is_some() => {
-                    set_once(&mut raw.iss, map.next_value::<Value<'de>>()?)?;
-                }
-                "aud" if let Some(expected) = rules.audience => {
-                    set_once(&mut raw.aud, map.next_value_seed(AudienceSeed(expected))?)?;
-                }
-                k if k == rules.tenant_claim => {
-                    set_once(&mut raw.tenant, map.next_value::<Value<'de>>()?)?;
-                }
-                k if k == rules.roles_claim => {
-                    set_once(&mut raw.roles, map.next_value_seed(RolesSeed)?)?;
-                }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        Ok(raw)
-    }
-}
-
-/// A map key, borrowed unless it contains escapes.
-struct Key<'de>(Cow<'de, str>);
-
-impl<'de> de::Deserialize<'de> for Key<'de> {
-    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match d.deserialize_str(ValueVisitor)? {
-            Value::Str(s) => Ok(Key(s)),
-            _ => Err(de::Error::custom("claim names are strings")),
-        }
-    }
-}
-
-impl<'de> de::Deserialize<'de> for Value<'de> {
-    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(ValueVisitor)
-    }
-}
-
-/// Accepts any JSON value; strings and numbers are kept, the rest only recorded as `Other`.
-struct ValueVisitor;
-
-impl<'de> Visitor<'de> for ValueVisitor {
-    type Value = Value<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Value::Str(Cow::Borrowed(v)))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Value::Str(Cow::Owned(v.to_owned())))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
-        Ok(Value::Str(Cow::Owned(v)))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Value::Num(v as f64))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
-        // Negative NumericDates (before 1970) are nonsense in a token; treat as a bad type.
-        Ok(if v < 0 {
-            Value::Other
-        } else {
-            Value::Num(v as f64)
-        })
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(if v.is_finite() && v >= 0.0 {
-            Value::Num(v)
-        } else {
-            Value::Other
-        })
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(Value::Other)
-    }
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(Value::Other)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(Value::Other)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(Value::Other)
-    }
-}
-
-/// The roles claim: an array of strings (or, leniently, one space-separated string) folded
-/// straight into a permission set.
-struct RolesSeed;
-
-impl<'de> DeserializeSeed<'de> for RolesSeed {
-    type Value = PermissionList;
-
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for RolesSeed {
-    type Value = PermissionList;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an array of strings")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut set = Permissions::empty();
-        let mut valid = true;
-        while let Some(item) = seq.next_element::<Value<'de>>()? {
-            match item {
-                Value::Str(s) => set.insert_str(&s),
-                _ => valid = false,
-            }
-        }
-        Ok(if valid {
-            PermissionList::Valid(set)
-        } else {
-            PermissionList::Invalid
-        })
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(PermissionList::Valid(Permissions::from_space_separated(v)))
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(PermissionList::Invalid)
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(PermissionList::Invalid)
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(PermissionList::Invalid)
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(PermissionList::Invalid)
-    }
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(PermissionList::Invalid)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(PermissionList::Invalid)
-    }
-}
-
-/// `aud`: one string or an array of strings (RFC 7519 §4.1.3), compared with the expected
-/// audience while reading.
-struct AudienceSeed<'c>(&'c str);
-
-impl<'de> DeserializeSeed<'de> for AudienceSeed<'_> {
-    type Value = AudienceMatch;
-
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for AudienceSeed<'_> {
-    type Value = AudienceMatch;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string or an array of strings")
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(AudienceMatch::Matches(v == self.0))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut matches = false;
-        let mut valid = true;
-        while let Some(item) = seq.next_element::<Value<'de>>()? {
-            match item {
-                Value::Str(s) => matches |= s == self.0,
-                _ => valid = false,
-            }
-        }
-        Ok(if valid {
-            AudienceMatch::Matches(matches)
-        } else {
-            AudienceMatch::Invalid
-        })
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(AudienceMatch::Invalid)
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(AudienceMatch::Invalid)
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(AudienceMatch::Invalid)
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(AudienceMatch::Invalid)
-    }
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(AudienceMatch::Invalid)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(AudienceMatch::Invalid)
     }
 }

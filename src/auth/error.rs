@@ -125,6 +125,11 @@ pub enum AuthSetupError {
         /// What is wrong with it.
         reason: String,
     },
+    /// The JWKS URL is neither HTTPS nor plain HTTP to a loopback address.
+    #[error(
+        "auth.jwks_url {0:?} must use https (plain http is accepted only for loopback addresses)"
+    )]
+    InsecureJwksUrl(String),
     /// A configured claim name is empty, clashes with a registered claim, or with the other.
     #[error("auth.{setting} = {name:?} cannot be used: {reason}")]
     BadClaimName {

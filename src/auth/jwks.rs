@@ -34,12 +34,66 @@ pub struct JwksStats {
     pub keys: usize,
 }
 
+/// `url` for logs and errors: scheme, host, port and path (no userinfo, query or fragment,
+/// which could carry credentials).
+pub(crate) fn shown_url(url: &reqwest::Url) -> String {
+    format!(
+        "{}://{}{}{}",
+        url.scheme(),
+        url.host_str().unwrap_or_default(),
+        url.port().map(|p| format!(":{p}")).unwrap_or_default(),
+        url.path()
+    )
+}
+
+/// Whether keys may be fetched from `url`: HTTPS, or plain HTTP to a loopback address. Keys
+/// fetched over plain HTTP from elsewhere could be swapped by anyone on the path, who could
+/// then sign tokens for every tenant.
+pub(crate) fn is_trustworthy_url(url: &reqwest::Url) -> bool {
+    let host = url.host_str().unwrap_or_default();
+    match url.scheme() {
+        "https" => !host.is_empty(),
+        "http" => {
+            host.eq_ignore_ascii_case("localhost")
+                || host
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        }
+        _ => false,
+    }
+}
+
 /// Where and how to fetch the JWKS.
 #[derive(Debug, Clone)]
 pub(crate) struct JwksSettings {
     pub(crate) url: reqwest::Url,
     pub(crate) min_interval: Duration,
     pub(crate) fetch_timeout: Duration,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_fetched_only_over_https_or_loopback_http() {
+        let cases = [
+            ("https://idp.example.com/.well-known/jwks.json", true),
+            ("http://127.0.0.1:8081/jwks.json", true),
+            ("http://localhost/jwks.json", true),
+            ("http://[::1]:9000/jwks.json", true),
+            ("http://idp.example.com/jwks.json", false),
+            ("http://10.0.0.5/jwks.json", false),
+            ("ftp://idp.example.com/jwks.json", false),
+        ];
+        for (url, expected) in cases {
+            let url: reqwest::Url = url.parse().unwrap();
+
+            assert_eq!(is_trustworthy_url(&url), expected, "{url}");
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -51,6 +105,8 @@ struct RefreshState {
 #[derive(Debug)]
 pub(crate) struct Jwks {
     settings: JwksSettings,
+    /// The URL for logs: scheme, host, port and path only (no userinfo, query or fragment).
+    shown_url: String,
     http: reqwest::Client,
     keys: ArcSwap<Vec<VerifyKey>>,
     /// Bumped after every completed fetch, successful or not.
@@ -63,7 +119,9 @@ pub(crate) struct Jwks {
 impl Jwks {
     /// An empty cache; nothing is fetched until [`Jwks::refresh`] or a miss.
     pub(crate) fn new(settings: JwksSettings, http: reqwest::Client) -> Self {
+        let shown_url = shown_url(&settings.url);
         Jwks {
+            shown_url,
             settings,
             http,
             keys: ArcSwap::from_pointee(Vec::new()),
@@ -118,7 +176,7 @@ impl Jwks {
         let ok = match outcome {
             Ok(keys) => {
                 tracing::info!(
-                    jwks_url = %self.settings.url,
+                    jwks_url = %self.shown_url,
                     keys = keys.len(),
                     "JWKS refreshed"
                 );
@@ -128,7 +186,7 @@ impl Jwks {
             }
             Err(reason) => {
                 tracing::warn!(
-                    jwks_url = %self.settings.url,
+                    jwks_url = %self.shown_url,
                     %reason,
                     "JWKS refresh failed; keeping the last good key set"
                 );
@@ -148,7 +206,7 @@ impl Jwks {
             .header(reqwest::header::ACCEPT, "application/json")
             .send()
             .await
-            .map_err(|e| format!("request failed: {e}"))?;
+            .map_err(|e| format!("request failed: {}", e.without_url()))?;
         if !response.status().is_success() {
             return Err(format!("IdP answered HTTP {}", response.status()));
         }
@@ -156,7 +214,7 @@ impl Jwks {
         while let Some(chunk) = response
             .chunk()
             .await
-            .map_err(|e| format!("reading the body failed: {e}"))?
+            .map_err(|e| format!("reading the body failed: {}", e.without_url()))?
         {
             if body.len() + chunk.len() > MAX_JWKS_BYTES {
                 return Err(format!("document larger than {MAX_JWKS_BYTES} bytes"));

@@ -10,13 +10,15 @@
 //!   token against an RSA/EC key, and any algorithm no configured key uses are refused;
 //! - a `kid` only ever selects keys with that `kid`; an unknown one allows one rate-limited
 //!   JWKS refetch, then is refused;
-//! - `exp` is required; `nbf`, `iss`, `aud` are checked with the configured leeway;
+//! - `exp` is required; `exp` and `nbf` allow the configured leeway; `iss` and `aud` are
+//!   checked when configured;
 //! - no error, log line or `Debug` output contains the token.
 //!
 //! - [`config`]: [`AuthConfig`], [`PublicKeySource`].
 //! - [`authenticator`]: [`Authenticator`] (key selection, signature, then claims).
-//! - [`token`] / [`claims`]: parsing the header and payload without needless allocation.
-//! - [`keys`]: one key pinned to one algorithm. [`jwks`]: the cached, refreshed JWKS.
+//! - `token` / `payload`: reading the header and payload without needless allocation;
+//!   [`claims`]: the rules the payload must meet.
+//! - `keys`: one key pinned to one algorithm. [`jwks`]: the cached, refreshed JWKS.
 //! - [`dev_token`]: [`mint_dev_token`] for the `token` command.
 
 pub mod authenticator;
@@ -26,6 +28,7 @@ pub mod dev_token;
 pub mod error;
 pub mod jwks;
 mod keys;
+mod payload;
 pub mod permissions;
 mod token;
 

@@ -29,6 +29,9 @@ pub(crate) fn bearer_token(authorization: Option<&str>) -> Result<&str, AuthErro
     if value.is_empty() {
         return Err(AuthError::Missing);
     }
+    if value.eq_ignore_ascii_case("bearer") {
+        return Err(AuthError::Missing);
+    }
     let (scheme, token) = value.split_once(' ').ok_or(AuthError::Malformed)?;
     if !scheme.eq_ignore_ascii_case("bearer") {
         return Err(AuthError::Malformed);
@@ -97,8 +100,13 @@ pub(crate) fn parse_header<'b>(
     let len = URL_SAFE_NO_PAD
         .decode_slice(encoded, buf)
         .map_err(|_| AuthError::Malformed)?;
-    let raw: RawHeader<'b> =
-        serde_json::from_slice(&buf[..len]).map_err(|_| AuthError::Malformed)?;
+    let json = &buf[..len];
+    // A derived `Deserialize` also accepts a JSON array (`["HS256"]`); the header must be an
+    // object (RFC 7515 §4).
+    if json.trim_ascii_start().first() != Some(&b'{') {
+        return Err(AuthError::Malformed);
+    }
+    let raw: RawHeader<'b> = serde_json::from_slice(json).map_err(|_| AuthError::Malformed)?;
     if raw.crit.is_some() {
         return Err(AuthError::Malformed);
     }

@@ -1,0 +1,12 @@
+//! Tests of `workorder_gateway::auth`: every token rule through the public API, with HS256
+//! secrets, fixed RSA/EC test keys (`tests/fixtures/keys/`) and a wiremock IdP serving a JWKS.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod algorithms;
+mod claims;
+mod dev_token;
+mod failures;
+mod jwks;
+mod redaction;
+mod setup;
+mod support;
