@@ -1,6 +1,6 @@
-# syntax=docker/dockerfile:1.7
-#
-# workorder-gateway container image.
+# workorder-gateway container image. Needs BuildKit (the default builder since Docker 23) for the
+# cache mounts; no `# syntax=` line, so the builder's own Dockerfile frontend is used and no
+# frontend image is pulled.
 #
 # Three stages:
 #   builder  compiles the release binary; BuildKit cache mounts keep the cargo registry and
