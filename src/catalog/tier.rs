@@ -73,6 +73,10 @@ pub(crate) struct Served<V> {
     pub(crate) request_id: Option<Arc<str>>,
 }
 
+/// Longest lifetime handed to moka, whose builder panics beyond 1000 years: a configured
+/// `ttl_secs = 18446744073709551615` means "forever", not a crash at start-up.
+const MAX_LIFETIME: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
 /// Sizes and lifetimes of one tier.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct TierSettings {
@@ -93,7 +97,7 @@ impl<V: Send + Sync + 'static> Tier<V> {
             Cache::builder()
                 .name(&format!("catalog-{name}-{suffix}"))
                 .max_capacity(settings.max_entries)
-                .time_to_live(lifetime)
+                .time_to_live(lifetime.min(MAX_LIFETIME))
                 .support_invalidation_closures()
                 .build()
         };
@@ -277,6 +281,33 @@ mod tests {
             assert_eq!(copy.request_id(), error.request_id());
             assert_eq!(copy.to_string(), error.to_string());
         }
+    }
+
+    #[tokio::test]
+    async fn an_absurdly_long_ttl_is_accepted() {
+        let tier: Tier<u32> = Tier::new(
+            "test",
+            TierSettings {
+                ttl: Duration::MAX,
+                stale: Duration::MAX,
+                max_entries: 10,
+            },
+        );
+        let key = KeyRef {
+            tenant: "acme",
+            language: Language::Zh,
+            product: "",
+        };
+        let served = tier.get(key, async { Ok((1, None)) }).await.unwrap();
+        assert_eq!(served.status, CacheStatus::Miss);
+        assert_eq!(
+            tier.get(key, async { Ok((2, None)) })
+                .await
+                .unwrap()
+                .stored
+                .value,
+            1
+        );
     }
 
     #[tokio::test]
