@@ -6,5 +6,5 @@ pub mod startup;
 pub mod state;
 
 pub use principal::Principal;
-pub use startup::{Application, StartupError};
+pub use startup::{AppHandle, Application, StartupError};
 pub use state::{AppState, LiveConfig};

@@ -146,12 +146,19 @@ impl Application {
         }
     }
 
-    /// Serves until stopped by SIGTERM / Ctrl-C (graceful, see the module docs) or a handle.
+    /// Serves until stopped by SIGTERM / Ctrl-C (graceful, see the module docs) or a handle;
+    /// SIGHUP reloads the configuration.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let handle = self.handle();
-        let signals = tokio::spawn(handle_signals(handle));
-        let result = self.server.await;
+        let signals = tokio::spawn(handle_signals(self.handle()));
+        let result = self.run().await;
         signals.abort();
+        result
+    }
+
+    /// Serves until stopped through an [`AppHandle`], without touching process signals (for
+    /// tests and embedding).
+    pub async fn run(self) -> std::io::Result<()> {
+        let result = self.server.await;
         if let Some(sandbox) = self.sandbox {
             sandbox.stop().await;
         }

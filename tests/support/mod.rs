@@ -1,0 +1,200 @@
+//! Shared test harness: a real gateway (and sandboxes) on port 0, driven over real HTTP.
+//! Include with `#[path = "../support/mod.rs"] mod support;`.
+
+#![allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use secrecy::SecretString;
+use workorder_gateway::app::{AppHandle, Application};
+use workorder_gateway::auth::{DevTokenOptions, mint_dev_token};
+use workorder_gateway::sandbox::{Account, SandboxConfig, SandboxHandle};
+use workorder_gateway::settings::Settings;
+
+/// The HS256 secret of test gateways (≥ 32 bytes).
+pub const SECRET: &str = "test-gateway-secret-0123456789-abcdefghij";
+
+/// Both permissions.
+pub const READ_WRITE: &[&str] = &["tickets:read", "tickets:write"];
+
+/// A configuration with the embedded sandbox (engineer off), the `demo` tenant, no rate
+/// limit, listening on port 0; `extra` is appended (more tables, overrides via new tables).
+pub fn demo_config(extra: &str) -> String {
+    format!(
+        r#"
+[server]
+listen = "127.0.0.1:0"
+workers = 1
+[auth]
+hs256_secret = "{SECRET}"
+[sandbox]
+enabled = true
+engineer_delay_secs = 0
+[limits]
+requests_per_second = 0
+[shutdown]
+drain_delay_secs = 0
+timeout_secs = 5
+[tenants.demo]
+endpoint = "sandbox"
+access_key_id = "LTAIsandboxDEMO"
+access_key_secret = "sandbox-demo-secret"
+default_email = "demo@example.com"
+{extra}
+"#
+    )
+}
+
+/// A running gateway.
+pub struct TestGateway {
+    /// `http://127.0.0.1:PORT` (plus base path when configured).
+    pub url: String,
+    /// The bound address.
+    pub addr: SocketAddr,
+    /// The embedded sandbox URL, when enabled.
+    pub sandbox_url: Option<String>,
+    /// A client for the tests (no redirects followed, so 308s are visible).
+    pub http: reqwest::Client,
+    /// Drives shutdown and reload.
+    pub handle: AppHandle,
+    /// Joins the server task.
+    pub task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl TestGateway {
+    /// Starts a gateway from TOML text (see [`demo_config`]).
+    pub async fn start(toml: &str) -> Self {
+        let settings = Settings::from_toml_str(toml).expect("test configuration is valid");
+        Self::start_with(settings, None).await
+    }
+
+    /// Starts a gateway from settings; `config_path` is what a reload re-reads.
+    pub async fn start_with(settings: Settings, config_path: Option<std::path::PathBuf>) -> Self {
+        let base = settings.server.base_path.clone();
+        let app = Application::build(settings, config_path)
+            .await
+            .expect("gateway starts");
+        let addr = app.addr();
+        let sandbox_url = app.sandbox_url();
+        let handle = app.handle();
+        let task = tokio::spawn(app.run());
+        Self {
+            url: format!("http://{addr}{base}"),
+            addr,
+            sandbox_url,
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(Duration::from_secs(30))
+                .build()
+                .unwrap(),
+            handle,
+            task,
+        }
+    }
+
+    /// A token for `tenant` / `sub` with `roles`, signed with [`SECRET`].
+    pub fn token(&self, tenant: &str, sub: &str, roles: &[&str]) -> String {
+        token(tenant, sub, roles)
+    }
+
+    /// `GET path` with a bearer token.
+    pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.url))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// `POST path` with a JSON body and a bearer token.
+    pub async fn post_json(
+        &self,
+        path: &str,
+        token: &str,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        self.http
+            .post(format!("{}{path}", self.url))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Creates a ticket for `token`'s user (product ecs, category 793) and returns its id.
+    pub async fn create_ticket(&self, token: &str, content: &str) -> String {
+        let response = self
+            .post_json(
+                "/tickets",
+                token,
+                &serde_json::json!({ "productCode": "ecs", "categoryId": 793, "content": content }),
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            201,
+            "create failed: {}",
+            response.text().await.unwrap()
+        );
+        let body: serde_json::Value = response.json().await.unwrap();
+        body["id"].as_str().unwrap().to_owned()
+    }
+}
+
+/// A token signed with [`SECRET`].
+pub fn token(tenant: &str, sub: &str, roles: &[&str]) -> String {
+    let mut options = DevTokenOptions::new(tenant, sub);
+    options.roles = roles.iter().map(|r| (*r).to_owned()).collect();
+    mint_dev_token(&SecretString::from(SECRET), &options).expect("token")
+}
+
+/// A standalone sandbox with the demo account plus `accounts`, engineer off.
+pub async fn start_sandbox(accounts: Vec<Account>) -> SandboxHandle {
+    workorder_gateway::sandbox::spawn(
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+        SandboxConfig {
+            accounts,
+            engineer_delay: Duration::ZERO,
+            ..SandboxConfig::default()
+        },
+    )
+    .await
+    .expect("sandbox starts")
+}
+
+/// A sandbox account with the given key pair and contact email.
+pub fn account(access_key_id: &str, secret: &str, email: &str) -> Account {
+    Account {
+        access_key_id: access_key_id.to_owned(),
+        access_key_secret: SecretString::from(secret.to_owned()),
+        security_token: None,
+        uid: format!("uid-{access_key_id}"),
+        emails: vec![email.to_owned()],
+        phones: Vec::new(),
+    }
+}
+
+/// Reads a problem document and checks its envelope.
+pub async fn problem(response: reqwest::Response, status: u16, code: &str) -> serde_json::Value {
+    assert_eq!(response.status(), status);
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        content_type.starts_with("application/problem+json"),
+        "{content_type}"
+    );
+    let request_id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], status, "{body}");
+    assert_eq!(body["requestId"], request_id.as_str(), "{body}");
+    body
+}
