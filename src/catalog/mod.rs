@@ -15,6 +15,7 @@
 //!   codes neither reach the upstream nor fill the cache.
 
 mod document;
+mod key;
 mod tier;
 pub mod views;
 
@@ -26,7 +27,8 @@ pub use document::{CacheStatus, CachedDocument, etag_matches};
 pub use views::{CategoriesView, CategoryView, ProductKind, ProductView, ProductsView};
 
 use document::Document;
-use tier::{KeyRef, Served, Tier, TierSettings};
+use key::KeyRef;
+use tier::{Served, Tier, TierSettings};
 
 use crate::upstream::actions::{ListCategories, ListProducts};
 use crate::upstream::{Language, Target, UpstreamClient, UpstreamError};

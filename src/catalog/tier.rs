@@ -15,44 +15,11 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use moka::Equivalent;
 use moka::future::Cache;
 
 use super::document::CacheStatus;
-use crate::upstream::{Language, UpstreamError};
-
-/// A cache key. `product` is empty for products lists. The derived `Hash` equals [`KeyRef`]'s
-/// (`String` hashes as `str`), which lets hits look up without allocating.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) struct Key {
-    pub(crate) tenant: String,
-    pub(crate) language: Language,
-    pub(crate) product: String,
-}
-
-/// A borrowed [`Key`], for lookups.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) struct KeyRef<'a> {
-    pub(crate) tenant: &'a str,
-    pub(crate) language: Language,
-    pub(crate) product: &'a str,
-}
-
-impl KeyRef<'_> {
-    fn to_key(self) -> Key {
-        Key {
-            tenant: self.tenant.to_owned(),
-            language: self.language,
-            product: self.product.to_owned(),
-        }
-    }
-}
-
-impl Equivalent<Key> for KeyRef<'_> {
-    fn equivalent(&self, key: &Key) -> bool {
-        self.tenant == key.tenant && self.language == key.language && self.product == key.product
-    }
-}
+use super::key::{Key, KeyRef};
+use crate::upstream::UpstreamError;
 
 /// A successfully loaded value with when and by which upstream request it was fetched.
 #[derive(Debug)]
@@ -231,28 +198,8 @@ fn rebuild_error(error: &UpstreamError) -> UpstreamError {
 
 #[cfg(test)]
 mod tests {
-    use std::hash::{BuildHasher, RandomState};
-
     use super::*;
-    use crate::upstream::UpstreamFault;
-
-    #[test]
-    fn a_borrowed_key_hashes_and_compares_like_the_owned_one() {
-        let hasher = RandomState::new();
-        let borrowed = KeyRef {
-            tenant: "acme",
-            language: Language::En,
-            product: "ecs",
-        };
-        let owned = borrowed.to_key();
-        assert_eq!(hasher.hash_one(borrowed), hasher.hash_one(&owned));
-        assert!(borrowed.equivalent(&owned));
-        let other_tenant = KeyRef {
-            tenant: "globex",
-            ..borrowed
-        };
-        assert!(!other_tenant.equivalent(&owned));
-    }
+    use crate::upstream::{Language, UpstreamFault};
 
     #[test]
     fn rebuilt_errors_keep_their_class_and_request_id() {
