@@ -105,6 +105,9 @@ impl UpstreamError {
         {
             Self::InvalidParameter(fault)
         } else if fault.status >= 500
+            // `Code` is an integer in most Workorder answers (200 on success); a 5xx number
+            // there is the upstream's own failure even when the HTTP status says 200.
+            || code.parse::<u16>().is_ok_and(|n| (500..600).contains(&n))
             || matches!(
                 code,
                 "System.error" | "ServiceUnavailable" | "InternalError" | "UnknownError"
@@ -200,7 +203,7 @@ mod tests {
 
     #[test]
     fn codes_are_classified_as_documented() {
-        let cases: [(u16, &str, &str); 16] = [
+        let cases: [(u16, &str, &str); 18] = [
             (404, "InvalidAccessKeyId.NotFound", "credentials_rejected"),
             (400, "SignatureDoesNotMatch", "credentials_rejected"),
             (403, "Forbidden.RAM", "credentials_rejected"),
@@ -215,6 +218,8 @@ mod tests {
             (500, "System.error", "unavailable"),
             (503, "ServiceUnavailable", "unavailable"),
             (200, "System.error", "unavailable"),
+            (200, "503", "unavailable"),
+            (200, "404", "refused"),
             (404, "InvalidApi.NotFound", "refused"),
             (400, "SignatureNonceUsed", "refused"),
         ];

@@ -5,5 +5,6 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 mod cases;
+mod decoding;
 mod layout;
 mod mock;
