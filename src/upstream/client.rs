@@ -184,9 +184,13 @@ impl UpstreamClient {
         target: &Target,
         params: &[(&'static str, String)],
     ) -> (Result<Answer<A::Output>, UpstreamError>, u32) {
+        let withheld = withheld_values(target, params);
         let mut attempt = 1;
         loop {
-            let result = self.attempt::<A>(target, params, attempt).await;
+            let result = self
+                .attempt::<A>(target, params, attempt)
+                .await
+                .map_err(|error| error.withhold(&withheld));
             let error = match result {
                 Ok(answer) => return (Ok(answer), attempt),
                 Err(error) => error,
@@ -286,6 +290,20 @@ impl UpstreamClient {
         });
         result
     }
+}
+
+/// Parameters whose values never appear in error text or logs, even when echoed upstream.
+const WITHHELD_PARAMS: [&str; 2] = ["SecretContent", "Content"];
+
+/// Every value an error must not quote: confidential parameters and the tenant's secrets.
+fn withheld_values<'a>(target: &'a Target, params: &'a [(&'static str, String)]) -> Vec<&'a str> {
+    params
+        .iter()
+        .filter(|(name, _)| WITHHELD_PARAMS.contains(name))
+        .map(|(_, value)| value.as_str())
+        .chain(Some(target.credentials.access_key_secret()))
+        .chain(target.credentials.security_token())
+        .collect()
 }
 
 /// Turns a status and body into an answer or a classified error.

@@ -6,5 +6,7 @@
 
 mod cases;
 mod decoding;
+mod errors;
 mod layout;
 mod mock;
+mod secrets;
