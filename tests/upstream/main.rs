@@ -8,5 +8,8 @@ mod cases;
 mod decoding;
 mod errors;
 mod layout;
+mod logs;
 mod mock;
+mod nonces;
+mod retries;
 mod secrets;
