@@ -299,3 +299,45 @@ async fn a_retry_after_beyond_the_longest_wait_returns_the_throttling_at_once() 
     assert_eq!(received(&server).await.len(), 1);
     assert!(started.elapsed() < Duration::from_secs(1));
 }
+
+/// A listener whose accept queue is full, so new connections hang in the handshake. The
+/// returned sockets keep the queue full and must outlive the test.
+fn saturated_listener() -> (String, Vec<std::net::TcpStream>, tokio::net::TcpListener) {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .bind("127.0.0.1:0".parse().expect("address"))
+        .expect("bind");
+    let address = socket.local_addr().expect("address");
+    let listener = socket.listen(1).expect("listen");
+    let mut fillers = Vec::new();
+    for _ in 0..8 {
+        match std::net::TcpStream::connect_timeout(&address, Duration::from_millis(100)) {
+            Ok(stream) => fillers.push(stream),
+            Err(_) => break, // the queue is full
+        }
+    }
+    (format!("http://{address}"), fillers, listener)
+}
+
+#[tokio::test]
+async fn a_connect_timeout_never_reached_the_upstream_so_even_writes_are_repeated() {
+    let (uri, _fillers, _listener) = saturated_listener();
+    let mut settings = quick_settings();
+    settings.connect_timeout = Duration::from_millis(100);
+    for action in seven() {
+        let recorder = Arc::new(Recorder::default());
+        let err = action
+            .call(
+                &client(settings.clone()).with_observer(recorder.clone()),
+                &target(&uri, SignatureVersion::V1, Kind::AccessKey),
+            )
+            .await
+            .expect_err("the handshake never completes");
+        assert!(
+            matches!(err, UpstreamError::Timeout { sent: false }),
+            "{}: {err:?}",
+            action.name()
+        );
+        assert_eq!(recorder.calls()[0].attempts, ATTEMPTS, "{}", action.name());
+    }
+}
