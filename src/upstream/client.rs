@@ -315,14 +315,16 @@ pub(crate) fn interpret<A: Action>(
 ) -> Result<Answer<A::Output>, UpstreamError> {
     let envelope = match parse_envelope(status, body, request_id_header.clone()) {
         Ok(envelope) => envelope,
-        // A 5xx with an unreadable body is still the upstream being unavailable.
-        Err(UpstreamError::Unreadable { reason, .. }) if status >= 500 => {
-            return Err(UpstreamError::Unavailable(UpstreamFault {
+        // A 5xx (or a 429 from a proxy's rate limiter) with an unreadable body still says
+        // what happened: the status classifies it.
+        Err(UpstreamError::Unreadable { reason, .. }) if status >= 500 || status == 429 => {
+            let fault = UpstreamFault {
                 status,
                 code: String::new(),
                 message: reason,
                 request_id: request_id_header,
-            }));
+            };
+            return Err(UpstreamError::from_fault(fault, retry_after));
         }
         Err(err) => return Err(err),
     };

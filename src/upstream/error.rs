@@ -88,7 +88,8 @@ impl UpstreamError {
     pub fn from_fault(fault: UpstreamFault, retry_after: Option<Duration>) -> Self {
         let code = fault.code.as_str();
         let starts = |prefix: &str| code.starts_with(prefix);
-        if retry_after.is_some() || starts("Throttling") {
+        // 429 is what rate limiters in front of the upstream answer, whatever their body.
+        if retry_after.is_some() || starts("Throttling") || fault.status == 429 {
             Self::Throttled { fault, retry_after }
         } else if starts("InvalidAccessKeyId")
             || starts("InvalidAccessKeySecret")
@@ -258,7 +259,7 @@ mod tests {
 
     #[test]
     fn codes_are_classified_as_documented() {
-        let cases: [(u16, &str, &str); 18] = [
+        let cases: [(u16, &str, &str); 19] = [
             (404, "InvalidAccessKeyId.NotFound", "credentials_rejected"),
             (400, "SignatureDoesNotMatch", "credentials_rejected"),
             (403, "Forbidden.RAM", "credentials_rejected"),
@@ -277,6 +278,7 @@ mod tests {
             (200, "404", "refused"),
             (404, "InvalidApi.NotFound", "refused"),
             (400, "SignatureNonceUsed", "refused"),
+            (429, "", "throttled"),
         ];
         for (status, code, expected) in cases {
             assert_eq!(

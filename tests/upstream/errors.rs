@@ -104,6 +104,23 @@ async fn a_5xx_with_a_garbage_body_is_unavailable_and_keeps_the_header_request_i
 }
 
 #[tokio::test]
+async fn a_429_from_a_rate_limiter_in_front_is_throttling_whatever_its_body() {
+    for body in ["<html>Too Many Requests</html>", "{}"] {
+        let err = list_tickets_against(
+            ResponseTemplate::new(429)
+                .set_body_raw(body, "text/html")
+                .insert_header("x-acs-request-id", "REQ-429"),
+        )
+        .await;
+        assert!(
+            matches!(&err, UpstreamError::Throttled { fault, retry_after: None } if fault.status == 429),
+            "{body}: {err:?}"
+        );
+        assert_eq!(err.request_id(), Some("REQ-429"));
+    }
+}
+
+#[tokio::test]
 async fn html_on_200_is_an_unreadable_answer() {
     let err = list_tickets_against(
         ResponseTemplate::new(200)
