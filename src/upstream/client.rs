@@ -272,7 +272,7 @@ impl UpstreamClient {
             .and_then(|v| v.trim().parse::<u64>().ok())
             .filter(|ms| *ms > 0)
             .map(Duration::from_millis);
-        let body = response.bytes().await.map_err(classify_body_error)?;
+        let body = read_capped(response, status, request_id_header.clone()).await?;
         span.record("latency_ms", started.elapsed().as_millis() as u64);
 
         let result = interpret::<A>(status, &body, request_id_header, retry_after);
@@ -290,6 +290,37 @@ impl UpstreamClient {
         });
         result
     }
+}
+
+/// The largest answer read. Real answers are a few KiB (a 100-ticket page, the catalog);
+/// endpoints are configurable per tenant, so a wrong one must not exhaust memory.
+pub const MAX_ANSWER_BYTES: usize = 4 * 1024 * 1024;
+
+/// Reads the body, refusing answers over [`MAX_ANSWER_BYTES`].
+async fn read_capped(
+    mut response: reqwest::Response,
+    status: u16,
+    request_id: Option<String>,
+) -> Result<Vec<u8>, UpstreamError> {
+    let too_large = || UpstreamError::Unreadable {
+        status,
+        reason: format!("the answer is larger than {MAX_ANSWER_BYTES} bytes"),
+        request_id: request_id.clone(),
+    };
+    if response
+        .content_length()
+        .is_some_and(|n| n > MAX_ANSWER_BYTES as u64)
+    {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(classify_body_error)? {
+        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// Parameters whose values never appear in error text or logs, even when echoed upstream.

@@ -121,6 +121,71 @@ async fn a_429_from_a_rate_limiter_in_front_is_throttling_whatever_its_body() {
 }
 
 #[tokio::test]
+async fn an_oversized_answer_is_refused_unread() {
+    let huge = vec![b' '; workorder_gateway::upstream::client::MAX_ANSWER_BYTES + 1];
+    let err =
+        list_tickets_against(ResponseTemplate::new(200).set_body_raw(huge, "application/json"))
+            .await;
+    assert!(
+        matches!(&err, UpstreamError::Unreadable { reason, .. } if reason.contains("larger than")),
+        "{err:?}"
+    );
+}
+
+/// Answers every request with a chunked (length-less) body of `size` spaces.
+async fn chunked_server(size: usize) -> String {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut head = [0u8; 8192];
+            let _ = socket.read(&mut head).await;
+            let mut answer =
+                b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n"
+                    .to_vec();
+            let mut left = size;
+            while left > 0 {
+                let n = left.min(64 * 1024);
+                answer.extend_from_slice(format!("{n:x}\r\n").as_bytes());
+                answer.extend(std::iter::repeat_n(b' ', n));
+                answer.extend_from_slice(b"\r\n");
+                left -= n;
+            }
+            answer.extend_from_slice(b"0\r\n\r\n");
+            let _ = socket.write_all(&answer).await;
+        }
+    });
+    format!("http://{address}")
+}
+
+#[tokio::test]
+async fn an_oversized_answer_without_a_length_is_cut_off() {
+    let limit = workorder_gateway::upstream::client::MAX_ANSWER_BYTES;
+    for (size, too_large) in [(limit + 1, true), (limit - 64, false)] {
+        let uri = chunked_server(size).await;
+        let err = client(settings(1))
+            .call(
+                &target(&uri, SignatureVersion::V1, Kind::AccessKey),
+                &ListTickets::default(),
+            )
+            .await
+            .expect_err("spaces are not an answer");
+        let reason = match &err {
+            UpstreamError::Unreadable { reason, .. } => reason.clone(),
+            other => panic!("{size}: {other:?}"),
+        };
+        assert_eq!(
+            reason.contains("larger than"),
+            too_large,
+            "{size}: {reason}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn html_on_200_is_an_unreadable_answer() {
     let err = list_tickets_against(
         ResponseTemplate::new(200)
