@@ -260,6 +260,9 @@ impl UpstreamClient {
 
         let status = response.status().as_u16();
         span.record("status", status);
+        // The call span (current here: `call` instruments the retry loop with it) keeps the
+        // last status, so INFO-level logs carry it without the DEBUG attempt spans.
+        tracing::Span::current().record("status", status);
         let header = |name: &str| {
             response
                 .headers()

@@ -39,6 +39,9 @@ impl Buffer {
     }
 }
 
+/// This test's tenant, to tell its spans from those of tests running beside it.
+const TENANT: &str = "tenant-of-the-log-test";
+
 #[tokio::test]
 async fn call_spans_name_the_call_but_never_a_value_or_a_secret() {
     let buffer = Buffer::default();
@@ -63,12 +66,9 @@ async fn call_spans_name_the_call_but_never_a_value_or_a_secret() {
                 ResponseTemplate::new(200).set_body_json(ok_body(action.name())),
             ]);
             let server = script.mount().await;
-            let _ = action
-                .call(
-                    &client(settings(2)),
-                    &target(&server.uri(), version, Kind::Sts),
-                )
-                .await;
+            let mut target = target(&server.uri(), version, Kind::Sts);
+            target.tenant = TENANT.to_owned();
+            let _ = action.call(&client(settings(2)), &target).await;
             for request in received(&server).await {
                 signatures.extend(
                     query_pairs(&request)
@@ -86,13 +86,31 @@ async fn call_spans_name_the_call_but_never_a_value_or_a_secret() {
     let logs = buffer.text();
     for expected in [
         "upstream_call",
-        "tenant=tenant-under-test",
+        "tenant=tenant-of-the-log-test",
         "action=\"CreateTicket\"",
         "outcome=\"unavailable\"",
         "attempts=2",
         "upstream_request_id=\"REQ-OK\"",
     ] {
         assert!(logs.contains(expected), "logs lack {expected}:\n{logs}");
+    }
+    let call_spans: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains(&format!("upstream_call{{tenant={TENANT} ")))
+        .filter(|l| !l.contains("upstream_attempt{"))
+        .filter(|l| l.contains(": close"))
+        .collect();
+    assert!(call_spans.len() >= 2 * documented().len());
+    for line in call_spans {
+        for field in [
+            "attempts=",
+            "outcome=",
+            "status=",
+            "latency_ms=",
+            "upstream_request_id=",
+        ] {
+            assert!(line.contains(field), "the call span lacks {field}: {line}");
+        }
     }
     let reply_content = "这个一个工单回复 + more";
     let mut forbidden = vec![
