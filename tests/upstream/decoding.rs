@@ -130,6 +130,49 @@ async fn the_create_ticket_example_yields_the_ticket_id_despite_an_integer_code(
 }
 
 #[tokio::test]
+async fn a_success_without_a_body_request_id_takes_the_header_one() {
+    let server = upstream_answering(
+        ResponseTemplate::new(200)
+            .set_body_raw(fixture("create-ticket.json"), "application/json")
+            .insert_header("x-acs-request-id", "REQ-FROM-HEADER"),
+    )
+    .await;
+    let answer = client(settings(1))
+        .call(
+            &target(&server.uri(), SignatureVersion::V3, Kind::AccessKey),
+            &create(),
+        )
+        .await
+        .expect("decodes");
+    assert_eq!(answer.request_id.as_deref(), Some("REQ-FROM-HEADER"));
+
+    let reply = ReplyTicket {
+        ticket_id: "3EBYRY7".into(),
+        content: None,
+        secret_content: None,
+        language: None,
+    };
+    let server = upstream_answering(
+        ResponseTemplate::new(200)
+            .set_body_raw(fixture("reply-ticket.json"), "application/json")
+            .insert_header("x-acs-request-id", "REQ-FROM-HEADER"),
+    )
+    .await;
+    let answer = client(settings(1))
+        .call(
+            &target(&server.uri(), SignatureVersion::V1, Kind::AccessKey),
+            &reply,
+        )
+        .await
+        .expect("decodes");
+    assert_eq!(
+        answer.request_id.as_deref(),
+        Some(DOC_REQUEST_ID),
+        "the body's RequestId wins"
+    );
+}
+
+#[tokio::test]
 async fn the_reply_and_close_examples_succeed_with_their_request_id() {
     let reply = ReplyTicket {
         ticket_id: "3EBYRY7".into(),
