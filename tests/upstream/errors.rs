@@ -242,7 +242,7 @@ async fn a_slow_upstream_times_out_within_the_request_timeout() {
         "{err:?}"
     );
     assert!(
-        elapsed >= Duration::from_millis(300) && elapsed < Duration::from_millis(1500),
+        elapsed >= Duration::from_millis(300) && elapsed < Duration::from_millis(2500),
         "gave up after {elapsed:?}"
     );
 }

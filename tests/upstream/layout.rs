@@ -111,9 +111,23 @@ pub fn v3_signature_verifies(request: &Request, id: &str, secret: &str) -> bool 
     signatures_match(&expected.signature, signature)
 }
 
+/// The wire form is the canonical one (`%20`, `%2B`, `%2A`), so any decoder reads back exactly
+/// what was signed.
+fn assert_canonical_encoding(request: &Request, action: &str) {
+    let query = request.url.query().unwrap_or_default();
+    let body = String::from_utf8(request.body.clone()).expect("UTF-8 body");
+    for raw in [query, body.as_str()] {
+        assert!(
+            !raw.contains(['+', ' ', '*']),
+            "{action}: {raw} is not in canonical form"
+        );
+    }
+}
+
 fn assert_v1_layout(request: &Request, action: &str, business: &[(&str, &str)], kind: Kind) {
     assert_eq!(request.method.as_str(), "POST");
     assert_eq!(request.url.path(), "/");
+    assert_canonical_encoding(request, action);
     let query = query_pairs(request);
     let mut names: Vec<&str> = vec![
         "AccessKeyId",
@@ -169,6 +183,7 @@ fn assert_v1_layout(request: &Request, action: &str, business: &[(&str, &str)], 
 fn assert_v3_layout(request: &Request, action: &str, business: &[(&str, &str)], kind: Kind) {
     assert_eq!(request.method.as_str(), "POST");
     assert_eq!(request.url.path(), "/");
+    assert_canonical_encoding(request, action);
     let query = query_pairs(request);
     assert_eq!(sorted(&query), owned(business), "{action}: the query");
     assert!(request.body.is_empty(), "{action}: no body");

@@ -252,7 +252,7 @@ async fn a_create_ticket_that_timed_out_after_sending_is_not_repeated() {
         matches!(err, UpstreamError::Timeout { sent: true }),
         "{err:?}"
     );
-    assert!(started.elapsed() < Duration::from_secs(1), "bounded wait");
+    assert!(started.elapsed() < Duration::from_secs(2), "bounded wait");
     assert_eq!(received(&server).await.len(), 1, "exactly one CreateTicket");
 }
 
@@ -297,7 +297,7 @@ async fn a_retry_after_beyond_the_longest_wait_returns_the_throttling_at_once() 
         .expect_err("throttled");
     assert!(matches!(err, UpstreamError::Throttled { .. }), "{err:?}");
     assert_eq!(received(&server).await.len(), 1);
-    assert!(started.elapsed() < Duration::from_secs(1));
+    assert!(started.elapsed() < Duration::from_secs(2));
 }
 
 /// A listener whose accept queue is full, so new connections hang in the handshake. The

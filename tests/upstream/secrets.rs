@@ -1,5 +1,6 @@
 //! No error text (Display or Debug) carries the AccessKey secret, the STS token, a signature,
-//! `SecretContent` or `Content`, even when the upstream echoes the request back.
+//! `SecretContent` or `Content`, even when the upstream echoes the request back; nor does the
+//! `Debug` of a target or a request.
 
 use std::time::Duration;
 
@@ -58,16 +59,18 @@ fn forbidden(extra: &[String]) -> Vec<String> {
     values
 }
 
-fn assert_clean(scenario: &str, err: &UpstreamError, extra: &[String]) {
-    let texts = [err.to_string(), format!("{err:?}")];
-    for text in &texts {
-        for value in forbidden(extra) {
-            assert!(
-                !text.contains(&value),
-                "{scenario}: error text leaks {value:?}: {text}"
-            );
-        }
+fn assert_clean_text(scenario: &str, text: &str, extra: &[String]) {
+    for value in forbidden(extra) {
+        assert!(
+            !text.contains(&value),
+            "{scenario}: text leaks {value:?}: {text}"
+        );
     }
+}
+
+fn assert_clean(scenario: &str, err: &UpstreamError, extra: &[String]) {
+    assert_clean_text(scenario, &err.to_string(), extra);
+    assert_clean_text(scenario, &format!("{err:?}"), extra);
 }
 
 /// The signature the mock received (v1 `Signature`, V3 `Signature=` of `Authorization`).
@@ -215,5 +218,23 @@ async fn transport_failures_do_not_quote_the_signed_url() {
             .await
             .expect_err("timed out");
         assert_clean("timeout", &err, &[]);
+    }
+}
+
+#[test]
+fn targets_and_requests_print_no_secret_or_confidential_text() {
+    for version in [SignatureVersion::V1, SignatureVersion::V3] {
+        let printed = format!("{:?}", target("http://127.0.0.1:1", version, Kind::Sts));
+        assert!(printed.contains(Kind::Sts.id()), "{printed}");
+        assert_clean_text("target", &printed, &[]);
+    }
+    for (action, params) in documented() {
+        let printed = format!("{action:?}");
+        let confidential: Vec<String> = params
+            .iter()
+            .filter(|(name, _)| matches!(*name, "SecretContent" | "Content"))
+            .map(|(_, value)| (*value).to_owned())
+            .collect();
+        assert_clean_text(action.name(), &printed, &confidential);
     }
 }
