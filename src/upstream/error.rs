@@ -4,11 +4,13 @@
 //! Invariant: no variant carries request parameters, credentials or signatures. Upstream
 //! messages are kept because they are the upstream's own words about our request; the one that
 //! can echo request data (`SignatureDoesNotMatch`, whose message carries the server's
-//! string-to-sign and thus parameter values) is cut before the echo.
+//! string-to-sign and thus parameter values) is cut before the echo, and the client withholds
+//! the call's confidential values from every error ([`crate::upstream::redact`]).
 
 use std::time::Duration;
 
-use super::encode::percent_encode;
+/// Kept here too: callers found it in this module first.
+pub use super::redact::scrub_message;
 
 /// The upstream's own account of a failure: HTTP status and the `Code`, `Message` and
 /// `RequestId` of its body.
@@ -177,73 +179,6 @@ impl UpstreamError {
     }
 }
 
-/// Values shorter than this are not withheld: replacing every `ok` or `1` in a message would
-/// garble it, and such short values carry little.
-const MIN_WITHHELD_LEN: usize = 4;
-
-/// What replaces a withheld value.
-const WITHHELD: &str = "[withheld]";
-
-impl UpstreamError {
-    /// Replaces every occurrence of each of `values` in the error's text (upstream message,
-    /// unreadable reason, transport text) with `[withheld]`: raw, percent-encoded once (as in
-    /// a query) or twice (as in an echoed string-to-sign), and form-encoded (`+` for spaces).
-    ///
-    /// The client calls it with the call's `SecretContent` and `Content` values and the
-    /// tenant's secret and STS token, because an upstream or a proxy may echo any of them in
-    /// a message we would otherwise log and show.
-    #[must_use]
-    pub fn withhold(mut self, values: &[&str]) -> Self {
-        let mut forms: Vec<String> = values
-            .iter()
-            .filter(|v| v.chars().count() >= MIN_WITHHELD_LEN)
-            .flat_map(|v| {
-                let once = percent_encode(v);
-                let twice = percent_encode(&once);
-                // Form encoders differ on `*` (Python `%2A`, WHATWG literal): both forms.
-                let python_form = once.replace("%20", "+");
-                let whatwg_form: String = form_urlencoded::byte_serialize(v.as_bytes()).collect();
-                [(*v).to_owned(), once, twice, python_form, whatwg_form]
-            })
-            .collect();
-        // Longest first, so a shorter form never splits a longer one before it is replaced.
-        forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
-        forms.dedup();
-        let scrub = |text: &mut String| {
-            for form in &forms {
-                if text.contains(form.as_str()) {
-                    *text = text.replace(form.as_str(), WITHHELD);
-                }
-            }
-        };
-        match &mut self {
-            Self::CredentialsRejected(f)
-            | Self::InvalidParameter(f)
-            | Self::Unavailable(f)
-            | Self::Refused(f)
-            | Self::Throttled { fault: f, .. } => scrub(&mut f.message),
-            Self::Unreadable { reason, .. } => scrub(reason),
-            Self::Connect(text) | Self::Transport(text) => scrub(text),
-            Self::Timeout { .. } => {}
-        }
-        self
-    }
-}
-
-/// Removes whatever the upstream echoed of our request from a message. The only known echo is
-/// `SignatureDoesNotMatch`'s "server string to sign is:…", which contains parameter values
-/// (possibly `SecretContent`); we keep the sentence and drop the echo.
-pub fn scrub_message(message: &str) -> String {
-    const ECHO_MARKERS: [&str; 2] = ["server string to sign is:", "string to sign is:"];
-    let lower = message.to_ascii_lowercase();
-    for marker in ECHO_MARKERS {
-        if let Some(at) = lower.find(marker) {
-            return format!("{} [string-to-sign withheld]", message[..at].trim_end());
-        }
-    }
-    message.to_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -295,32 +230,5 @@ mod tests {
         assert!(
             matches!(err, UpstreamError::Throttled { retry_after: Some(d), .. } if d == Duration::from_millis(5))
         );
-    }
-
-    #[test]
-    fn withheld_values_are_replaced_in_every_encoding() {
-        let value = "pass word*";
-        let message = format!(
-            "raw {value} once {} twice {} forms pass+word%2A pass+word* short ab",
-            percent_encode(value),
-            percent_encode(&percent_encode(value)),
-        );
-        let err = UpstreamError::Refused(UpstreamFault {
-            message,
-            ..fault(400, "X")
-        })
-        .withhold(&[value, "ab"]);
-        let text = err.to_string();
-        assert!(!text.contains("pass"), "{text}");
-        assert_eq!(text.matches(WITHHELD).count(), 5, "{text}");
-        assert!(text.ends_with("short ab"), "short values are kept: {text}");
-    }
-
-    #[test]
-    fn the_echoed_string_to_sign_is_withheld() {
-        let message = "Specified signature is not matched with our calculation. server string to sign is:POST&%2F&SecretContent%3Dpwd";
-        let scrubbed = scrub_message(message);
-        assert!(!scrubbed.contains("SecretContent"), "{scrubbed}");
-        assert!(scrubbed.starts_with("Specified signature is not matched"));
     }
 }

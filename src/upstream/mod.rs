@@ -5,7 +5,8 @@
 //! - [`signer`]: the two signature schemes as pure functions (reused by the sandbox verifier).
 //! - [`request`]: where each parameter goes for v1 and v3, and the signed result.
 //! - [`actions`]: the seven actions as typed requests and answers.
-//! - [`client`]: one shared HTTP client, retries ([`retry`]), error classification ([`error`]).
+//! - [`client`]: one shared HTTP client, retries ([`retry`]); [`answer`] reads and classifies
+//!   each answer into an [`error::UpstreamError`]; [`redact`] keeps request data out of errors.
 //!
 //! # Signing (byte for byte as the official SDKs; details in [`signer`] and [`request`])
 //! Every call is `POST /` and always asks for `Format=JSON`. Values are percent-encoded as
@@ -41,12 +42,14 @@
 //! ([`UpstreamError::withhold`]).
 
 pub mod actions;
+pub mod answer;
 pub mod client;
 pub mod credentials;
 pub mod decode;
 pub mod encode;
 pub mod endpoint;
 pub mod error;
+pub mod redact;
 pub mod request;
 pub mod retry;
 pub mod signer;

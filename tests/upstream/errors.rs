@@ -122,7 +122,7 @@ async fn a_429_from_a_rate_limiter_in_front_is_throttling_whatever_its_body() {
 
 #[tokio::test]
 async fn an_oversized_answer_is_refused_unread() {
-    let huge = vec![b' '; workorder_gateway::upstream::client::MAX_ANSWER_BYTES + 1];
+    let huge = vec![b' '; workorder_gateway::upstream::answer::MAX_ANSWER_BYTES + 1];
     let err =
         list_tickets_against(ResponseTemplate::new(200).set_body_raw(huge, "application/json"))
             .await;
@@ -163,7 +163,7 @@ async fn chunked_server(size: usize) -> String {
 
 #[tokio::test]
 async fn an_oversized_answer_without_a_length_is_cut_off() {
-    let limit = workorder_gateway::upstream::client::MAX_ANSWER_BYTES;
+    let limit = workorder_gateway::upstream::answer::MAX_ANSWER_BYTES;
     for (size, too_large) in [(limit + 1, true), (limit - 64, false)] {
         let uri = chunked_server(size).await;
         let err = client(settings(1))
