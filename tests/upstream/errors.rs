@@ -10,6 +10,7 @@ use workorder_gateway::upstream::{SignatureVersion, UpstreamError};
 use crate::mock::{
     Kind, client, error_answer, refusing_address, settings, target, upstream_answering,
 };
+use crate::sockets::chunked_server;
 
 async fn list_tickets_against(response: ResponseTemplate) -> UpstreamError {
     let server = upstream_answering(response).await;
@@ -130,35 +131,6 @@ async fn an_oversized_answer_is_refused_unread() {
         matches!(&err, UpstreamError::Unreadable { reason, .. } if reason.contains("larger than")),
         "{err:?}"
     );
-}
-
-/// Answers every request with a chunked (length-less) body of `size` spaces.
-async fn chunked_server(size: usize) -> String {
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address = listener.local_addr().expect("address");
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            let mut head = [0u8; 8192];
-            let _ = socket.read(&mut head).await;
-            let mut answer =
-                b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n"
-                    .to_vec();
-            let mut left = size;
-            while left > 0 {
-                let n = left.min(64 * 1024);
-                answer.extend_from_slice(format!("{n:x}\r\n").as_bytes());
-                answer.extend(std::iter::repeat_n(b' ', n));
-                answer.extend_from_slice(b"\r\n");
-                left -= n;
-            }
-            answer.extend_from_slice(b"0\r\n\r\n");
-            let _ = socket.write_all(&answer).await;
-        }
-    });
-    format!("http://{address}")
 }
 
 #[tokio::test]

@@ -11,5 +11,7 @@ mod layout;
 mod logs;
 mod mock;
 mod nonces;
+mod quirks;
 mod retries;
 mod secrets;
+mod sockets;

@@ -1,14 +1,12 @@
-//! Retry counts per action and cause, counted on the mock (or on a raw socket, or through the
-//! client's `CallObserver` when nothing can receive): reads and CloseTicket repeat transient
-//! failures up to the attempt limit; CreateTicket and ReplyTicket repeat only a request that
-//! provably never left.
+//! Retry counts per action and cause, counted on the mock, on a raw socket (`sockets.rs`) or,
+//! when nothing can receive, through the client's `CallObserver`: reads and CloseTicket repeat
+//! transient failures up to the attempt limit; CreateTicket and ReplyTicket repeat only a
+//! request that provably never left.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use tokio::io::AsyncReadExt as _;
-use tokio::net::TcpListener;
 use wiremock::ResponseTemplate;
 use workorder_gateway::upstream::actions::{CreateTicket, ListTickets};
 use workorder_gateway::upstream::{SignatureVersion, UpstreamError};
@@ -18,6 +16,7 @@ use crate::mock::{
     Kind, Observed, Recorder, Script, client, error_answer, ok_body, received, refusing_address,
     settings, target, upstream_answering,
 };
+use crate::sockets::{hang_up_server, saturated_listener};
 
 const ATTEMPTS: u32 = 3;
 
@@ -170,30 +169,6 @@ async fn every_action_is_retried_when_the_connection_is_refused() {
     }
 }
 
-/// A server that reads each request's head and hangs up without answering; counts
-/// connections.
-async fn hang_up_server() -> (String, Arc<AtomicU32>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let address = listener.local_addr().expect("address");
-    let connections = Arc::new(AtomicU32::new(0));
-    let counter = connections.clone();
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            counter.fetch_add(1, Ordering::SeqCst);
-            let mut head = Vec::new();
-            let mut buffer = [0u8; 4096];
-            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                match socket.read(&mut buffer).await {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => head.extend_from_slice(&buffer[..n]),
-                }
-            }
-            drop(socket);
-        }
-    });
-    (format!("http://{address}"), connections)
-}
-
 #[tokio::test]
 async fn a_connection_lost_after_sending_is_retried_only_for_repeatable_actions() {
     for action in seven() {
@@ -298,25 +273,6 @@ async fn a_retry_after_beyond_the_longest_wait_returns_the_throttling_at_once() 
     assert!(matches!(err, UpstreamError::Throttled { .. }), "{err:?}");
     assert_eq!(received(&server).await.len(), 1);
     assert!(started.elapsed() < Duration::from_secs(2));
-}
-
-/// A listener whose accept queue is full, so new connections hang in the handshake. The
-/// returned sockets keep the queue full and must outlive the test.
-fn saturated_listener() -> (String, Vec<std::net::TcpStream>, tokio::net::TcpListener) {
-    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
-    socket
-        .bind("127.0.0.1:0".parse().expect("address"))
-        .expect("bind");
-    let address = socket.local_addr().expect("address");
-    let listener = socket.listen(1).expect("listen");
-    let mut fillers = Vec::new();
-    for _ in 0..8 {
-        match std::net::TcpStream::connect_timeout(&address, Duration::from_millis(100)) {
-            Ok(stream) => fillers.push(stream),
-            Err(_) => break, // the queue is full
-        }
-    }
-    (format!("http://{address}"), fillers, listener)
 }
 
 #[tokio::test]
