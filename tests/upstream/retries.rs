@@ -297,3 +297,33 @@ async fn a_connect_timeout_never_reached_the_upstream_so_even_writes_are_repeate
         assert_eq!(recorder.calls()[0].attempts, ATTEMPTS, "{}", action.name());
     }
 }
+
+#[tokio::test]
+async fn writes_are_not_repeated_even_when_the_upstream_names_a_retry_after() {
+    for action in seven().into_iter().filter(|a| !a.repeatable()) {
+        let script = Script::new(vec![
+            error_answer(400, "Throttling.User", "flow control")
+                .insert_header("x-acs-retry-after", "50"),
+            ResponseTemplate::new(200).set_body_json(ok_body(action.name())),
+        ]);
+        let server = script.mount().await;
+        let err = action
+            .call(
+                &client(quick_settings()),
+                &target(&server.uri(), SignatureVersion::V3, Kind::AccessKey),
+            )
+            .await
+            .expect_err("the throttling is returned");
+        assert!(
+            matches!(
+                err,
+                UpstreamError::Throttled {
+                    retry_after: Some(_),
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert_eq!(received(&server).await.len(), 1, "{}", action.name());
+    }
+}
