@@ -13,10 +13,10 @@ use time::OffsetDateTime;
 use tracing::{Instrument as _, field};
 
 use super::actions::{Action, Answer};
+use super::answer::{classify_send_error, interpret, read_capped};
 use super::credentials::{Credentials, SignatureVersion};
-use super::decode::parse_envelope;
 use super::endpoint::Endpoint;
-use super::error::{UpstreamError, UpstreamFault};
+use super::error::UpstreamError;
 use super::request::{CallSpec, sign_call};
 use super::retry::RetryPolicy;
 
@@ -184,9 +184,13 @@ impl UpstreamClient {
         target: &Target,
         params: &[(&'static str, String)],
     ) -> (Result<Answer<A::Output>, UpstreamError>, u32) {
+        let withheld = withheld_values(target, params);
         let mut attempt = 1;
         loop {
-            let result = self.attempt::<A>(target, params, attempt).await;
+            let result = self
+                .attempt::<A>(target, params, attempt)
+                .await
+                .map_err(|error| error.withhold(&withheld));
             let error = match result {
                 Ok(answer) => return (Ok(answer), attempt),
                 Err(error) => error,
@@ -256,6 +260,9 @@ impl UpstreamClient {
 
         let status = response.status().as_u16();
         span.record("status", status);
+        // The call span (current here: `call` instruments the retry loop with it) keeps the
+        // last status, so INFO-level logs carry it without the DEBUG attempt spans.
+        tracing::Span::current().record("status", status);
         let header = |name: &str| {
             response
                 .headers()
@@ -268,7 +275,7 @@ impl UpstreamClient {
             .and_then(|v| v.trim().parse::<u64>().ok())
             .filter(|ms| *ms > 0)
             .map(Duration::from_millis);
-        let body = response.bytes().await.map_err(classify_body_error)?;
+        let body = read_capped(response, status, request_id_header.clone()).await?;
         span.record("latency_ms", started.elapsed().as_millis() as u64);
 
         let result = interpret::<A>(status, &body, request_id_header, retry_after);
@@ -288,77 +295,16 @@ impl UpstreamClient {
     }
 }
 
-/// Turns a status and body into an answer or a classified error.
-pub(crate) fn interpret<A: Action>(
-    status: u16,
-    body: &[u8],
-    request_id_header: Option<String>,
-    retry_after: Option<Duration>,
-) -> Result<Answer<A::Output>, UpstreamError> {
-    let envelope = match parse_envelope(status, body, request_id_header.clone()) {
-        Ok(envelope) => envelope,
-        // A 5xx with an unreadable body is still the upstream being unavailable.
-        Err(UpstreamError::Unreadable { reason, .. }) if status >= 500 => {
-            return Err(UpstreamError::Unavailable(UpstreamFault {
-                status,
-                code: String::new(),
-                message: reason,
-                request_id: request_id_header,
-            }));
-        }
-        Err(err) => return Err(err),
-    };
-    if !(200..300).contains(&status) || envelope.is_failure() {
-        return Err(UpstreamError::from_fault(
-            envelope.into_fault(status),
-            retry_after,
-        ));
-    }
-    let request_id = envelope.request_id.clone();
-    let data = A::decode(envelope.data).map_err(|reason| UpstreamError::Unreadable {
-        status,
-        reason,
-        request_id: request_id.clone(),
-    })?;
-    Ok(Answer { request_id, data })
-}
+/// Parameters whose values never appear in error text or logs, even when echoed upstream.
+const WITHHELD_PARAMS: [&str; 2] = ["SecretContent", "Content"];
 
-fn classify_send_error(err: reqwest::Error) -> UpstreamError {
-    if err.is_connect() {
-        if err.is_timeout() {
-            UpstreamError::Timeout { sent: false }
-        } else {
-            UpstreamError::Connect(error_chain(&err))
-        }
-    } else if err.is_timeout() {
-        UpstreamError::Timeout { sent: true }
-    } else {
-        UpstreamError::Transport(error_chain(&err))
-    }
-}
-
-fn classify_body_error(err: reqwest::Error) -> UpstreamError {
-    if err.is_timeout() {
-        UpstreamError::Timeout { sent: true }
-    } else {
-        UpstreamError::Transport(error_chain(&err))
-    }
-}
-
-/// The error and its sources, without the URL (which carries the signed query).
-fn error_chain(err: &reqwest::Error) -> String {
-    let mut text = if err.is_connect() {
-        "connection failed".to_owned()
-    } else if err.is_body() || err.is_decode() {
-        "reading the answer failed".to_owned()
-    } else {
-        "request failed".to_owned()
-    };
-    let mut source = std::error::Error::source(err);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
+/// Every value an error must not quote: confidential parameters and the tenant's secrets.
+fn withheld_values<'a>(target: &'a Target, params: &'a [(&'static str, String)]) -> Vec<&'a str> {
+    params
+        .iter()
+        .filter(|(name, _)| WITHHELD_PARAMS.contains(name))
+        .map(|(_, value)| value.as_str())
+        .chain(Some(target.credentials.access_key_secret()))
+        .chain(target.credentials.security_token())
+        .collect()
 }

@@ -8,6 +8,9 @@ use reqwest::Url;
 /// The central endpoint, valid for every region the SDK knows except the two mapped ones.
 pub const CENTRAL_ENDPOINT: &str = "https://workorder.aliyuncs.com";
 
+/// The endpoint reached from inside an Alibaba Cloud VPC.
+pub const VPC_ENDPOINT: &str = "https://workorder-vpc.aliyuncs.com";
+
 /// A parsed endpoint URL plus the `Host` header value that V3 signs.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Endpoint {
@@ -48,6 +51,16 @@ impl Endpoint {
             _ => CENTRAL_ENDPOINT.to_owned(),
         };
         Self::parse(&raw).unwrap_or_else(|e| unreachable!("built-in endpoint {raw}: {e}"))
+    }
+
+    /// The endpoint the official SDK picks for `region` with `network = vpc`: the VPC host,
+    /// except for the two regions mapped to their own host, which keep it.
+    pub fn for_region_in_vpc(region: &str) -> Self {
+        match region {
+            "ap-northeast-1" | "ap-southeast-1" => Self::for_region(region),
+            _ => Self::parse(VPC_ENDPOINT)
+                .unwrap_or_else(|e| unreachable!("built-in endpoint {VPC_ENDPOINT}: {e}")),
+        }
     }
 
     /// The URL requests are posted to.
@@ -92,6 +105,18 @@ mod tests {
         assert_eq!(
             Endpoint::for_region("ap-southeast-1").host(),
             "workorder.ap-southeast-1.aliyuncs.com"
+        );
+    }
+
+    #[test]
+    fn vpc_calls_use_the_vpc_host_except_in_the_mapped_regions() {
+        assert_eq!(
+            Endpoint::for_region_in_vpc("cn-hangzhou").host(),
+            "workorder-vpc.aliyuncs.com"
+        );
+        assert_eq!(
+            Endpoint::for_region_in_vpc("ap-northeast-1").host(),
+            "workorder.ap-northeast-1.aliyuncs.com"
         );
     }
 
