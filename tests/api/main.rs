@@ -6,4 +6,6 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod notes;
+mod tickets;
 mod walkthrough;

@@ -1,0 +1,494 @@
+//! `/tickets` and `/tickets/{id}` over real HTTP: every list filter, paging, reading one
+//! ticket, creating one (validation, contact fallback, `secretContent`) and `Idempotency-Key`.
+//! Each test gets its own gateway and embedded sandbox, so ticket counts start at zero.
+
+use serde_json::json;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::support::{
+    FAST_UPSTREAM, READ_WRITE, TestGateway, demo_account_tenant, demo_config, problem, set_faults,
+    start_sandbox,
+};
+
+async fn create(gateway: &TestGateway, token: &str, body: serde_json::Value) -> String {
+    let response = gateway.post_json("/tickets", token, &body).await;
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+    let body: serde_json::Value = response.json().await.unwrap();
+    body["id"].as_str().unwrap().to_owned()
+}
+
+fn sorted(mut ids: Vec<String>) -> Vec<String> {
+    ids.sort();
+    ids
+}
+
+#[tokio::test]
+async fn listing_filters_by_status() {
+    let gateway = TestGateway::start(&demo_config("")).await;
+    let token = gateway.token("demo", "alice", READ_WRITE);
+    let open = gateway.create_ticket(&token, "still open").await;
+    let closed = gateway.create_ticket(&token, "to be closed").await;
+    let close = gateway
+        .post_empty(&format!("/tickets/{closed}/close"), &token)
+        .await;
+    assert_eq!(close.status(), 204);
+
+    let cases = [
+        ("status=completed", vec![closed.clone()]),
+        ("status=in_progress", vec![open.clone()]),
+        (
+            "status=in_progress,completed",
+            sorted(vec![open.clone(), closed.clone()]),
+        ),
+        ("status=wait_feedback,wait_confirm", vec![]),
+    ];
+    for (query, expected) in cases {
+        let ids = sorted(gateway.ticket_ids(query, &token).await);
+        assert_eq!(ids, expected, "{query}");
+    }
+}
+
+#[tokio::test]
+async fn listing_filters_by_product_code() {
+    let gateway = TestGateway::start(&demo_config("")).await;
+    let token = gateway.token("demo", "alice", READ_WRITE);
+    let ecs = gateway.create_ticket(&token, "an ECS question").await;
+    let rds = create(
+        &gateway,
+        &token,
+        json!({ "productCode": "rds", "categoryId": 801, "content": "an RDS question" }),
+    )
+    .await;
+
+    assert_eq!(gateway.ticket_ids("productCode=rds", &token).await, [rds]);
+    assert_eq!(gateway.ticket_ids("productCode=ecs", &token).await, [ecs]);
+    assert!(
+        gateway
+            .ticket_ids("productCode=oss", &token)
+            .await
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn listing_filters_by_ids() {
+    let gateway = TestGateway::start(&demo_config("")).await;
+    let token = gateway.token("demo", "alice", READ_WRITE);
+    let first = gateway.create_ticket(&token, "one").await;
+    let _second = gateway.create_ticket(&token, "two").await;
+    let third = gateway.create_ticket(&token, "three").await;
+
+    let ids = gateway
+        .ticket_ids(&format!("ids={first},{third}"), &token)
+        .await;
+    assert_eq!(sorted(ids), sorted(vec![first, third]));
+    assert!(gateway.ticket_ids("ids=NOSUCH1", &token).await.is_empty());
+}
+
+#[tokio::test]
+async fn listing_filters_by_creation_time_in_rfc3339_and_epoch_seconds() {
+    let gateway = TestGateway::start(&demo_config("")).await;
+    let token = gateway.token("demo", "alice", READ_WRITE);
+    let id = gateway.create_ticket(&token, "created just now").await;
+    let now = OffsetDateTime::now_utc();
+    let hour = time::Duration::hours(1);
+    let rfc = |at: OffsetDateTime| at.format(&Rfc3339).unwrap();
+    let epoch = |at: OffsetDateTime| at.unix_timestamp().to_string();
+
+    let cases = [
+        (format!("createdAfter={}", rfc(now - hour)), true),
+        (format!("createdAfter={}", rfc(now + hour)), false),
+        (format!("createdBefore={}", rfc(now + hour)), true),
+        (format!("createdBefore={}", rfc(now - hour)), false),
+        (format!("createdAfter={}", epoch(now - hour)), true),
+        (format!("createdAfter={}", epoch(now + hour)), false),
+        (format!("createdBefore={}", epoch(now + hour)), true),
+        (format!("createdBefore={}", epoch(now - hour)), false),
+        (
+            format!(
+                "createdAfter={}&createdBefore={}",
+                epoch(now - hour),
+                rfc(now + hour)
+            ),
+            true,
+        ),
+    ];
+    for (query, listed) in cases {
+        // `+` in an RFC 3339 offset would read as a space; these are all `Z`, but encode anyway.
+        let query = query.replace('+', "%2B");
+        let ids = gateway.ticket_ids(&query, &token).await;
+        assert_eq!(ids.contains(&id), listed, "{query}: {ids:?}");
+    }
+}
+
+#[tokio::test]
+async fn listing_pages_with_page_size_and_reports_the_total() {
+    let gateway = TestGateway::start(&demo_config("")).await;
+    let token = gateway.token("demo", "alice", READ_WRITE);
+    let mut created = Vec::new();
+    for n in 0..3 {
+        created.push(gateway.create_ticket(&token, &format!("ticket {n}")).await);
+    }
+
+    let first = gateway.get_json("/tickets?pageSize=2", &token).await;
+    assert_eq!(
+        (&first["page"], &first["pageSize"], &first["total"]),
+        (&json!(1), &json!(2), &json!(3))
+    );
+    assert_eq!(first["items"].as_array().unwrap().len(), 2);
+    let second = gateway.get_json("/tickets?pageSize=2&page=2", &token).await;
+    assert_eq!((&second["page"], &second["total"]), (&json!(2), &json!(3)));
+    assert_eq!(second["items"].as_array().unwrap().len(), 1);
+
+    let mut seen: Vec<String> = [first, second]
+        .iter()
+        .flat_map(|page| page["items"].as_array().unwrap().clone())
+        .map(|t| t["id"].as_str().unwrap().to_owned())
+        .collect();
+    seen.sort();
+    created.sort();
+    assert_eq!(seen, created, "the two pages hold every ticket once");
+
+    let default = gateway.get_json("/tickets", &token).await;
+    assert_eq!(
+        (&default["page"], &default["pageSize"]),
+        (&json!(1), &json!(20))
+    );
+}
+
+#[tokio::test]
+async fn bad_list_parameters_are_400_naming_the_parameter() {
+    let gateway = TestGateway::start(&demo_config("")).await;
+    let token = gateway.token("demo", "alice", READ_WRITE);
+    let too_many_ids = (0..101)
+        .map(|i| format!("T{i}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let cases = [
+        ("status=open".to_owned(), "status"),
+        ("status=".to_owned(), "status"),
+        ("productCode=a%20b".to_owned(), "productCode"),
+        ("ids=a-b".to_owned(), "ids"),
+        (format!("ids={too_many_ids}"), "ids"),
+        ("createdAfter=yesterday".to_owned(), "createdAfter"),
+        (
+            "createdBefore=2020-13-01T00:00:00Z".to_owned(),
+            "createdBefore",
+        ),
+        ("page=0".to_owned(), "page"),
+        ("page=x".to_owned(), "page"),
+        ("pageSize=0".to_owned(), "pageSize"),
+        ("pageSize=101".to_owned(), "pageSize"),
+    ];
+    for (query, parameter) in cases {
+        let response = gateway.get(&format!("/tickets?{query}"), &token).await;
+        let body = problem(response, 400, "invalid_request").await;
+        let detail = body["detail"].as_str().unwrap();
+        assert!(detail.starts_with(parameter), "{query}: {detail}");
+    }
+}
+
+#[tokio::test]
+async fn a_ticket_is_read_by_id() {
+    let gateway = TestGateway::start(&demo_config("")).await;
+    let token = gateway.token("demo", "alice", READ_WRITE);
+    let id = create(
+        &gateway,
+        &token,
+        json!({ "productCode": "ecs", "categoryId": 793, "content": "SSH hangs", "title": "SSH" }),
+    )
+    .await;
+
+    let response = gateway.get(&format!("/tickets/{id}"), &token).await;
+    assert_eq!(response.status(), 200);
+    assert!(response.headers().contains_key("x-upstream-request-id"));
+    let ticket: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(ticket["id"], id.as_str());
+    assert_eq!(ticket["title"], "SSH");
+    assert_eq!(ticket["status"], "in_progress");
+    let created_at = ticket["createdAt"].as_str().unwrap();
+    let created_at = OffsetDateTime::parse(created_at, &Rfc3339).unwrap();
+    assert!((OffsetDateTime::now_utc() - created_at).abs() < time::Duration::minutes(5));
+    assert!(ticket["creatorId"].is_string());
+}
+
+#[tokio::test]
+async fn a_malformed_ticket_id_is_404_without_an_upstream_call() {
+    // Every upstream call fails on this sandbox: a 404 proves none was made.
+    let sandbox = start_sandbox(Vec::new()).await;
+    let extra = format!(
+        "{FAST_UPSTREAM}{}",
+        demo_account_tenant("failing", &sandbox.url())
+    );
+    let gateway = TestGateway::start(&demo_config(&extra)).await;
+    let token = gateway.token("failing", "alice", READ_WRITE);
+    set_faults(&sandbox.url(), json!({ "error_rate": 1.0 })).await;
+
+    let well_formed = gateway.get("/tickets/ABC123", &token).await;
+    problem(well_formed, 502, "upstream_error").await;
+    let long = "A".repeat(33);
+    for id in ["a-b", "%C3%84BC", "a.b", long.as_str()] {
+        for path in [format!("/tickets/{id}"), format!("/tickets/{id}/notes")] {
+            let response = gateway.get(&path, &token).await;
+            assert!(!response.headers().contains_key("x-upstream-request-id"));
+            problem(response, 404, "ticket_not_found").await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_ticket_id_is_404_ticket_not_found_with_the_upstream_request_id() {
+    let gateway = TestGateway::start(&demo_config("")).await;
+    let token = gateway.token("demo", "alice", READ_WRITE);
+    let response = gateway.get("/tickets/NOSUCH42", &token).await;
+    let body = problem(response, 404, "ticket_not_found").await;
+    assert!(body["upstreamRequestId"].is_string(), "{body}");
+}
+
+#[tokio::test]
+async fn creating_a_ticket_is_201_with_location_and_id() {
+    let gateway = TestGateway::start(&demo_config("")).await;
+    let token = gateway.token("demo", "alice", READ_WRITE);
+    let response = gateway
+        .post_json(
+            "/tickets",
+            &token,
+            &json!({
+                "productCode": "ecs", "categoryId": 793, "content": "disk full",
+                "title": "Disk", "email": "demo@example.com", "phone": "13800000000",
+                "notifyTimeRange": "all", "language": "en"
+            }),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(response.headers().contains_key("x-upstream-request-id"));
+    assert!(!response.headers().contains_key("idempotent-replayed"));
+    let body: serde_json::Value = response.json().await.unwrap();
+    let id = body["id"].as_str().unwrap();
+    assert_eq!(location, format!("/tickets/{id}"));
+
+    let ticket = gateway.get_json(&location, &token).await;
+    assert_eq!(ticket["title"], "Disk");
+    assert_eq!(gateway.ticket_ids("", &token).await, [id]);
+}
+
+#[tokio::test]
+async fn missing_fields_are_422_listing_every_field() {
+    let gateway = TestGateway::start(&demo_config("")).await;
+    let token = gateway.token("demo", "alice", READ_WRITE);
+    let cases = [
+        (json!({}), vec!["productCode", "categoryId", "content"]),
+        (
+            json!({ "productCode": "ecs", "categoryId": 793 }),
+            vec!["content"],
+        ),
+        (
+            json!({ "productCode": "ecs", "categoryId": "793", "content": "x", "notifyTimeRange": "sometimes" }),
+            vec!["categoryId", "notifyTimeRange"],
+        ),
+        (
+            json!({ "productCode": "ecs", "categoryId": 793, "content": "x", "email": "not-an-email" }),
+            vec!["email"],
+        ),
+    ];
+    for (body, fields) in cases {
+        let response = gateway.post_json("/tickets", &token, &body).await;
+        let problem = problem(response, 422, "validation_failed").await;
+        let named: Vec<&str> = problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(named, fields, "{body}");
+    }
+    assert!(gateway.ticket_ids("", &token).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_category_of_another_product_is_422_before_any_upstream_call() {
+    let sandbox = start_sandbox(Vec::new()).await;
+    let extra = format!(
+        "{FAST_UPSTREAM}{}",
+        demo_account_tenant("failing", &sandbox.url())
+    );
+    let gateway = TestGateway::start(&demo_config(&extra)).await;
+    let token = gateway.token("failing", "alice", READ_WRITE);
+    // Warm the tenant's catalog, then make every upstream call fail.
+    gateway.create_ticket(&token, "warms the catalog").await;
+    set_faults(&sandbox.url(), json!({ "error_rate": 1.0 })).await;
+
+    let valid = json!({ "productCode": "ecs", "categoryId": 793, "content": "x" });
+    problem(
+        gateway.post_json("/tickets", &token, &valid).await,
+        502,
+        "upstream_error",
+    )
+    .await;
+
+    let cases = [
+        (
+            json!({ "productCode": "ecs", "categoryId": 801, "content": "x" }),
+            "categoryId",
+        ),
+        (
+            json!({ "productCode": "nosuch", "categoryId": 793, "content": "x" }),
+            "productCode",
+        ),
+    ];
+    for (body, field) in cases {
+        let response = gateway.post_json("/tickets", &token, &body).await;
+        let problem = problem(response, 422, "validation_failed").await;
+        assert_eq!(problem["errors"][0]["field"], field, "{problem}");
+        assert!(problem.get("upstreamRequestId").is_none(), "{problem}");
+    }
+}
+
+#[tokio::test]
+async fn the_contact_email_falls_back_to_the_tenant_default() {
+    // Tenant `stranger` defaults to an address the sandbox account does not have: when its
+    // users name no email, the upstream refuses the default, proving the default was sent.
+    let extra = r#"
+[tenants.stranger]
+endpoint = "sandbox"
+access_key_id = "LTAIsandboxDEMO"
+access_key_secret = "sandbox-demo-secret"
+default_email = "stranger@example.com"
+[tenants.nodefault]
+endpoint = "sandbox"
+access_key_id = "LTAIsandboxDEMO"
+access_key_secret = "sandbox-demo-secret"
+"#;
+    let gateway = TestGateway::start(&demo_config(extra)).await;
+    let ticket = json!({ "productCode": "ecs", "categoryId": 793, "content": "x" });
+
+    let demo = gateway.token("demo", "alice", READ_WRITE);
+    create(&gateway, &demo, ticket.clone()).await;
+
+    let stranger = gateway.token("stranger", "alice", READ_WRITE);
+    let response = gateway.post_json("/tickets", &stranger, &ticket).await;
+    let body = problem(response, 422, "validation_failed").await;
+    assert_eq!(body["errors"][0]["field"], "email", "{body}");
+    let mut explicit = ticket.clone();
+    explicit["email"] = json!("demo@example.com");
+    create(&gateway, &stranger, explicit).await;
+
+    let nodefault = gateway.token("nodefault", "alice", READ_WRITE);
+    let response = gateway.post_json("/tickets", &nodefault, &ticket).await;
+    let body = problem(response, 422, "validation_failed").await;
+    assert_eq!(body["errors"][0]["field"], "email", "{body}");
+}
+
+#[tokio::test]
+async fn a_contact_the_account_does_not_have_is_422_from_the_upstream() {
+    let gateway = TestGateway::start(&demo_config("")).await;
+    let token = gateway.token("demo", "alice", READ_WRITE);
+    let body = json!({
+        "productCode": "ecs", "categoryId": 793, "content": "x", "email": "someone@else.example"
+    });
+    let response = gateway.post_json("/tickets", &token, &body).await;
+    let upstream_header = response.headers()["x-upstream-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let problem = problem(response, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["field"], "email", "{problem}");
+    assert_eq!(problem["upstreamRequestId"], upstream_header.as_str());
+    assert!(gateway.ticket_ids("", &token).await.is_empty());
+}
+
+#[tokio::test]
+async fn secret_content_is_accepted_and_never_echoed() {
+    const SECRET: &str = "root-password-Zq81xT";
+    let gateway = TestGateway::start(&demo_config("")).await;
+    let token = gateway.token("demo", "alice", READ_WRITE);
+    let body = json!({
+        "productCode": "ecs", "categoryId": 793, "content": "please log in", "secretContent": SECRET
+    });
+    let response = gateway.post_json("/tickets", &token, &body).await;
+    assert_eq!(response.status(), 201);
+    let created = response.text().await.unwrap();
+    assert!(!created.contains(SECRET));
+    let id = serde_json::from_str::<serde_json::Value>(&created).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let mut refused = body.clone();
+    refused["email"] = json!("someone@else.example");
+    let refused = gateway.post_json("/tickets", &token, &refused).await;
+    assert_eq!(refused.status(), 422);
+    let reply = gateway
+        .post_json(
+            &format!("/tickets/{id}/notes"),
+            &token,
+            &json!({ "secretContent": SECRET }),
+        )
+        .await;
+    assert_eq!(reply.status(), 201);
+    let mut seen = vec![refused.text().await.unwrap(), reply.text().await.unwrap()];
+    for path in [
+        "/tickets".to_owned(),
+        format!("/tickets/{id}"),
+        format!("/tickets/{id}/notes"),
+    ] {
+        seen.push(gateway.get(&path, &token).await.text().await.unwrap());
+    }
+    for text in seen {
+        assert!(!text.contains(SECRET), "{text}");
+    }
+}
+
+#[tokio::test]
+async fn a_repeated_idempotency_key_replays_the_first_ticket() {
+    let gateway = TestGateway::start(&demo_config("")).await;
+    let token = gateway.token("demo", "alice", READ_WRITE);
+    let body = json!({ "productCode": "ecs", "categoryId": 793, "content": "only once" });
+    let send = || {
+        gateway
+            .http
+            .post(format!("{}/tickets", gateway.url))
+            .bearer_auth(&token)
+            .header("idempotency-key", "create-7f3a")
+            .json(&body)
+            .send()
+    };
+
+    let first = send().await.unwrap();
+    assert_eq!(first.status(), 201);
+    assert!(!first.headers().contains_key("idempotent-replayed"));
+    let first_location = first.headers()["location"].clone();
+    let first: serde_json::Value = first.json().await.unwrap();
+    let second = send().await.unwrap();
+    assert_eq!(second.status(), 201);
+    assert_eq!(second.headers()["idempotent-replayed"], "true");
+    assert_eq!(second.headers()["location"], first_location);
+    let second: serde_json::Value = second.json().await.unwrap();
+
+    assert_eq!(first["id"], second["id"]);
+    let page = gateway.get_json("/tickets", &token).await;
+    assert_eq!(page["total"], 1, "one ticket upstream: {page}");
+}
+
+#[tokio::test]
+async fn an_idempotency_key_reused_with_another_body_is_422() {
+    let gateway = TestGateway::start(&demo_config("")).await;
+    let token = gateway.token("demo", "alice", READ_WRITE);
+    let send = |content: &'static str| {
+        gateway
+            .http
+            .post(format!("{}/tickets", gateway.url))
+            .bearer_auth(&token)
+            .header("idempotency-key", "create-reused")
+            .json(&json!({ "productCode": "ecs", "categoryId": 793, "content": content }))
+            .send()
+    };
+
+    assert_eq!(send("first").await.unwrap().status(), 201);
+    let body = problem(send("second").await.unwrap(), 422, "validation_failed").await;
+    assert_eq!(body["errors"][0]["field"], "Idempotency-Key", "{body}");
+    let page = gateway.get_json("/tickets", &token).await;
+    assert_eq!(page["total"], 1, "{page}");
+}
