@@ -6,6 +6,8 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod errors;
 mod notes;
 mod tickets;
+mod upstream_errors;
 mod walkthrough;
