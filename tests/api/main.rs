@@ -7,7 +7,9 @@
 mod support;
 
 mod errors;
+mod isolation;
 mod notes;
+mod signatures;
 mod tickets;
 mod upstream_errors;
 mod walkthrough;

@@ -180,6 +180,10 @@ async fn closing_a_ticket_is_204_and_completes_it() {
     assert!(response.bytes().await.unwrap().is_empty());
     let ticket = gateway.get_json(&format!("/tickets/{id}"), &token).await;
     assert_eq!(ticket["status"], "completed");
+    let again = gateway
+        .post_empty(&format!("/tickets/{id}/close"), &token)
+        .await;
+    assert_eq!(again.status(), 204, "closing is idempotent");
 
     let unknown = gateway.post_empty("/tickets/NOSUCH42/close", &token).await;
     problem(unknown, 404, "ticket_not_found").await;

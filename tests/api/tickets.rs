@@ -107,6 +107,20 @@ async fn listing_filters_by_creation_time_in_rfc3339_and_epoch_seconds() {
         (format!("createdBefore={}", epoch(now - hour)), false),
         (
             format!(
+                "createdAfter={}",
+                rfc((now - hour).to_offset(time::macros::offset!(+8)))
+            ),
+            true,
+        ),
+        (
+            format!(
+                "createdBefore={}",
+                rfc((now - hour).to_offset(time::macros::offset!(+8)))
+            ),
+            false,
+        ),
+        (
+            format!(
                 "createdAfter={}&createdBefore={}",
                 epoch(now - hour),
                 rfc(now + hour)
@@ -115,7 +129,7 @@ async fn listing_filters_by_creation_time_in_rfc3339_and_epoch_seconds() {
         ),
     ];
     for (query, listed) in cases {
-        // `+` in an RFC 3339 offset would read as a space; these are all `Z`, but encode anyway.
+        // `+` in an RFC 3339 offset would read as a space in a query.
         let query = query.replace('+', "%2B");
         let ids = gateway.ticket_ids(&query, &token).await;
         assert_eq!(ids.contains(&id), listed, "{query}: {ids:?}");
@@ -150,6 +164,9 @@ async fn listing_pages_with_page_size_and_reports_the_total() {
     created.sort();
     assert_eq!(seen, created, "the two pages hold every ticket once");
 
+    let beyond = gateway.get_json("/tickets?pageSize=2&page=3", &token).await;
+    assert_eq!(beyond["total"], 3);
+    assert!(beyond["items"].as_array().unwrap().is_empty(), "{beyond}");
     let default = gateway.get_json("/tickets", &token).await;
     assert_eq!(
         (&default["page"], &default["pageSize"]),
