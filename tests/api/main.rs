@@ -10,6 +10,7 @@ mod errors;
 mod isolation;
 mod notes;
 mod signatures;
+mod ticket_creation;
 mod tickets;
 mod upstream_errors;
 mod walkthrough;
