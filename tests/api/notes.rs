@@ -108,6 +108,35 @@ async fn a_reply_is_201_with_location_and_joins_the_notes() {
 }
 
 #[tokio::test]
+async fn a_repeated_reply_idempotency_key_posts_the_reply_once() {
+    let gateway = TestGateway::start(&demo_config("")).await;
+    let token = gateway.token("demo", "alice", READ_WRITE);
+    let id = gateway.create_ticket(&token, "question").await;
+    let send = |content: &'static str| {
+        gateway
+            .http
+            .post(format!("{}/tickets/{id}/notes", gateway.url))
+            .bearer_auth(&token)
+            .header("idempotency-key", "reply-1")
+            .json(&json!({ "content": content }))
+            .send()
+    };
+
+    let first = send("once").await.unwrap();
+    assert_eq!(first.status(), 201);
+    assert!(!first.headers().contains_key("idempotent-replayed"));
+    let second = send("once").await.unwrap();
+    assert_eq!(second.status(), 201);
+    assert_eq!(second.headers()["idempotent-replayed"], "true");
+    problem(send("changed").await.unwrap(), 422, "validation_failed").await;
+
+    let notes = gateway
+        .get_json(&format!("/tickets/{id}/notes"), &token)
+        .await;
+    assert_eq!(notes["items"].as_array().unwrap().len(), 2, "{notes}");
+}
+
+#[tokio::test]
 async fn a_reply_with_neither_content_nor_secret_content_is_422() {
     let gateway = TestGateway::start(&demo_config("")).await;
     let token = gateway.token("demo", "alice", READ_WRITE);

@@ -269,6 +269,18 @@ async fn a_malformed_ticket_id_is_404_without_an_upstream_call() {
             assert!(!response.headers().contains_key("x-upstream-request-id"));
             problem(response, 404, "ticket_not_found").await;
         }
+        let reply = gateway
+            .post_json(
+                &format!("/tickets/{id}/notes"),
+                &token,
+                &json!({ "content": "x" }),
+            )
+            .await;
+        problem(reply, 404, "ticket_not_found").await;
+        let close = gateway
+            .post_empty(&format!("/tickets/{id}/close"), &token)
+            .await;
+        problem(close, 404, "ticket_not_found").await;
     }
 }
 
