@@ -338,3 +338,34 @@ async fn too_many_requests_from_one_user_are_429_rate_limited_with_retry_after()
         "limits are per user"
     );
 }
+
+#[tokio::test]
+async fn problem_titles_are_the_rfc_9110_status_phrases() {
+    let gateway = start_tweaked(&demo_config(""), |settings| {
+        settings.server.max_body_bytes = 1024;
+    })
+    .await;
+    let token = gateway.token("demo", "alice", READ_WRITE);
+    let big = json!({ "content": "a".repeat(2048) });
+
+    let cases = [
+        (
+            gateway.post_json("/tickets", &token, &json!({})).await,
+            422,
+            "Unprocessable Content",
+        ),
+        (
+            gateway.post_json("/tickets", &token, &big).await,
+            413,
+            "Content Too Large",
+        ),
+        (gateway.get("/nope", &token).await, 404, "Not Found"),
+        (gateway.get("/tickets", "x").await, 401, "Unauthorized"),
+    ];
+    for (response, status, title) in cases {
+        assert_eq!(response.status(), status);
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["title"], title, "{body}");
+        assert_eq!(body["type"], "about:blank", "{body}");
+    }
+}
