@@ -300,3 +300,33 @@ async fn an_idempotency_key_reused_with_another_body_is_422() {
     let page = gateway.get_json("/tickets", &token).await;
     assert_eq!(page["total"], 1, "{page}");
 }
+
+#[tokio::test]
+async fn concurrent_requests_with_one_idempotency_key_create_one_ticket() {
+    let gateway = TestGateway::start(&demo_config("")).await;
+    let token = gateway.token("demo", "alice", READ_WRITE);
+    let body = json!({ "productCode": "ecs", "categoryId": 793, "content": "double click" });
+
+    let requests = (0..5).map(|_| {
+        gateway
+            .http
+            .post(format!("{}/tickets", gateway.url))
+            .bearer_auth(&token)
+            .header("idempotency-key", "double-click")
+            .json(&body)
+            .send()
+    });
+    let mut ids = Vec::new();
+    let mut replayed = 0;
+    for response in futures_util::future::join_all(requests).await {
+        let response = response.unwrap();
+        assert_eq!(response.status(), 201);
+        replayed += usize::from(response.headers().contains_key("idempotent-replayed"));
+        ids.push(response.json::<serde_json::Value>().await.unwrap()["id"].clone());
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    assert_eq!(replayed, 4);
+    let page = gateway.get_json("/tickets", &token).await;
+    assert_eq!(page["total"], 1, "{page}");
+}

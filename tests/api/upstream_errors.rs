@@ -206,3 +206,34 @@ breaker_failure_threshold = 0
         assert!(id.is_none(), "nothing answered");
     }
 }
+
+#[tokio::test]
+async fn a_half_open_probe_abandoned_by_its_client_does_not_keep_the_breaker_open() {
+    let upstream = r#"
+[upstream]
+max_attempts = 1
+request_timeout_ms = 5000
+breaker_failure_threshold = 1
+breaker_open_secs = 1
+"#;
+    let (sandbox, gateway, token) = faulty_setup(upstream).await;
+    set_faults(&sandbox.url(), json!({ "error_rate": 1.0 })).await;
+    problem(gateway.get("/tickets", &token).await, 502, "upstream_error").await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+
+    // The probe is slow and its caller gives up: the gateway drops the request mid-call.
+    set_faults(&sandbox.url(), json!({ "latency_ms": 1500 })).await;
+    let abandoned = gateway
+        .http
+        .get(format!("{}/tickets", gateway.url))
+        .bearer_auth(&token)
+        .timeout(Duration::from_millis(200))
+        .send()
+        .await;
+    assert!(abandoned.is_err(), "the client timed out");
+    set_faults(&sandbox.url(), json!({})).await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+
+    let response = gateway.get("/tickets", &token).await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+}
