@@ -228,7 +228,7 @@ impl ApiError {
     pub fn problem(&self) -> Problem {
         Problem {
             type_: "about:blank",
-            title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
+            title: title(self.status).to_owned(),
             status: self.status.as_u16(),
             detail: self.detail.clone(),
             code: self.code,
@@ -236,6 +236,16 @@ impl ApiError {
             upstream_request_id: self.upstream_request_id.clone(),
             errors: self.errors.clone(),
         }
+    }
+}
+
+/// The status phrase of RFC 9110, which renamed 413 and 422; the `http` crate still returns
+/// their RFC 7231 / WebDAV names, and API.md shows the current ones.
+fn title(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "Content Too Large",
+        StatusCode::UNPROCESSABLE_ENTITY => "Unprocessable Content",
+        other => other.canonical_reason().unwrap_or("Error"),
     }
 }
 

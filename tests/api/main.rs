@@ -6,4 +6,11 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod errors;
+mod isolation;
+mod notes;
+mod signatures;
+mod ticket_creation;
+mod tickets;
+mod upstream_errors;
 mod walkthrough;

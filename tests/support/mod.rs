@@ -198,3 +198,127 @@ pub async fn problem(response: reqwest::Response, status: u16, code: &str) -> se
     assert_eq!(body["requestId"], request_id.as_str(), "{body}");
     body
 }
+
+// ---------------------------------------------------------------------------------------------
+// Ticket, error, isolation and signature tests (tests/api/{tickets,errors,isolation,
+// signatures}.rs).
+// ---------------------------------------------------------------------------------------------
+
+/// `[upstream]` for fault tests: one attempt, tiny backoffs, breaker off (tests that need the
+/// breaker write their own table).
+pub const FAST_UPSTREAM: &str = r#"
+[upstream]
+max_attempts = 1
+retry_base_delay_ms = 1
+retry_max_delay_ms = 10
+request_timeout_ms = 2000
+breaker_failure_threshold = 0
+"#;
+
+/// A `[tenants.<id>]` table for a tenant calling the standalone sandbox at `url` (a plain
+/// `http://` URL counts as a sandbox endpoint, so the secret may be inline).
+pub fn sandbox_tenant(
+    id: &str,
+    url: &str,
+    access_key_id: &str,
+    secret: &str,
+    signature: &str,
+    default_email: &str,
+) -> String {
+    format!(
+        r#"
+[tenants.{id}]
+endpoint = "{url}"
+signature = "{signature}"
+access_key_id = "{access_key_id}"
+access_key_secret = "{secret}"
+default_email = "{default_email}"
+"#
+    )
+}
+
+/// A tenant on the standalone sandbox's built-in demo account.
+pub fn demo_account_tenant(id: &str, url: &str) -> String {
+    sandbox_tenant(
+        id,
+        url,
+        workorder_gateway::sandbox::DEMO_ACCESS_KEY_ID,
+        workorder_gateway::sandbox::DEMO_ACCESS_KEY_SECRET,
+        "v1",
+        workorder_gateway::sandbox::accounts::DEMO_EMAIL,
+    )
+}
+
+/// Starts a gateway from TOML text after `tweak` adjusted the parsed settings: for keys of
+/// sections [`demo_config`] already declares (`[server]`, `[sandbox]`, `[limits]`), which TOML
+/// cannot declare twice.
+pub async fn start_tweaked(toml: &str, tweak: impl FnOnce(&mut Settings)) -> TestGateway {
+    let mut settings = Settings::from_toml_str(toml).expect("test configuration is valid");
+    tweak(&mut settings);
+    settings.validate().expect("tweaked configuration is valid");
+    TestGateway::start_with(settings, None).await
+}
+
+/// Replaces a standalone sandbox's faults (`PUT /_sandbox/faults`; missing fields are zero).
+pub async fn set_faults(sandbox_url: &str, faults: serde_json::Value) {
+    let response = reqwest::Client::new()
+        .put(format!("{sandbox_url}/_sandbox/faults"))
+        .json(&faults)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+}
+
+impl TestGateway {
+    /// `POST path` without a body (e.g. `/tickets/{id}/close`).
+    pub async fn post_empty(&self, path: &str, token: &str) -> reqwest::Response {
+        self.http
+            .post(format!("{}{path}", self.url))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// `POST path` with raw bytes and a content type.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        token: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> reqwest::Response {
+        self.http
+            .post(format!("{}{path}", self.url))
+            .bearer_auth(token)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// `GET path` and the JSON body, asserting 200.
+    pub async fn get_json(&self, path: &str, token: &str) -> serde_json::Value {
+        let response = self.get(path, token).await;
+        assert_eq!(
+            response.status(),
+            200,
+            "GET {path}: {}",
+            response.text().await.unwrap()
+        );
+        response.json().await.unwrap()
+    }
+
+    /// The ids of `GET /tickets?query`, in answer order.
+    pub async fn ticket_ids(&self, query: &str, token: &str) -> Vec<String> {
+        let page = self.get_json(&format!("/tickets?{query}"), token).await;
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_str().unwrap().to_owned())
+            .collect()
+    }
+}
