@@ -4,7 +4,10 @@
 //! error response — including the framework's own (unknown route, wrong method, extractor
 //! failures) — is an `application/problem+json` document.
 
+use std::panic::AssertUnwindSafe;
 use std::time::Instant;
+
+use futures_util::FutureExt as _;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -49,13 +52,19 @@ pub async fn request_context(
         async move {
             // No clone of the request may live across `next.call` (routing needs it unshared), so
             // an error from an inner middleware is finished here and returned as a ready response.
-            let (outcome, route) = match next.call(req).await {
-                Ok(response) => {
+            // A panic in a handler must not drop the connection: it becomes a 500 problem.
+            let called = AssertUnwindSafe(next.call(req)).catch_unwind().await;
+            let (outcome, route) = match called {
+                Ok(Ok(response)) => {
                     let route = response.request().match_pattern();
                     let (request, response) = response.map_into_boxed_body().into_parts();
                     (Ok((request, ensure_problem_body(response))), route)
                 }
-                Err(err) => (Err(ensure_problem_body(err.error_response())), None),
+                Ok(Err(err)) => (Err(ensure_problem_body(err.error_response())), None),
+                Err(_) => (
+                    Err(ApiError::internal(&"a handler panicked").error_response()),
+                    None,
+                ),
             };
             let status = match &outcome {
                 Ok((_, response)) | Err(response) => response.status().as_u16(),
@@ -141,4 +150,63 @@ pub fn problem_for_status(status: StatusCode) -> ApiError {
         _ => ("invalid_request", "the request cannot be served"),
     };
     ApiError::new(status, code, detail)
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::{App, test, web};
+
+    use super::*;
+
+    #[actix_web::test]
+    async fn a_panicking_handler_becomes_a_500_problem_not_a_dropped_connection() {
+        let app = test::init_service(
+            App::new()
+                .wrap(actix_web::middleware::from_fn(request_context))
+                .route(
+                    "/boom",
+                    web::get().to(|| async { panic!("handler bug") as &'static str }),
+                ),
+        )
+        .await;
+        let response =
+            test::try_call_service(&app, test::TestRequest::get().uri("/boom").to_request()).await;
+        let response = match response {
+            Ok(response) => response.into_parts().1,
+            Err(err) => err.error_response(),
+        };
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(response.headers().contains_key(REQUEST_ID));
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .map(|v| v.to_str().unwrap_or_default().to_owned());
+        assert_eq!(content_type.as_deref(), Some(PROBLEM_JSON));
+    }
+
+    #[actix_web::test]
+    async fn framework_errors_are_turned_into_problem_documents_with_the_request_id() {
+        let app = test::init_service(
+            App::new()
+                .wrap(actix_web::middleware::from_fn(request_context))
+                .service(web::resource("/only-get").route(web::get().to(|| async { "ok" }))),
+        )
+        .await;
+        let request = test::TestRequest::post()
+            .uri("/only-get")
+            .insert_header((REQUEST_ID, "abc-123"))
+            .to_request();
+        let response = test::call_service(&app, request).await;
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(
+            response
+                .headers()
+                .get(REQUEST_ID)
+                .and_then(|v| v.to_str().ok()),
+            Some("abc-123")
+        );
+        let body: serde_json::Value = test::read_body_json(response).await;
+        assert_eq!(body["code"], "method_not_allowed");
+        assert_eq!(body["requestId"], "abc-123");
+    }
 }
