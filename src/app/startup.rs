@@ -363,7 +363,8 @@ fn auth_config(auth: &AuthSettings, settings: &Settings) -> Result<AuthConfig, S
         hs256_secrets.push(secret);
     }
     let mut public_keys = Vec::new();
-    for path in &auth.public_key_files {
+    for entry in &auth.public_key_files {
+        let path = entry.file();
         let pem = std::fs::read_to_string(path).map_err(|e| {
             SettingsError::invalid(
                 "auth.public_key_files",
@@ -372,7 +373,7 @@ fn auth_config(auth: &AuthSettings, settings: &Settings) -> Result<AuthConfig, S
         })?;
         public_keys.push(PublicKeySource {
             label: path.display().to_string(),
-            kid: None,
+            kid: entry.kid().map(str::to_owned),
             pem,
         });
     }
