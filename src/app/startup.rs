@@ -260,8 +260,11 @@ fn http_server(
         App::new()
             .app_data(state.clone())
             .app_data(web::PayloadConfig::new(max_body))
-            .wrap(from_fn(request_context))
+            // CORS inside the request context, so that its refusals (a preflight from an
+            // unlisted origin or for a method not allowed) still get a request id and a
+            // problem+json body, and error responses keep their CORS headers.
             .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
+            .wrap(from_fn(request_context))
             .configure(crate::routes::configure(&base_path))
             .default_service(web::to(crate::routes::not_found))
     })

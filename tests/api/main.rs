@@ -8,4 +8,5 @@ mod support;
 
 mod auth;
 mod catalog;
+mod http;
 mod walkthrough;
