@@ -9,4 +9,5 @@ mod support;
 mod auth;
 mod catalog;
 mod http;
+mod openapi;
 mod walkthrough;
