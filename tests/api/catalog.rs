@@ -277,9 +277,12 @@ async fn matching_if_none_match_gets_304_with_the_cache_headers() {
         let exact = get(&gateway, "demo", path, &[("if-none-match", &etag)]).await;
         let in_list = format!("\"other\", {etag}");
         let listed = get(&gateway, "demo", path, &[("if-none-match", &in_list)]).await;
+        let weak = format!("W/{etag}");
+        let weak = get(&gateway, "demo", path, &[("if-none-match", &weak)]).await;
+        let any = get(&gateway, "demo", path, &[("if-none-match", "*")]).await;
         let stale_copy = get(&gateway, "demo", path, &[("if-none-match", "\"other\"")]).await;
 
-        for response in [&exact, &listed] {
+        for response in [&exact, &listed, &weak, &any] {
             assert_eq!(response.status(), 304, "{path}");
             assert_eq!(header(response, "etag"), etag);
             assert_eq!(header(response, "x-cache"), "HIT");
@@ -482,7 +485,9 @@ async fn upstream_failure_of_a_fake_workorder_is_not_cached_either() {
     upstream.failing.store(false, Ordering::SeqCst);
     let next = get(&gateway, "acme", "/products", &[]).await;
 
+    let upstream_id = header(&failed, "x-upstream-request-id");
     let body = problem(failed, 502, "upstream_error").await;
+    assert_eq!(body["upstreamRequestId"], upstream_id.as_str());
     assert!(
         body["upstreamRequestId"]
             .as_str()
