@@ -260,8 +260,11 @@ fn http_server(
         App::new()
             .app_data(state.clone())
             .app_data(web::PayloadConfig::new(max_body))
-            .wrap(from_fn(request_context))
+            // CORS inside the request context, so that its refusals (a preflight from an
+            // unlisted origin or for a method not allowed) still get a request id and a
+            // problem+json body, and error responses keep their CORS headers.
             .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
+            .wrap(from_fn(request_context))
             .configure(crate::routes::configure(&base_path))
             .default_service(web::to(crate::routes::not_found))
     })
@@ -363,7 +366,8 @@ fn auth_config(auth: &AuthSettings, settings: &Settings) -> Result<AuthConfig, S
         hs256_secrets.push(secret);
     }
     let mut public_keys = Vec::new();
-    for path in &auth.public_key_files {
+    for entry in &auth.public_key_files {
+        let path = entry.file();
         let pem = std::fs::read_to_string(path).map_err(|e| {
             SettingsError::invalid(
                 "auth.public_key_files",
@@ -372,7 +376,7 @@ fn auth_config(auth: &AuthSettings, settings: &Settings) -> Result<AuthConfig, S
         })?;
         public_keys.push(PublicKeySource {
             label: path.display().to_string(),
-            kid: None,
+            kid: entry.kid().map(str::to_owned),
             pem,
         });
     }

@@ -26,7 +26,7 @@ use super::{health, notes, products, tickets};
         health::healthz, health::readyz, health::metrics,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &DocsRoutes),
     tags(
         (name = "catalog", description = "Products and categories (cached per tenant and language)"),
         (name = "tickets", description = "Support tickets and their conversation"),
@@ -50,6 +50,64 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// Documents `GET /openapi.json` and `GET /docs`, which are served by utoipa-swagger-ui and
+/// the redirect in [`configure`] rather than by annotated handlers, so API.md's operational
+/// routes are all in the document. Public: no security requirement.
+struct DocsRoutes;
+
+impl Modify for DocsRoutes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::{HttpMethod, OperationBuilder};
+        use utoipa::openapi::{
+            ContentBuilder, HeaderBuilder, ObjectBuilder, ResponseBuilder, Type,
+        };
+
+        let document = OperationBuilder::new()
+            .tag("operations")
+            .operation_id(Some("openapi_json"))
+            .summary(Some("This OpenAPI 3.1 document"))
+            .response(
+                "200",
+                ResponseBuilder::new()
+                    .description("The OpenAPI document")
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(ObjectBuilder::new().schema_type(Type::Object)))
+                            .build(),
+                    ),
+            );
+        openapi
+            .paths
+            .add_path_operation("/openapi.json", vec![HttpMethod::Get], document);
+        let docs = OperationBuilder::new()
+            .tag("operations")
+            .operation_id(Some("docs"))
+            .summary(Some(
+                "Browsable documentation (Swagger UI, served by the gateway itself)",
+            ))
+            .description(Some(
+                "Redirects to `/docs/`, the Swagger UI page; its assets are served under `/docs/` \
+                 too, so it works without internet access. Use Authorize to paste a bearer token.",
+            ))
+            .response(
+                "308",
+                ResponseBuilder::new()
+                    .description("Redirect to /docs/")
+                    .header(
+                        "Location",
+                        HeaderBuilder::new()
+                            .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                            .description(Some("/docs/ under the base path"))
+                            .build(),
+                    ),
+            );
+        openapi
+            .paths
+            .add_path_operation("/docs", vec![HttpMethod::Get], docs);
     }
 }
 

@@ -24,10 +24,13 @@ const MAX_REPLY_CHARS: usize = 10_000;
     params(("id" = String, Path, description = "Ticket id"), ("lang" = Option<String>, Query, description = "zh, en or jp")),
     responses(
         (status = 200, description = "The conversation, oldest first", body = NoteList),
+        (status = 400, description = "Bad lang", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Permission tickets:read missing, or tenant not configured", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "ticket_not_found", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited or upstream throttled", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 502, description = "Upstream error", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Upstream known to be down (breaker open)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 504, description = "Upstream timeout", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -77,9 +80,12 @@ pub struct NewNote {
         (status = 401, description = "Missing or invalid token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Permission tickets:write missing, or tenant not configured", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "ticket_not_found", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Neither content nor secretContent, or the ticket is completed", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited or upstream throttled", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 502, description = "Upstream error", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Upstream known to be down (breaker open)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 504, description = "Upstream timeout: the reply may or may not have been posted", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))

@@ -27,7 +27,9 @@ pub const X_CACHE: &str = "x-cache";
         (status = 400, description = "Bad lang", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Tenant not configured", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited or upstream throttled", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 502, description = "Upstream error and no stale copy", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Upstream known to be down and no stale copy", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 504, description = "Upstream timeout and no stale copy", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -52,9 +54,14 @@ pub async fn list_products(
     responses(
         (status = 200, description = "The product", body = crate::catalog::ProductView),
         (status = 304, description = "Not modified"),
+        (status = 400, description = "Bad lang", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Tenant not configured", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "product_not_found", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 502, description = "Upstream error", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited or upstream throttled", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 502, description = "Upstream error and no stale copy", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Upstream known to be down and no stale copy", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 504, description = "Upstream timeout and no stale copy", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -83,9 +90,14 @@ pub async fn get_product(
     responses(
         (status = 200, description = "Categories", body = crate::catalog::CategoriesView),
         (status = 304, description = "Not modified"),
+        (status = 400, description = "Bad lang", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Tenant not configured", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "product_not_found", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 502, description = "Upstream error", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited or upstream throttled", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 502, description = "Upstream error and no stale copy", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Upstream known to be down and no stale copy", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 504, description = "Upstream timeout and no stale copy", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]

@@ -81,10 +81,13 @@ pub async fn list_tickets(
     params(("id" = String, Path, description = "Ticket id: 1 to 32 of [A-Za-z0-9]"), ("lang" = Option<String>, Query, description = "zh, en or jp")),
     responses(
         (status = 200, description = "The ticket", body = Ticket),
+        (status = 400, description = "Bad lang", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Permission tickets:read missing, or tenant not configured", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "ticket_not_found (also for other tenants' tickets)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited or upstream throttled", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 502, description = "Upstream error", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Upstream known to be down (breaker open)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 504, description = "Upstream timeout", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -364,7 +367,9 @@ pub async fn create_ticket(
         (status = 401, description = "Missing or invalid token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Permission tickets:write missing, or tenant not configured", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "ticket_not_found", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited or upstream throttled", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 502, description = "Upstream error", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Upstream known to be down (breaker open)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 504, description = "Upstream timeout", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))

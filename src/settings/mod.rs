@@ -19,8 +19,9 @@ use serde::Deserialize;
 
 pub use secret_source::{SecretOrigin, SecretSource};
 pub use sections::{
-    AuthSettings, CatalogSettings, LimitSettings, LogFormat, LogSettings, SandboxSettings,
-    ServerSettings, ShutdownSettings, TenantSettings, UpstreamSettings,
+    AuthSettings, CatalogSettings, KeyFileWithKid, LimitSettings, LogFormat, LogSettings,
+    PublicKeyFile, SandboxSettings, ServerSettings, ShutdownSettings, TenantSettings,
+    UpstreamSettings,
 };
 
 /// The configuration file used when `--config` is not given: the sandbox demo.

@@ -103,8 +103,9 @@ pub struct AuthSettings {
     pub hs256_secret_env: Option<String>,
     /// File holding the HS256 secret.
     pub hs256_secret_file: Option<PathBuf>,
-    /// RS256 / ES256 public keys (PEM files).
-    pub public_key_files: Vec<PathBuf>,
+    /// RS256 / ES256 public keys (PEM files): each a path, or `{ file = "…", kid = "…" }` when
+    /// the IdP's tokens name the key with a `kid`.
+    pub public_key_files: Vec<PublicKeyFile>,
     /// JWKS URL of the identity provider.
     pub jwks_url: Option<String>,
     /// Refetch the JWKS on an unknown `kid` at most this often, seconds.
@@ -152,6 +153,16 @@ impl AuthSettings {
                 ));
             }
         }
+        for entry in &self.public_key_files {
+            if let PublicKeyFile::WithKid(KeyFileWithKid { kid, .. }) = entry
+                && kid.trim().is_empty()
+            {
+                return Err(SettingsError::invalid(
+                    "auth.public_key_files",
+                    "a kid must not be empty (leave it out for tokens without a kid)".into(),
+                ));
+            }
+        }
         let has_hs = self.hs256_secret.is_some()
             || self.hs256_secret_env.is_some()
             || self.hs256_secret_file.is_some();
@@ -171,6 +182,55 @@ impl AuthSettings {
             inline: self.hs256_secret.as_ref(),
             env: self.hs256_secret_env.as_deref(),
             file: self.hs256_secret_file.as_ref(),
+        }
+    }
+}
+
+/// One entry of `auth.public_key_files`.
+///
+/// Key selection is strict (see `auth::authenticator`): a token naming a `kid` is only checked
+/// against keys configured with that exact `kid` (a token without one is checked against every
+/// key of its algorithm). So a PEM key whose IdP puts a `kid` in its tokens must be configured
+/// with that `kid`:
+///
+/// ```toml
+/// public_key_files = ["legacy.pem", { file = "idp-2024.pem", kid = "2024-06" }]
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(
+    untagged,
+    expecting = "a PEM file path, or a table { file = \"…\", kid = \"…\" }"
+)]
+pub enum PublicKeyFile {
+    /// Just the file: verifies only tokens that carry no `kid`.
+    Path(PathBuf),
+    /// The file and the `kid` of the tokens it verifies (tokens without a `kid` too).
+    WithKid(KeyFileWithKid),
+}
+
+/// `{ file = "…", kid = "…" }` in `auth.public_key_files`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyFileWithKid {
+    /// The PEM public key file.
+    pub file: PathBuf,
+    /// The `kid` header value of tokens signed with this key.
+    pub kid: String,
+}
+
+impl PublicKeyFile {
+    /// The PEM file.
+    pub fn file(&self) -> &std::path::Path {
+        match self {
+            Self::Path(file) | Self::WithKid(KeyFileWithKid { file, .. }) => file,
+        }
+    }
+
+    /// The `kid`, when configured.
+    pub fn kid(&self) -> Option<&str> {
+        match self {
+            Self::Path(_) => None,
+            Self::WithKid(KeyFileWithKid { kid, .. }) => Some(kid),
         }
     }
 }

@@ -6,9 +6,13 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod auth;
+mod catalog;
 mod errors;
+mod http;
 mod isolation;
 mod notes;
+mod openapi;
 mod signatures;
 mod ticket_creation;
 mod tickets;

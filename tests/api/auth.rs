@@ -1,0 +1,115 @@
+//! JWT authentication over HTTP: every failure is 401 `unauthenticated` with
+//! `WWW-Authenticate: Bearer error="invalid_token"`; RS256 / ES256 PEM keys from
+//! `auth.public_key_files` (with and without a `kid`); roles vs `scope`; a JWKS IdP (wiremock)
+//! rotating its key. Keys: `tests/fixtures/keys/` (see its README). This file holds the
+//! helpers; the tests are in `auth/`.
+
+mod failures;
+mod jwks;
+mod pem_keys;
+mod permissions;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::{Value, json};
+
+use crate::support::{SECRET, TestGateway, demo_config, problem};
+
+const CHALLENGE: &str = r#"Bearer error="invalid_token""#;
+
+fn key_path(name: &str) -> String {
+    format!("{}/tests/fixtures/keys/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn private_key(name: &str) -> EncodingKey {
+    let pem = std::fs::read(key_path(name)).unwrap();
+    if name.starts_with("rsa") {
+        EncodingKey::from_rsa_pem(&pem).unwrap()
+    } else {
+        EncodingKey::from_ec_pem(&pem).unwrap()
+    }
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// A valid payload for alice of tenant demo with `tickets:read`; `changes` set (or, when
+/// null, remove) claims.
+fn claims(changes: Value) -> Value {
+    let mut claims = json!({
+        "sub": "alice", "tenant": "demo", "roles": ["tickets:read"], "exp": now() + 300
+    });
+    for (key, value) in changes.as_object().unwrap() {
+        if value.is_null() {
+            claims.as_object_mut().unwrap().remove(key);
+        } else {
+            claims[key] = value.clone();
+        }
+    }
+    claims
+}
+
+fn sign(alg: Algorithm, key: &EncodingKey, kid: Option<&str>, claims: &Value) -> String {
+    let mut header = Header::new(alg);
+    header.kid = kid.map(str::to_owned);
+    jsonwebtoken::encode(&header, claims, key).unwrap()
+}
+
+fn hs256(claims: &Value) -> String {
+    sign(
+        Algorithm::HS256,
+        &EncodingKey::from_secret(SECRET.as_bytes()),
+        None,
+        claims,
+    )
+}
+
+/// The demo configuration with `lines` added to `[auth]`; `hs256 = false` drops the HS256
+/// secret, leaving only what `lines` configures.
+fn auth_config(lines: &str, hs256: bool) -> String {
+    let mut toml = demo_config("").replace("[auth]\n", &format!("[auth]\n{lines}\n"));
+    if !hs256 {
+        toml = toml.replace(&format!("hs256_secret = \"{SECRET}\"\n"), "");
+    }
+    toml
+}
+
+/// `GET /tickets` with this `Authorization` header value (none when `None`).
+async fn call(gateway: &TestGateway, authorization: Option<&str>) -> reqwest::Response {
+    let mut request = gateway.http.get(format!("{}/tickets", gateway.url));
+    if let Some(value) = authorization {
+        request = request.header("authorization", value);
+    }
+    request.send().await.unwrap()
+}
+
+async fn assert_accepted(gateway: &TestGateway, token: &str) {
+    let response = call(gateway, Some(&format!("Bearer {token}"))).await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+}
+
+async fn assert_rejected(gateway: &TestGateway, authorization: Option<&str>) {
+    let response = call(gateway, authorization).await;
+    assert_eq!(
+        response
+            .headers()
+            .get("www-authenticate")
+            .map(|v| v.to_str().unwrap()),
+        Some(CHALLENGE),
+        "{authorization:?}"
+    );
+    problem(response, 401, "unauthenticated").await;
+}
+
+async fn assert_token_rejected(gateway: &TestGateway, token: &str) {
+    assert_rejected(gateway, Some(&format!("Bearer {token}"))).await;
+}
+
+async fn hs_gateway() -> TestGateway {
+    TestGateway::start(&demo_config("")).await
+}
