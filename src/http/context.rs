@@ -1,6 +1,7 @@
 //! The outermost middleware: gives every request its id (header and task-local), a tracing
 //! span (`http_request`: request id, method, route template, status, latency, trace id; the
-//! principal extractor adds tenant and user), an access log line, metrics, and makes sure any
+//! principal extractor adds tenant and user), the incoming trace context (task-local, for
+//! upstream calls), an access log line, metrics, and makes sure any
 //! error response — including the framework's own (unknown route, wrong method, extractor
 //! failures) — is an `application/problem+json` document.
 
@@ -25,7 +26,7 @@ pub async fn request_context(
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
     let id = request_id::accept_or_generate(header(REQUEST_ID));
-    let trace_id = trace_context::trace_id(header("traceparent"));
+    let trace = trace_context::TraceParent::parse(header("traceparent"));
     let span = tracing::info_span!(
         "http_request",
         request_id = %id,
@@ -37,14 +38,14 @@ pub async fn request_context(
         user = field::Empty,
         trace_id = field::Empty,
     );
-    if let Some(trace_id) = &trace_id {
-        span.record("trace_id", trace_id.as_str());
+    if let Some(trace) = &trace {
+        span.record("trace_id", trace.trace_id.as_str());
     }
     let started = Instant::now();
     let method = req.method().clone();
     let _in_flight = crate::telemetry::metrics::InFlight::start();
 
-    request_id::scope(
+    let work = request_id::scope(
         id.clone(),
         async move {
             // No clone of the request may live across `next.call` (routing needs it unshared), so
@@ -90,8 +91,9 @@ pub async fn request_context(
             }
         }
         .instrument(span),
-    )
-    .await
+    );
+    // The trace context rides along so upstream calls can pass it on (`traceparent`).
+    trace_context::scope(trace, work).await
 }
 
 /// Replaces a non-problem error body (actix's default 404/405/413, plain-text extractor
