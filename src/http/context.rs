@@ -41,6 +41,11 @@ pub async fn request_context(
     if let Some(trace) = &trace {
         span.record("trace_id", trace.trace_id.as_str());
     }
+    // Known before routing (the resource map matches the path), so every line logged while
+    // the handler runs carries the template; recorded again below from the routed request.
+    if let Some(route) = req.match_pattern() {
+        span.record("route", route.as_str());
+    }
     let started = Instant::now();
     let method = req.method().clone();
     let _in_flight = crate::telemetry::metrics::InFlight::start();
