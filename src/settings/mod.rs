@@ -101,7 +101,8 @@ impl Settings {
         }
         let figment = Figment::new()
             .merge(Toml::file_exact(&path))
-            .merge(Env::prefixed(ENV_PREFIX).split("__"));
+            // `WOG_CONFIG` names the file itself (the CLI's `--config`), not a key.
+            .merge(Env::prefixed(ENV_PREFIX).split("__").ignore(&["config"]));
         Self::from_figment(figment)
     }
 
