@@ -75,6 +75,9 @@ pub async fn request_context(
             crate::telemetry::metrics::record_http(method.as_str(), &route, status, latency);
             if status >= 500 {
                 tracing::error!("request failed");
+            } else if status < 400 && is_operational(&route) {
+                // Probes and scrapes arrive every few seconds; at info they would drown the rest.
+                tracing::debug!("request finished");
             } else {
                 tracing::info!("request finished");
             }
@@ -99,6 +102,14 @@ pub async fn request_context(
     );
     // The trace context rides along so upstream calls can pass it on (`traceparent`).
     trace_context::scope(trace, work).await
+}
+
+/// Probe and scrape routes (under any `server.base_path`), logged at debug level when they
+/// succeed.
+fn is_operational(route: &str) -> bool {
+    ["/healthz", "/readyz", "/metrics"]
+        .iter()
+        .any(|suffix| route.ends_with(suffix))
 }
 
 /// Replaces a non-problem error body (actix's default 404/405/413, plain-text extractor

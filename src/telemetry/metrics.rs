@@ -31,6 +31,7 @@ struct UpstreamLabels {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct UpstreamLatencyLabels {
     action: &'static str,
+    outcome: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -105,7 +106,7 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
     );
     registry.register(
         "upstream_call_duration_seconds",
-        "Workorder API call latency, retries included",
+        "Workorder API call latency by action and outcome, retries included",
         upstream_latency.clone(),
     );
     registry.register(
@@ -212,7 +213,7 @@ impl crate::upstream::CallObserver for UpstreamMetrics {
             .inc();
         METRICS
             .upstream_latency
-            .get_or_create(&UpstreamLatencyLabels { action })
+            .get_or_create(&UpstreamLatencyLabels { action, outcome })
             .observe(latency.as_secs_f64());
     }
 }
