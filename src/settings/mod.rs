@@ -19,8 +19,8 @@ use serde::Deserialize;
 
 pub use secret_source::{SecretOrigin, SecretSource};
 pub use sections::{
-    AuthSettings, CatalogSettings, LimitSettings, LogFormat, LogSettings, SandboxSettings,
-    ServerSettings, ShutdownSettings, TenantSettings, UpstreamSettings,
+    AuthSettings, CatalogSettings, LimitSettings, LogFormat, LogSettings, ReloadSettings,
+    SandboxSettings, ServerSettings, ShutdownSettings, TenantSettings, UpstreamSettings,
 };
 
 /// The configuration file used when `--config` is not given: the sandbox demo.
@@ -55,6 +55,8 @@ pub struct Settings {
     pub limits: LimitSettings,
     /// `[shutdown]`: drain timing on SIGTERM.
     pub shutdown: ShutdownSettings,
+    /// `[reload]`: watching the configuration for changes.
+    pub reload: ReloadSettings,
     /// `[log]`: level and format.
     pub log: LogSettings,
     /// `[tenants.<id>]`: one table per tenant; the key is the tenant id in JWTs.

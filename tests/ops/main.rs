@@ -18,3 +18,4 @@ mod logs;
 mod metrics;
 mod redaction;
 mod trace_context;
+mod watch;
