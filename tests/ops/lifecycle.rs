@@ -202,16 +202,16 @@ async fn sigterm_turns_readiness_off_at_once_keeps_serving_then_drains_in_flight
     let port = free_port();
     let mut gateway = Gateway::start(
         port,
-        &config(port, &sandbox.url(), "LTAIopsTERM", "term-secret", 1),
+        &config(port, &sandbox.url(), "LTAIopsTERM", "term-secret", 3),
     )
     .await;
     let token = Arc::new(token("acme", "ivan-term", READ_WRITE));
     assert_eq!(gateway.status("/readyz").await, Some(200));
-    // Every upstream call now takes 3 s: longer than the drain delay (1 s).
+    // Every upstream call now takes 5 s: longer than the drain delay (3 s).
     gateway
         .http
         .put(format!("{}/_sandbox/faults", sandbox.url()))
-        .json(&json!({ "latency_ms": 3000 }))
+        .json(&json!({ "latency_ms": 5000 }))
         .send()
         .await
         .unwrap();
@@ -235,7 +235,7 @@ async fn sigterm_turns_readiness_off_at_once_keeps_serving_then_drains_in_flight
 
     // Readiness turns 503 at once, while the listener keeps answering.
     let mut readiness = None;
-    while signalled.elapsed() < Duration::from_millis(500) {
+    while signalled.elapsed() < Duration::from_secs(2) {
         readiness = gateway.status("/readyz").await;
         if readiness == Some(503) {
             break;
@@ -257,7 +257,7 @@ async fn sigterm_turns_readiness_off_at_once_keeps_serving_then_drains_in_flight
     let status = gateway.exit(Duration::from_secs(15)).await;
     assert!(status.success(), "{status:?}");
     assert!(
-        signalled.elapsed() >= Duration::from_secs(3),
+        signalled.elapsed() >= Duration::from_secs(4),
         "exited before the slow requests finished"
     );
     assert_eq!(
