@@ -40,7 +40,6 @@ requests_per_second = 0
 drain_delay_secs = {drain_delay}
 timeout_secs = 10
 [log]
-format = "json"
 level = "info"
 [tenants.acme]
 endpoint = "{sandbox_url}"
