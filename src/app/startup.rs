@@ -180,6 +180,7 @@ impl Application {
             sandbox.stop().await;
         }
         drop(self.state);
+        tracing::info!("gateway stopped");
         result
     }
 }

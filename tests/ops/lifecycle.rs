@@ -255,6 +255,7 @@ async fn sigterm_turns_readiness_off_at_once_keeps_serving_then_drains_in_flight
     );
     let status = gateway.exit(Duration::from_secs(15)).await;
     assert!(status.success(), "{status:?}");
+    gateway.wait_for_log("gateway stopped").await;
     assert!(
         signalled.elapsed() >= Duration::from_secs(4),
         "exited before the slow requests finished"
