@@ -11,6 +11,7 @@
 mod support;
 
 mod audit;
+mod binary;
 mod config_reference;
 mod fixture;
 mod lifecycle;
