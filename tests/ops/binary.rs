@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 
 use crate::support::SECRET;
 
+/// The contact email of the sandbox accounts.
 pub const EMAIL: &str = "ops@acme.example";
 
 /// A free loopback port: bound, read and released (the child binds it right after).
