@@ -76,8 +76,18 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
     let upstream_latency = Family::<UpstreamLatencyLabels, Histogram>::new_with_constructor(
         latency_histogram as fn() -> Histogram,
     );
+    // Series of small known label sets exist from the start at 0, so `increase()` sees their
+    // first event (a counter that appears at 1 shows no increase) and dashboards see them.
     let cache_lookups = Family::<CacheLabels, Counter>::default();
+    for cache in ["products", "categories"] {
+        for result in ["hit", "miss", "stale"] {
+            cache_lookups.get_or_create(&CacheLabels { cache, result });
+        }
+    }
     let jwks_refreshes = Family::<JwksLabels, Counter>::default();
+    for result in ["ok", "failed"] {
+        jwks_refreshes.get_or_create(&JwksLabels { result });
+    }
     let build_info = Family::<BuildLabels, Gauge>::default();
     build_info
         .get_or_create(&BuildLabels {
