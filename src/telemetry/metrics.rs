@@ -81,12 +81,16 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
     let cache_lookups = Family::<CacheLabels, Counter>::default();
     for cache in ["products", "categories"] {
         for result in ["hit", "miss", "stale"] {
-            cache_lookups.get_or_create(&CacheLabels { cache, result });
+            cache_lookups
+                .get_or_create(&CacheLabels { cache, result })
+                .inc_by(0);
         }
     }
     let jwks_refreshes = Family::<JwksLabels, Counter>::default();
     for result in ["ok", "failed"] {
-        jwks_refreshes.get_or_create(&JwksLabels { result });
+        jwks_refreshes
+            .get_or_create(&JwksLabels { result })
+            .inc_by(0);
     }
     let build_info = Family::<BuildLabels, Gauge>::default();
     build_info
