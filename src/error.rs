@@ -224,6 +224,11 @@ impl ApiError {
         self.code
     }
 
+    /// The upstream `RequestId`, when an upstream call was involved (audit events).
+    pub fn upstream_request_id(&self) -> Option<&str> {
+        self.upstream_request_id.as_deref()
+    }
+
     /// The problem document for this error.
     pub fn problem(&self) -> Problem {
         Problem {

@@ -4,6 +4,7 @@
 pub mod principal;
 pub mod startup;
 pub mod state;
+mod watch;
 
 pub use principal::Principal;
 pub use startup::{AppHandle, Application, StartupError};

@@ -5,12 +5,13 @@
 //! `shutdown.drain_delay_secs` (so the ingress stops routing here), then in-flight requests get
 //! `shutdown.timeout_secs` to finish. SIGHUP → the configuration file is read again and tenants
 //! and JWT keys are swapped atomically; an invalid file is refused with a log line and the old
-//! configuration keeps serving.
+//! configuration keeps serving. With `reload.watch_interval_secs` set, a change of the file or
+//! of a secret file it names triggers the same reload (`watch`).
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
@@ -25,7 +26,9 @@ use crate::http::context::request_context;
 use crate::http::rate_limit::RateLimiter;
 use crate::routes::idempotency::IdempotencyStore;
 use crate::sandbox::{SandboxConfig, SandboxHandle};
-use crate::settings::{AuthSettings, DEMO_JWT_SECRET, Settings, SettingsError};
+use crate::settings::{
+    AuthSettings, DEFAULT_CONFIG_FILE, DEMO_JWT_SECRET, Settings, SettingsError,
+};
 use crate::telemetry::metrics::UpstreamMetrics;
 use crate::tenants::TenantRegistry;
 use crate::upstream::{Endpoint, UpstreamClient};
@@ -58,15 +61,18 @@ pub struct Application {
     sandbox: Option<SandboxHandle>,
     reloader: Reloader,
     drain_delay: Duration,
+    watch_interval: Duration,
 }
 
 /// Rebuilds the reloadable configuration from the configuration file.
 #[derive(Clone)]
 struct Reloader {
-    config_path: Option<PathBuf>,
+    config_path: PathBuf,
     sandbox_endpoint: Option<Endpoint>,
     http: reqwest::Client,
     state: web::Data<AppState>,
+    /// The files the current configuration is made of (for `watch`).
+    watched: Arc<Mutex<Vec<PathBuf>>>,
 }
 
 impl Application {
@@ -111,7 +117,12 @@ impl Application {
         let listener = TcpListener::bind(settings.server.listen)?;
         let addr = listener.local_addr()?;
         let server = http_server(&settings, state.clone(), listener)?;
+        let config_path = config_path.unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG_FILE));
         let reloader = Reloader {
+            watched: Arc::new(Mutex::new(super::watch::watched_files(
+                &settings,
+                &config_path,
+            ))),
             config_path,
             sandbox_endpoint,
             http: state.http.clone(),
@@ -124,6 +135,7 @@ impl Application {
             sandbox,
             reloader,
             drain_delay: Duration::from_secs(settings.shutdown.drain_delay_secs),
+            watch_interval: Duration::from_secs(settings.reload.watch_interval_secs),
         })
     }
 
@@ -156,13 +168,19 @@ impl Application {
     }
 
     /// Serves until stopped through an [`AppHandle`], without touching process signals (for
-    /// tests and embedding).
+    /// tests and embedding). Watches the configuration files when configured to.
     pub async fn run(self) -> std::io::Result<()> {
+        let watcher = (!self.watch_interval.is_zero())
+            .then(|| tokio::spawn(super::watch::watch(self.handle(), self.watch_interval)));
         let result = self.server.await;
+        if let Some(watcher) = watcher {
+            watcher.abort();
+        }
         if let Some(sandbox) = self.sandbox {
             sandbox.stop().await;
         }
         drop(self.state);
+        tracing::info!("gateway stopped");
         result
     }
 }
@@ -194,17 +212,32 @@ impl AppHandle {
     pub async fn reload(&self) -> Result<(), StartupError> {
         self.reloader.reload().await
     }
+
+    /// The configuration file and the secret files the current configuration names.
+    pub(crate) fn watched_files(&self) -> Vec<PathBuf> {
+        self.reloader
+            .watched
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
 }
 
 impl Reloader {
     async fn reload(&self) -> Result<(), StartupError> {
         let result = async {
-            let settings = Settings::load(self.config_path.as_deref())?;
-            build_live(&settings, self.sandbox_endpoint.as_ref(), self.http.clone()).await
+            let settings = Settings::load(Some(&self.config_path))?;
+            let live =
+                build_live(&settings, self.sandbox_endpoint.as_ref(), self.http.clone()).await?;
+            Ok::<_, StartupError>((
+                live,
+                super::watch::watched_files(&settings, &self.config_path),
+            ))
         }
         .await;
         match result {
-            Ok(live) => {
+            Ok((live, watched)) => {
+                *self.watched.lock().unwrap_or_else(PoisonError::into_inner) = watched;
                 let tenants = live.tenants.ids().join(",");
                 let previous = self.state.live.swap(Arc::new(live));
                 // Credentials or endpoints may have changed: drop what was fetched with the old ones.

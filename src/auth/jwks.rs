@@ -182,6 +182,7 @@ impl Jwks {
                 );
                 self.keys.store(Arc::new(keys));
                 self.ok.fetch_add(1, Ordering::Relaxed);
+                crate::telemetry::metrics::record_jwks_refresh(true);
                 true
             }
             Err(reason) => {
@@ -191,6 +192,7 @@ impl Jwks {
                     "JWKS refresh failed; keeping the last good key set"
                 );
                 self.failed.fetch_add(1, Ordering::Relaxed);
+                crate::telemetry::metrics::record_jwks_refresh(false);
                 false
             }
         };

@@ -8,6 +8,9 @@
 //! - `kept` expires entries after `ttl + stale`. A successful load writes there too; when a load
 //!   fails, the value found there is served as [`CacheStatus::Stale`], else the error returns.
 //!
+//! Every lookup is a `cache_lookup` span and counts in `wog_cache_lookups_total` by cache and
+//! result (`hit`, `miss` — also a failed load with nothing kept — or `stale`).
+//!
 //! Invariants: every key carries the tenant id; errors are never stored; a value is built (and
 //! serialized) once per successful load.
 
@@ -16,6 +19,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use moka::future::Cache;
+use tracing::Instrument as _;
 
 use super::document::CacheStatus;
 use super::key::{Key, KeyRef};
@@ -53,13 +57,15 @@ pub(crate) struct TierSettings {
 }
 
 pub(crate) struct Tier<V> {
+    /// The cache's name in metrics and logs (`products`, `categories`).
+    name: &'static str,
     fresh: Cache<Key, Arc<Stored<V>>>,
     kept: Cache<Key, Arc<Stored<V>>>,
     settings: TierSettings,
 }
 
 impl<V: Send + Sync + 'static> Tier<V> {
-    pub(crate) fn new(name: &str, settings: TierSettings) -> Self {
+    pub(crate) fn new(name: &'static str, settings: TierSettings) -> Self {
         let build = |suffix: &str, lifetime: Duration| {
             Cache::builder()
                 .name(&format!("catalog-{name}-{suffix}"))
@@ -69,6 +75,7 @@ impl<V: Send + Sync + 'static> Tier<V> {
                 .build()
         };
         Self {
+            name,
             fresh: build("fresh", settings.ttl),
             kept: build("kept", settings.ttl.saturating_add(settings.stale)),
             settings,
@@ -77,12 +84,27 @@ impl<V: Send + Sync + 'static> Tier<V> {
 
     /// Serves `key` from the cache, or loads it with `load` (one load per key at a time).
     /// `load` yields the value and the upstream `RequestId` of the call that produced it.
+    /// Runs in a `cache_lookup` span (cache, tenant, result), the parent of any upstream call.
     pub(crate) async fn get<F>(&self, key: KeyRef<'_>, load: F) -> Result<Served<V>, UpstreamError>
+    where
+        F: Future<Output = Result<(V, Option<String>), UpstreamError>>,
+    {
+        let span = tracing::debug_span!(
+            "cache_lookup",
+            cache = self.name,
+            tenant = key.tenant,
+            result = tracing::field::Empty,
+        );
+        self.lookup(key, load).instrument(span).await
+    }
+
+    async fn lookup<F>(&self, key: KeyRef<'_>, load: F) -> Result<Served<V>, UpstreamError>
     where
         F: Future<Output = Result<(V, Option<String>), UpstreamError>>,
     {
         // Hot path: one lookup with a borrowed key and an `Arc` clone.
         if let Some(stored) = self.fresh.get(&key).await {
+            self.record(&key, CacheStatus::Hit);
             return Ok(Served {
                 max_age: self.time_left(&stored),
                 stored,
@@ -106,14 +128,18 @@ impl<V: Send + Sync + 'static> Tier<V> {
             })
             .await;
         match loaded {
-            Ok(stored) => Ok(Served {
-                max_age: self.time_left(&stored),
-                request_id: stored.request_id.clone(),
-                stored,
-                status: CacheStatus::Miss,
-            }),
+            Ok(stored) => {
+                self.record(&key, CacheStatus::Miss);
+                Ok(Served {
+                    max_age: self.time_left(&stored),
+                    request_id: stored.request_id.clone(),
+                    stored,
+                    status: CacheStatus::Miss,
+                })
+            }
             Err(error) => match self.last_good(&key).await {
                 Some(stored) => {
+                    self.record(&key, CacheStatus::Stale);
                     tracing::warn!(
                         tenant = key.tenant,
                         language = %key.language,
@@ -128,9 +154,31 @@ impl<V: Send + Sync + 'static> Tier<V> {
                         request_id: error.request_id().map(Arc::from),
                     })
                 }
-                None => Err(rebuild_error(&error)),
+                None => {
+                    // Still a miss: nothing usable was cached and the load failed.
+                    self.record(&key, CacheStatus::Miss);
+                    Err(rebuild_error(&error))
+                }
             },
         }
+    }
+
+    /// Counts the lookup (metrics), records it on the `cache_lookup` span and logs it at
+    /// debug level.
+    fn record(&self, key: &KeyRef<'_>, status: CacheStatus) {
+        let result = match status {
+            CacheStatus::Hit => "hit",
+            CacheStatus::Miss => "miss",
+            CacheStatus::Stale => "stale",
+        };
+        crate::telemetry::metrics::record_cache(self.name, result);
+        tracing::Span::current().record("result", result);
+        tracing::debug!(
+            cache = self.name,
+            language = %key.language,
+            result,
+            "catalog cache lookup"
+        );
     }
 
     /// The kept value, if it is still within `ttl + stale` (moka expires it then as well; the

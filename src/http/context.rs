@@ -1,6 +1,7 @@
 //! The outermost middleware: gives every request its id (header and task-local), a tracing
 //! span (`http_request`: request id, method, route template, status, latency, trace id; the
-//! principal extractor adds tenant and user), an access log line, metrics, and makes sure any
+//! principal extractor adds tenant and user), the incoming trace context (task-local, for
+//! upstream calls), an access log line, metrics, and makes sure any
 //! error response — including the framework's own (unknown route, wrong method, extractor
 //! failures) — is an `application/problem+json` document.
 
@@ -28,7 +29,7 @@ pub async fn request_context(
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
     let id = request_id::accept_or_generate(header(REQUEST_ID));
-    let trace_id = trace_context::trace_id(header("traceparent"));
+    let trace = trace_context::TraceParent::parse(header("traceparent"));
     let span = tracing::info_span!(
         "http_request",
         request_id = %id,
@@ -40,14 +41,19 @@ pub async fn request_context(
         user = field::Empty,
         trace_id = field::Empty,
     );
-    if let Some(trace_id) = &trace_id {
-        span.record("trace_id", trace_id.as_str());
+    if let Some(trace) = &trace {
+        span.record("trace_id", trace.trace_id.as_str());
+    }
+    // Known before routing (the resource map matches the path), so every line logged while
+    // the handler runs carries the template; recorded again below from the routed request.
+    if let Some(route) = req.match_pattern() {
+        span.record("route", route.as_str());
     }
     let started = Instant::now();
     let method = req.method().clone();
     let _in_flight = crate::telemetry::metrics::InFlight::start();
 
-    request_id::scope(
+    let work = request_id::scope(
         id.clone(),
         async move {
             // No clone of the request may live across `next.call` (routing needs it unshared), so
@@ -78,6 +84,9 @@ pub async fn request_context(
             crate::telemetry::metrics::record_http(method.as_str(), &route, status, latency);
             if status >= 500 {
                 tracing::error!("request failed");
+            } else if status < 400 && is_operational(&route) {
+                // Probes and scrapes arrive every few seconds; at info they would drown the rest.
+                tracing::debug!("request finished");
             } else {
                 tracing::info!("request finished");
             }
@@ -99,8 +108,17 @@ pub async fn request_context(
             }
         }
         .instrument(span),
-    )
-    .await
+    );
+    // The trace context rides along so upstream calls can pass it on (`traceparent`).
+    trace_context::scope(trace, work).await
+}
+
+/// Probe and scrape routes (under any `server.base_path`), logged at debug level when they
+/// succeed.
+fn is_operational(route: &str) -> bool {
+    ["/healthz", "/readyz", "/metrics"]
+        .iter()
+        .any(|suffix| route.ends_with(suffix))
 }
 
 /// Replaces a non-problem error body (actix's default 404/405/413, plain-text extractor

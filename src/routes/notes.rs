@@ -190,7 +190,7 @@ pub async fn reply(
                 "ReplyTicket",
                 Some(&ticket_id),
                 err.code(),
-                None,
+                err.upstream_request_id(),
             );
             Err(err)
         }

@@ -352,7 +352,13 @@ pub async fn create_ticket(
             Ok(response.json(CreatedTicket { id: outcome.id }))
         }
         Err(err) => {
-            audit(&principal, "CreateTicket", None, err.code(), None);
+            audit(
+                &principal,
+                "CreateTicket",
+                None,
+                err.code(),
+                err.upstream_request_id(),
+            );
             Err(err)
         }
     }
@@ -411,7 +417,13 @@ pub async fn close_ticket(
             Ok(response.finish())
         }
         Err(err) => {
-            audit(&principal, "CloseTicket", Some(&id), err.code(), None);
+            audit(
+                &principal,
+                "CloseTicket",
+                Some(&id),
+                err.code(),
+                err.upstream_request_id(),
+            );
             Err(err)
         }
     }

@@ -20,8 +20,8 @@ use serde::Deserialize;
 pub use secret_source::{SecretOrigin, SecretSource};
 pub use sections::{
     AuthSettings, CatalogSettings, KeyFileWithKid, LimitSettings, LogFormat, LogSettings,
-    PublicKeyFile, SandboxSettings, ServerSettings, ShutdownSettings, TenantSettings,
-    UpstreamSettings,
+    PublicKeyFile, ReloadSettings, SandboxSettings, ServerSettings, ShutdownSettings,
+    TenantSettings, UpstreamSettings,
 };
 
 /// The configuration file used when `--config` is not given: the sandbox demo.
@@ -56,6 +56,8 @@ pub struct Settings {
     pub limits: LimitSettings,
     /// `[shutdown]`: drain timing on SIGTERM.
     pub shutdown: ShutdownSettings,
+    /// `[reload]`: watching the configuration for changes.
+    pub reload: ReloadSettings,
     /// `[log]`: level and format.
     pub log: LogSettings,
     /// `[tenants.<id>]`: one table per tenant; the key is the tenant id in JWTs.
@@ -102,7 +104,8 @@ impl Settings {
         }
         let figment = Figment::new()
             .merge(Toml::file_exact(&path))
-            .merge(Env::prefixed(ENV_PREFIX).split("__"));
+            // `WOG_CONFIG` names the file itself (the CLI's `--config`), not a key.
+            .merge(Env::prefixed(ENV_PREFIX).split("__").ignore(&["config"]));
         Self::from_figment(figment)
     }
 

@@ -417,6 +417,15 @@ impl Default for ShutdownSettings {
     }
 }
 
+/// `[reload]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReloadSettings {
+    /// Check the configuration file and the secret files it names this often and reload when
+    /// one changed, seconds; 0 (the default) reloads on SIGHUP only.
+    pub watch_interval_secs: u64,
+}
+
 /// Log output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]

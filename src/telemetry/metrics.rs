@@ -31,6 +31,7 @@ struct UpstreamLabels {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct UpstreamLatencyLabels {
     action: &'static str,
+    outcome: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -75,8 +76,22 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
     let upstream_latency = Family::<UpstreamLatencyLabels, Histogram>::new_with_constructor(
         latency_histogram as fn() -> Histogram,
     );
+    // Series of small known label sets exist from the start at 0, so `increase()` sees their
+    // first event (a counter that appears at 1 shows no increase) and dashboards see them.
     let cache_lookups = Family::<CacheLabels, Counter>::default();
+    for cache in ["products", "categories"] {
+        for result in ["hit", "miss", "stale"] {
+            cache_lookups
+                .get_or_create(&CacheLabels { cache, result })
+                .inc_by(0);
+        }
+    }
     let jwks_refreshes = Family::<JwksLabels, Counter>::default();
+    for result in ["ok", "failed"] {
+        jwks_refreshes
+            .get_or_create(&JwksLabels { result })
+            .inc_by(0);
+    }
     let build_info = Family::<BuildLabels, Gauge>::default();
     build_info
         .get_or_create(&BuildLabels {
@@ -105,7 +120,7 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
     );
     registry.register(
         "upstream_call_duration_seconds",
-        "Workorder API call latency, retries included",
+        "Workorder API call latency by action and outcome, retries included",
         upstream_latency.clone(),
     );
     registry.register(
@@ -212,7 +227,7 @@ impl crate::upstream::CallObserver for UpstreamMetrics {
             .inc();
         METRICS
             .upstream_latency
-            .get_or_create(&UpstreamLatencyLabels { action })
+            .get_or_create(&UpstreamLatencyLabels { action, outcome })
             .observe(latency.as_secs_f64());
     }
 }

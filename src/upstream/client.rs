@@ -4,6 +4,9 @@
 //! Every call is a tracing span `upstream_call` (tenant, action, attempts, outcome, status,
 //! upstream RequestId, latency) with one `upstream_attempt` child per try. No parameter value
 //! is ever recorded: `Content` and `SecretContent` could hold anything.
+//!
+//! When the request being served carried a W3C `traceparent`, each attempt sends one with the
+//! same trace id (unsigned; see [`crate::http::trace_context`]).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -221,7 +224,8 @@ impl UpstreamClient {
             attempt,
             status = field::Empty,
             upstream_request_id = field::Empty,
-            latency_ms = field::Empty
+            latency_ms = field::Empty,
+            span_id = field::Empty,
         );
         let started = Instant::now();
         let nonce = uuid::Uuid::new_v4().simple().to_string();
@@ -247,6 +251,15 @@ impl UpstreamClient {
                 UpstreamError::Connect(format!("header {name} has a value that cannot be sent"))
             })?;
             headers.insert(HeaderName::from_static(name), value);
+        }
+        // W3C trace context of the request being served, passed on. Deliberately outside the
+        // signature (never in V3's SignedHeaders): the upstream ignores it, and a signature
+        // must not depend on whether an ingress traced the request.
+        if let Some((traceparent, span_id)) = crate::http::trace_context::outgoing()
+            && let Ok(value) = HeaderValue::from_str(&traceparent)
+        {
+            span.record("span_id", span_id.as_str());
+            headers.insert(HeaderName::from_static("traceparent"), value);
         }
         let response = self
             .http
