@@ -5,7 +5,8 @@
 //! Requests are signed before the clock starts (fresh nonces, v1 and V3 mixed), so the client
 //! side costs only what any HTTP client pays. Run with
 //! `cargo bench --bench sandbox` (release) or `cargo bench --profile dev --bench sandbox`;
-//! `BENCH_SECS` (default 5) and `BENCH_CONCURRENCY` (default 16) tune it.
+//! `BENCH_SECS` (default 5), `BENCH_CONCURRENCY` (default 16) and `BENCH_WORKERS` (default 2)
+//! tune it. Run any other way (`cargo test --all-targets`), it does a 0.2 s smoke run.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, missing_docs)]
 
@@ -150,9 +151,17 @@ fn report(
 
 #[tokio::main]
 async fn main() {
-    let secs = env_or("BENCH_SECS", 5);
+    // `cargo bench` passes `--bench`; anything else (`cargo test --all-targets`) gets a short
+    // smoke run that only proves the benchmark still works.
+    let smoke = !std::env::args().any(|arg| arg == "--bench");
+    let millis = if smoke {
+        200
+    } else {
+        env_or("BENCH_SECS", 5) * 1000
+    };
+    let secs = millis as f64 / 1000.0;
     let concurrency = env_or("BENCH_CONCURRENCY", 16) as usize;
-    let duration = Duration::from_secs(secs);
+    let duration = Duration::from_millis(millis);
     let workers = env_or("BENCH_WORKERS", 2) as usize;
 
     let handle = sandbox::spawn(
@@ -209,7 +218,7 @@ async fn main() {
     } else {
         40_000
     };
-    let count = secs as usize * per_second;
+    let count = (secs * per_second as f64) as usize;
     let list_tickets: Vec<(&'static str, String)> = vec![("PageSize", "20".to_owned())];
     let categories: Vec<(&'static str, String)> = vec![("ProductCode", "ecs".to_owned())];
     let workloads: Vec<(&str, Arc<Prepared>)> = [
@@ -288,10 +297,10 @@ async fn main() {
     )
     .await;
     let reference_run = measured(&client, reference_prepared, concurrency, duration).await;
-    let reference_rate = report("bare actix-web (reference)", secs as f64, &reference_run);
+    let reference_rate = report("bare actix-web (reference)", secs, &reference_run);
     for (label, prepared) in workloads {
         let run = measured(&client, prepared, concurrency, duration).await;
-        let rate = report(label, secs as f64, &run);
+        let rate = report(label, secs, &run);
         assert_eq!(run.0.1, 0, "every sandbox call succeeded");
         println!(
             "{:<28} {:>9.2} x reference",
