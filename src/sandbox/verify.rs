@@ -57,11 +57,18 @@ impl Incoming<'_> {
     }
 }
 
-/// Verifies the request, v3 when it has an `Authorization` header, else v1.
+/// Verifies the request: V3 when it has an `ACS3-…` `Authorization` header (or any
+/// `Authorization` and no v1 `Signature` parameter), else RPC v1. So a v1 call that crosses a
+/// proxy adding its own `Authorization` still verifies as v1.
 pub(crate) fn authenticate(sandbox: &Sandbox, req: &Incoming<'_>) -> Result<Caller, ApiError> {
     match req.header("authorization") {
-        Some(authorization) => super::verify_v3::verify_v3(sandbox, req, authorization),
-        None => verify_v1(sandbox, req),
+        Some(authorization)
+            if authorization.trim_start().starts_with("ACS3-")
+                || req.params.get("Signature").is_none() =>
+        {
+            super::verify_v3::verify_v3(sandbox, req, authorization)
+        }
+        _ => verify_v1(sandbox, req),
     }
 }
 
