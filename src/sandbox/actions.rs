@@ -6,13 +6,13 @@
 
 use std::collections::HashSet;
 
-use serde_json::json;
+use serde::Serialize;
 
 use super::engineer::{now_epoch, schedule};
 use super::params::Params;
 use super::reply::{ApiError, SuccessCode, success_body};
 use super::state::{AccountSlot, Sandbox};
-use super::tickets::{Filter, NewTicket};
+use super::tickets::{Filter, NewTicket, Ticket};
 use super::verify::Caller;
 use crate::upstream::Language;
 
@@ -177,56 +177,90 @@ fn list_tickets(slot: &AccountSlot, params: &Params, request_id: &str) -> Result
     let data = {
         let book = slot.tickets();
         let (total, page) = book.list(&filter, page_start, page_size);
-        let list: Vec<_> = page
-            .iter()
-            .map(|t| {
-                json!({
-                    "Id": t.id,
-                    "Title": t.title,
-                    "TicketStatus": t.status.as_str(),
-                    "AddTime": t.add_time,
-                    "CreatorId": t.creator_id,
-                })
-            })
-            .collect();
-        json!({
-            "CurrentPage": page_start,
-            "PageSize": page_size,
-            "Total": total,
-            "List": list,
-        })
+        render(&TicketPage {
+            current_page: page_start,
+            page_size,
+            total,
+            list: page.iter().map(|t| TicketRow::from(*t)).collect(),
+        })?
     };
-    Ok(success_body(
-        request_id,
-        SuccessCode::Number,
-        Some(&data.to_string()),
-    ))
+    Ok(success_body(request_id, SuccessCode::Number, Some(&data)))
+}
+
+/// `Data` of ListTickets, serialized straight from borrowed tickets (no intermediate
+/// `serde_json::Value`: this is the sandbox's heaviest answer).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct TicketPage<'a> {
+    current_page: usize,
+    page_size: usize,
+    total: usize,
+    list: Vec<TicketRow<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct TicketRow<'a> {
+    id: &'a str,
+    title: &'a str,
+    ticket_status: &'static str,
+    add_time: i64,
+    creator_id: &'a str,
+}
+
+impl<'a> From<&'a Ticket> for TicketRow<'a> {
+    fn from(t: &'a Ticket) -> Self {
+        Self {
+            id: &t.id,
+            title: &t.title,
+            ticket_status: t.status.as_str(),
+            add_time: t.add_time,
+            creator_id: &t.creator_id,
+        }
+    }
+}
+
+/// `Data` of ListTicketNotes.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct NoteList<'a> {
+    list: Vec<NoteRow<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct NoteRow<'a> {
+    note_id: &'a str,
+    content: &'a str,
+    from_official: bool,
+    gmt_created: i64,
+}
+
+fn render(value: &impl Serialize) -> Result<String, ApiError> {
+    serde_json::to_string(value).map_err(|err| {
+        tracing::error!(error = %err, "sandbox answer could not be serialized");
+        ApiError::system_error()
+    })
 }
 
 fn list_notes(slot: &AccountSlot, params: &Params, request_id: &str) -> Result<String, ApiError> {
     let id = params.required("TicketId")?;
     let data = {
         let book = slot.tickets();
-        let list: Vec<_> = book
+        let list = book
             .get(id)?
             .notes
             .iter()
-            .map(|n| {
-                json!({
-                    "NoteId": n.id,
-                    "Content": n.content,
-                    "FromOfficial": n.from_official,
-                    "GmtCreated": n.gmt_created,
-                })
+            .map(|n| NoteRow {
+                note_id: &n.id,
+                content: &n.content,
+                from_official: n.from_official,
+                gmt_created: n.gmt_created,
             })
             .collect();
-        json!({ "List": list })
+        render(&NoteList { list })?
     };
-    Ok(success_body(
-        request_id,
-        SuccessCode::Number,
-        Some(&data.to_string()),
-    ))
+    Ok(success_body(request_id, SuccessCode::Number, Some(&data)))
 }
 
 fn reply_ticket(

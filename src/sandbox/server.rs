@@ -160,7 +160,7 @@ async fn api(req: HttpRequest, body: web::Bytes, sandbox: web::Data<Sandbox>) ->
     }
     let injected_error = match decision.injected {
         Injected::Drop => {
-            tracing::info!("sandbox fault: dropping the connection");
+            tracing::debug!("sandbox fault: dropping the connection");
             return dropped_connection();
         }
         Injected::ServerError => Some(ApiError::system_error()),
@@ -168,7 +168,7 @@ async fn api(req: HttpRequest, body: web::Bytes, sandbox: web::Data<Sandbox>) ->
         Injected::Nothing | Injected::Unreadable => None,
     };
     if let Some(error) = injected_error {
-        tracing::info!(
+        tracing::debug!(
             status = error.status,
             code = error.code,
             "sandbox fault injected"
@@ -185,11 +185,16 @@ async fn api(req: HttpRequest, body: web::Bytes, sandbox: web::Data<Sandbox>) ->
             (response, body)
         }
         Err(error) => {
-            tracing::info!(
-                status = error.status,
-                code = error.code,
-                "sandbox call refused"
-            );
+            // Throttling is expected by the thousand under a benchmark: keep it out of info.
+            if error.retry_after_ms.is_some() {
+                tracing::debug!(code = error.code, "sandbox call throttled");
+            } else {
+                tracing::info!(
+                    status = error.status,
+                    code = error.code,
+                    "sandbox call refused"
+                );
+            }
             (
                 error.response_head(&request_id),
                 error.body(&request_id, host_id(&req)).to_string(),
@@ -197,7 +202,7 @@ async fn api(req: HttpRequest, body: web::Bytes, sandbox: web::Data<Sandbox>) ->
         }
     };
     if decision.injected == Injected::Unreadable {
-        tracing::info!("sandbox fault: answering an unreadable body");
+        tracing::debug!("sandbox fault: answering an unreadable body");
         let mut cut = body.len() / 2;
         while !body.is_char_boundary(cut) {
             cut -= 1;
