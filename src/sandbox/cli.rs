@@ -137,8 +137,9 @@ mod tests {
 
     fn args(extra: &[&str]) -> super::SandboxArgs {
         let argv = ["workorder-gateway", "sandbox"].iter().chain(extra);
-        match Cli::try_parse_from(argv).unwrap() {
-            Cli::Sandbox(args) => args,
+        match Cli::try_parse_from(argv).unwrap().command {
+            Some(crate::cli::Command::Sandbox(args)) => args,
+            other => panic!("parsed as {other:?}"),
         }
     }
 
