@@ -2,7 +2,7 @@
 //! Answers are pre-serialized bytes with an `ETag`; `If-None-Match` gets 304;
 //! `Cache-Control: private, max-age=<seconds left>`; `X-Cache: HIT | MISS | STALE`.
 
-use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH, VARY};
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::language;
@@ -137,7 +137,9 @@ fn cached_response(req: &HttpRequest, document: &CachedDocument) -> HttpResponse
             CACHE_CONTROL,
             format!("private, max-age={}", document.max_age.as_secs()),
         ))
-        .insert_header((X_CACHE, document.status.as_str()));
+        .insert_header((X_CACHE, document.status.as_str()))
+        // The body depends on Accept-Language when `?lang=` is absent: shared caches must key on it.
+        .insert_header((VARY, "Accept-Language"));
     upstream_id_header(&mut response, document.upstream_request_id.as_deref());
     if not_modified {
         response.finish()

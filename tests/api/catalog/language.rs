@@ -106,3 +106,19 @@ async fn unsupported_lang_query_is_400_invalid_request() {
         assert!(body["detail"].as_str().unwrap().contains("lang"), "{body}");
     }
 }
+
+#[tokio::test]
+async fn catalog_answers_vary_on_accept_language_for_shared_caches() {
+    let gateway = TestGateway::start(&demo_config("")).await;
+
+    for path in ["/products", "/products/ecs", "/products/ecs/categories"] {
+        let response = get(&gateway, "demo", path, &[]).await;
+
+        assert_eq!(response.status(), 200, "{path}");
+        let vary = response.headers()["vary"]
+            .to_str()
+            .unwrap()
+            .to_ascii_lowercase();
+        assert!(vary.contains("accept-language"), "{path}: vary is {vary:?}");
+    }
+}
