@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Interop proof: the official Alibaba Cloud Python SDKs (installed from PyPI, pinned in
+# requirements.txt) against the sandbox, over real HTTP on loopback.
+#
+#   tests/interop/run.sh            build the binary with cargo, then run every check
+#   GATEWAY_BIN=path run.sh         use an already built workorder-gateway binary
+#
+# Needs python3 (>= 3.11, for tomllib) with the venv module. The venv lives in
+# tests/interop/.venv (gitignored) and is reused while requirements.txt is unchanged.
+# Exits non-zero on any failed check; the last line is `N passed, M failed`.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+venv="$here/.venv"
+
+# --- Python SDKs -----------------------------------------------------------------------------
+stamp="$venv/.requirements.sha256"
+want="$(sha256sum "$here/requirements.txt" | cut -d' ' -f1)"
+if [[ ! -x "$venv/bin/python" || "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
+    echo "interop: installing the official SDKs into $venv"
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --disable-pip-version-check -q -r "$here/requirements.txt"
+    echo "$want" >"$stamp"
+fi
+
+# --- sandbox binary --------------------------------------------------------------------------
+if [[ -z "${GATEWAY_BIN:-}" ]]; then
+    (cd "$root" && cargo build --quiet --bin workorder-gateway)
+    GATEWAY_BIN="$root/target/debug/workorder-gateway"
+fi
+
+# --- start the sandbox -----------------------------------------------------------------------
+work="$(mktemp -d)"
+sandbox_pid=""
+cleanup() {
+    if [[ -n "$sandbox_pid" ]]; then
+        kill "$sandbox_pid" 2>/dev/null || true
+        wait "$sandbox_pid" 2>/dev/null || true
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+port="$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+endpoint="127.0.0.1:$port"
+# The engineer would turn tickets to wait_feedback behind the checks' backs; 0 disables it.
+"$GATEWAY_BIN" sandbox --listen "$endpoint" --engineer-delay-secs 0 \
+    --accounts "$here/sts-accounts.toml" >"$work/sandbox.log" 2>&1 &
+sandbox_pid=$!
+
+for _ in $(seq 1 100); do
+    if "$venv/bin/python" -c "import urllib.request,sys; urllib.request.urlopen('http://$endpoint/_sandbox/health', timeout=1)" 2>/dev/null; then
+        break
+    fi
+    if ! kill -0 "$sandbox_pid" 2>/dev/null; then
+        echo "interop: the sandbox exited at start:" >&2
+        cat "$work/sandbox.log" >&2
+        echo "0 passed, 1 failed"
+        exit 1
+    fi
+    sleep 0.1
+done
+
+# --- checks ----------------------------------------------------------------------------------
+# Loopback only: never let an inherited proxy setting carry sandbox traffic elsewhere.
+export NO_PROXY="127.0.0.1,localhost" no_proxy="127.0.0.1,localhost"
+status=0
+"$venv/bin/python" "$here/interop.py" --endpoint "$endpoint" \
+    --sts-accounts "$here/sts-accounts.toml" "$@" || status=$?
+if [[ $status -ne 0 ]]; then
+    echo "--- sandbox log (tail)" >&2
+    tail -n 40 "$work/sandbox.log" >&2
+fi
+exit $status
