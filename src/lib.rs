@@ -5,5 +5,6 @@
 
 pub mod auth;
 pub mod catalog;
+pub mod cli;
 pub mod sandbox;
 pub mod upstream;

@@ -1,1 +1,95 @@
-//! The embedded Workorder API simulator (see issue 3).
+//! The embedded Workorder API 2020-03-26 simulator (issue 3): a faithful stand-in for
+//! `workorder.aliyuncs.com`, strict where the real service is strict, so a gateway that works
+//! against it works against Alibaba Cloud.
+//!
+//! Invariants:
+//! - Signatures are verified with [`crate::upstream::signer`] only: there is no second copy of
+//!   the canonicalisation rules here ([`verify`] only gathers what was signed).
+//! - Each account sees only its own tickets and has its own nonce memory; per-account state sits
+//!   behind its own short-held mutex, never held across an `.await`, so accounts never contend.
+//! - `SecretContent` is stored but never returned or logged; no parameter value is logged.
+//!
+//! Layout: [`accounts`] (who may call), [`verify`] + [`nonce`] (signatures, timestamps,
+//! replays), [`catalog`] (seeded products and categories), [`tickets`] (the business rules),
+//! [`actions`] (one function per action), [`faults`] (deterministic fault injection),
+//! [`server`] (the actix-web app, admin routes, [`spawn`]), [`cli`] (`workorder-gateway
+//! sandbox`).
+
+pub mod accounts;
+mod actions;
+mod catalog;
+mod catalog_data;
+pub mod cli;
+mod engineer;
+pub mod faults;
+mod nonce;
+mod params;
+mod reply;
+pub mod server;
+mod state;
+mod tickets;
+mod verify;
+
+use std::time::Duration;
+
+pub use accounts::{Account, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, load_accounts_file};
+pub use cli::{SandboxArgs, run_cli};
+pub use faults::FaultConfig;
+pub use server::{SandboxHandle, spawn};
+
+/// Everything the sandbox needs to start.
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// Accounts besides the built-in demo account, which is always added.
+    pub accounts: Vec<Account>,
+    /// How long the simulated support engineer waits before answering a ticket; zero disables
+    /// the engineer.
+    pub engineer_delay: Duration,
+    /// Faults to inject from the start (also settable at run time on `/_sandbox/faults`).
+    pub faults: FaultConfig,
+    /// Seed of the fault-injection random generator: the same seed and the same request order
+    /// give the same faults.
+    pub seed: u64,
+    /// HTTP worker threads; 0 picks `min(available cores, 4)`.
+    pub workers: usize,
+}
+
+impl Default for SandboxConfig {
+    /// The demo account only, an engineer answering after 30 s, no faults, seed 0.
+    fn default() -> Self {
+        Self {
+            accounts: Vec::new(),
+            engineer_delay: Duration::from_secs(30),
+            faults: FaultConfig::default(),
+            seed: 0,
+            workers: 0,
+        }
+    }
+}
+
+/// Why the sandbox could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    /// The accounts file could not be read or parsed.
+    #[error("cannot load sandbox accounts from {path}: {reason}")]
+    AccountsFile {
+        /// The file given.
+        path: String,
+        /// What was wrong, naming the offending key.
+        reason: String,
+    },
+    /// An account is unusable (empty or duplicate AccessKey id, no email, …).
+    #[error("invalid sandbox account {access_key_id:?}: {reason}")]
+    InvalidAccount {
+        /// The AccessKey id of the account.
+        access_key_id: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A fault setting is out of range.
+    #[error("invalid fault setting: {0}")]
+    InvalidFaults(String),
+    /// Binding or serving failed.
+    #[error("sandbox server: {0}")]
+    Io(#[from] std::io::Error),
+}

@@ -1,0 +1,190 @@
+//! The catalog the sandbox serves, built once from [`super::catalog_data`] at start-up: the
+//! `Data` of ListProducts and of each ListCategories answer is rendered to JSON per language in
+//! advance, so answering is a lookup and a splice (no per-request serialisation).
+//!
+//! Products carry both `ProductCode` (the SDK's field) and `Id` (the reference document's
+//! examples), so clients written against either shape work.
+
+use std::collections::HashMap;
+
+use serde_json::{Value, json};
+
+use super::catalog_data::{PRODUCTS, Placement, ProductSeed, TECH_GROUPS};
+use crate::upstream::Language;
+
+/// Index of a language in the seed arrays.
+fn index(language: Language) -> usize {
+    match language {
+        Language::Zh => 0,
+        Language::En => 1,
+        Language::Jp => 2,
+    }
+}
+
+/// Pre-rendered catalog answers and the lookups CreateTicket needs.
+#[derive(Debug)]
+pub(crate) struct Catalog {
+    products: [String; 3],
+    categories: HashMap<&'static str, [String; 3]>,
+    category_product: HashMap<i64, &'static str>,
+}
+
+impl Catalog {
+    /// Builds every answer from the seed.
+    pub fn seeded() -> Self {
+        let languages = [Language::Zh, Language::En, Language::Jp];
+        let products = languages.map(|l| render_products(index(l)).to_string());
+        let categories = PRODUCTS
+            .iter()
+            .map(|p| {
+                (
+                    p.code,
+                    languages.map(|l| render_categories(p, index(l)).to_string()),
+                )
+            })
+            .collect();
+        let category_product = PRODUCTS
+            .iter()
+            .flat_map(|p| p.categories.iter().map(move |c| (c.id, p.code)))
+            .collect();
+        Self {
+            products,
+            categories,
+            category_product,
+        }
+    }
+
+    /// `Data` of ListProducts, as JSON.
+    pub fn products_json(&self, language: Language) -> &str {
+        &self.products[index(language)]
+    }
+
+    /// `Data` of ListCategories for `product`, as JSON; `None` for an unknown product.
+    pub fn categories_json(&self, product: &str, language: Language) -> Option<&str> {
+        self.categories
+            .get(product)
+            .map(|by_language| by_language[index(language)].as_str())
+    }
+
+    /// Whether `product` is a known product code.
+    pub fn has_product(&self, product: &str) -> bool {
+        self.categories.contains_key(product)
+    }
+
+    /// Whether category `id` belongs to `product`.
+    pub fn category_belongs_to(&self, id: i64, product: &str) -> bool {
+        self.category_product.get(&id) == Some(&product)
+    }
+}
+
+fn product_json(p: &ProductSeed, lang: usize) -> Value {
+    json!({
+        "ProductCode": p.code,
+        "Id": p.id,
+        "Name": p.name[lang],
+        "Description": p.description[lang],
+    })
+}
+
+fn render_products(lang: usize) -> Value {
+    let listed = |placement: Placement| -> Vec<Value> {
+        PRODUCTS
+            .iter()
+            .filter(|p| p.placement == placement)
+            .map(|p| product_json(p, lang))
+            .collect()
+    };
+    let tech_more: Vec<Value> = TECH_GROUPS
+        .iter()
+        .enumerate()
+        .map(|(group, names)| {
+            json!({
+                "GroupName": names[lang],
+                "ProductList": listed(Placement::TechMore(group)),
+            })
+        })
+        .collect();
+    json!({
+        "HotTech": listed(Placement::HotTech),
+        "TechMore": tech_more,
+        "HotConsultation": listed(Placement::HotConsultation),
+        "ConsultationMore": listed(Placement::ConsultationMore),
+    })
+}
+
+fn render_categories(p: &ProductSeed, lang: usize) -> Value {
+    let list: Vec<Value> = p
+        .categories
+        .iter()
+        .map(|c| json!({ "Id": c.id, "Name": c.name[lang] }))
+        .collect();
+    json!({ "List": list })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn the_reference_document_examples_are_seeded() {
+        let catalog = Catalog::seeded();
+        for code in ["ecs", "oss", "account", "agent"] {
+            assert!(catalog.has_product(code), "{code}");
+        }
+        for (id, product) in [(793, "ecs"), (794, "ecs"), (157, "ecs")] {
+            assert!(catalog.category_belongs_to(id, product), "{id}");
+        }
+        let zh: Value = serde_json::from_str(catalog.products_json(Language::Zh)).unwrap();
+        let ids: HashSet<u64> = ["HotTech", "HotConsultation", "ConsultationMore"]
+            .iter()
+            .flat_map(|list| zh[list].as_array().unwrap().clone())
+            .chain(
+                zh["TechMore"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .flat_map(|g| g["ProductList"].as_array().unwrap().clone()),
+            )
+            .map(|p| p["Id"].as_u64().unwrap())
+            .collect();
+        for id in [76, 1193, 1194, 88, 86, 22, 101, 1205, 1215, 1209] {
+            assert!(ids.contains(&id), "product id {id} missing");
+        }
+        let ecs: Value =
+            serde_json::from_str(catalog.categories_json("ecs", Language::Zh).unwrap()).unwrap();
+        assert_eq!(ecs["List"][0], json!({"Id": 793, "Name": "ECS无法远程"}));
+    }
+
+    #[test]
+    fn the_catalog_is_large_unique_and_translated() {
+        assert!(PRODUCTS.len() >= 15);
+        let codes: HashSet<_> = PRODUCTS.iter().map(|p| p.code).collect();
+        assert_eq!(codes.len(), PRODUCTS.len(), "duplicate product code");
+        let categories: Vec<i64> = PRODUCTS
+            .iter()
+            .flat_map(|p| p.categories.iter().map(|c| c.id))
+            .collect();
+        let unique: HashSet<_> = categories.iter().collect();
+        assert_eq!(unique.len(), categories.len(), "duplicate category id");
+        for p in PRODUCTS {
+            assert!(!p.categories.is_empty(), "{} has no category", p.code);
+            assert!(p.name.iter().chain(&p.description).all(|t| !t.is_empty()));
+        }
+        let groups = PRODUCTS
+            .iter()
+            .filter_map(|p| match p.placement {
+                Placement::TechMore(g) => Some(g),
+                _ => None,
+            })
+            .collect::<HashSet<_>>();
+        assert!(groups.len() >= 3);
+        let en = Catalog::seeded();
+        assert!(
+            en.products_json(Language::En)
+                .contains("Object Storage Service")
+        );
+        assert!(en.products_json(Language::Jp).contains("専有ホスト"));
+    }
+}

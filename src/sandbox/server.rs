@@ -1,0 +1,292 @@
+//! The sandbox's HTTP server: `GET|POST /` answers Workorder calls; `/_sandbox/health` and
+//! `GET|PUT /_sandbox/faults` are its admin routes (sandbox only, never fault-injected).
+//!
+//! One request: draw its fault (latency, then possibly a dropped connection, a 500 or a 503,
+//! all before any processing), decode parameters, authenticate, apply the account's throttle,
+//! run the action, and possibly mangle the body. Every answer carries `x-acs-request-id` and
+//! `application/json;charset=utf-8`. Logs name the action, account, status and code, never a
+//! parameter value, signature or body.
+
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+
+use actix_web::dev::ServerHandle;
+use actix_web::http::header::{CONTENT_TYPE, HOST};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use serde_json::json;
+
+use super::accounts::with_demo;
+use super::actions::dispatch;
+use super::faults::{FaultConfig, Faults, Injected};
+use super::params::Params;
+use super::reply::{ApiError, JSON_CONTENT_TYPE, REQUEST_ID_HEADER};
+use super::state::Sandbox;
+use super::verify::{Incoming, authenticate};
+use super::{SandboxConfig, SandboxError};
+
+/// Largest request body accepted (a ticket's content and secret content fit many times).
+const MAX_BODY_BYTES: usize = 1 << 20;
+/// `HostId` of error bodies when the request named no host.
+const DEFAULT_HOST_ID: &str = "workorder.aliyuncs.com";
+
+/// A running sandbox.
+#[derive(Debug)]
+pub struct SandboxHandle {
+    addr: SocketAddr,
+    server: ServerHandle,
+    task: tokio::task::JoinHandle<io::Result<()>>,
+}
+
+impl SandboxHandle {
+    /// The bound address (the real port when 0 was asked for).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://HOST:PORT`, with `127.0.0.1` standing for an unspecified bind address.
+    pub fn url(&self) -> String {
+        let mut addr = self.addr;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(Ipv4Addr::LOCALHOST.into());
+        }
+        format!("http://{addr}")
+    }
+
+    /// Stops accepting, lets in-flight calls finish (up to a second) and waits for the end.
+    pub async fn stop(self) {
+        self.server.stop(true).await;
+        match self.task.await {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => tracing::warn!(error = %err, "sandbox server ended with an error"),
+            Err(err) => tracing::warn!(error = %err, "sandbox server task failed"),
+        }
+    }
+
+    /// Waits until the server ends (after [`SandboxHandle::stop`] from a clone of its
+    /// handle, or a fatal error).
+    pub(crate) async fn wait(self) -> Result<(), SandboxError> {
+        match self.task.await {
+            Ok(result) => result.map_err(SandboxError::Io),
+            Err(err) => Err(SandboxError::Io(io::Error::other(err))),
+        }
+    }
+
+    /// A handle that can stop the server from elsewhere.
+    pub(crate) fn server_handle(&self) -> ServerHandle {
+        self.server.clone()
+    }
+}
+
+fn invalid_input(err: SandboxError) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, err.to_string())
+}
+
+/// Binds `listen` (port 0 picks a free port) and serves the sandbox in the background on the
+/// current tokio runtime (actix-web workers get their own threads). The demo account is
+/// always added to `config.accounts`.
+pub async fn spawn(listen: SocketAddr, config: SandboxConfig) -> io::Result<SandboxHandle> {
+    let accounts = with_demo(&config.accounts).map_err(invalid_input)?;
+    config.faults.validate().map_err(invalid_input)?;
+    let state = web::Data::new(Sandbox::new(
+        accounts,
+        Faults::new(config.faults, config.seed),
+        config.engineer_delay,
+    ));
+    let listener = std::net::TcpListener::bind(listen)?;
+    let addr = listener.local_addr()?;
+    let workers = match config.workers {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get().min(4)),
+        n => n,
+    };
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+            .route("/", web::post().to(api))
+            .route("/", web::get().to(api))
+            .route("/_sandbox/health", web::get().to(health))
+            .route("/_sandbox/faults", web::get().to(get_faults))
+            .route("/_sandbox/faults", web::put().to(put_faults))
+            .default_service(web::to(not_found))
+    })
+    .workers(workers)
+    .disable_signals()
+    .shutdown_timeout(1)
+    .listen(listener)?
+    .run();
+    let handle = server.handle();
+    let task = tokio::spawn(server);
+    tracing::info!(%addr, workers, "sandbox listening");
+    Ok(SandboxHandle {
+        addr,
+        server: handle,
+        task,
+    })
+}
+
+fn new_request_id() -> String {
+    let mut buf = uuid::Uuid::encode_buffer();
+    uuid::Uuid::new_v4()
+        .hyphenated()
+        .encode_upper(&mut buf)
+        .to_owned()
+}
+
+fn host_id(req: &HttpRequest) -> &str {
+    req.headers()
+        .get(HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or(DEFAULT_HOST_ID)
+}
+
+/// An answer whose body fails before its first byte: actix-web then closes the connection
+/// without writing anything (the response head is still only buffered), which a client sees
+/// as the server hanging up, exactly like a dropped connection.
+fn dropped_connection() -> HttpResponse {
+    let failing = futures_util::stream::once(async {
+        Err::<web::Bytes, io::Error>(io::Error::new(
+            io::ErrorKind::ConnectionAborted,
+            "sandbox fault injection: connection dropped",
+        ))
+    });
+    HttpResponse::Ok().streaming(failing)
+}
+
+async fn api(req: HttpRequest, body: web::Bytes, sandbox: web::Data<Sandbox>) -> HttpResponse {
+    let request_id = new_request_id();
+    let decision = sandbox.faults.decide();
+    if !decision.latency.is_zero() {
+        tokio::time::sleep(decision.latency).await;
+    }
+    let injected_error = match decision.injected {
+        Injected::Drop => {
+            tracing::info!("sandbox fault: dropping the connection");
+            return dropped_connection();
+        }
+        Injected::ServerError => Some(ApiError::system_error()),
+        Injected::Unavailable => Some(ApiError::service_unavailable()),
+        Injected::Nothing | Injected::Unreadable => None,
+    };
+    if let Some(error) = injected_error {
+        tracing::info!(
+            status = error.status,
+            code = error.code,
+            "sandbox fault injected"
+        );
+        return error.response(&request_id, host_id(&req));
+    }
+
+    let (mut response, body) = match serve(&sandbox, &req, &body, &request_id) {
+        Ok(body) => {
+            let mut response = HttpResponse::Ok();
+            response
+                .insert_header((REQUEST_ID_HEADER, request_id.as_str()))
+                .content_type(JSON_CONTENT_TYPE);
+            (response, body)
+        }
+        Err(error) => {
+            tracing::info!(
+                status = error.status,
+                code = error.code,
+                "sandbox call refused"
+            );
+            (
+                error.response_head(&request_id),
+                error.body(&request_id, host_id(&req)).to_string(),
+            )
+        }
+    };
+    if decision.injected == Injected::Unreadable {
+        tracing::info!("sandbox fault: answering an unreadable body");
+        let mut cut = body.len() / 2;
+        while !body.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        return response.body(body[..cut].to_owned());
+    }
+    response.body(body)
+}
+
+fn serve(
+    sandbox: &Sandbox,
+    req: &HttpRequest,
+    body: &[u8],
+    request_id: &str,
+) -> Result<String, ApiError> {
+    let content_type = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let params = Params::parse(req.query_string(), content_type, body);
+    let caller = authenticate(
+        sandbox,
+        &Incoming {
+            method: req.method().as_str(),
+            path: req.path(),
+            headers: req.headers(),
+            params: &params,
+            body,
+        },
+    )?;
+    let span = tracing::debug_span!(
+        "sandbox_call",
+        action = caller.action,
+        access_key_id = %caller.slot.account.access_key_id
+    );
+    let _entered = span.enter();
+    caller
+        .slot
+        .admit(sandbox.faults.config().throttle_per_second)
+        .map_err(ApiError::throttled)?;
+    let result = dispatch(sandbox, &caller, &params, request_id);
+    match &result {
+        Ok(_) => tracing::debug!("sandbox call answered"),
+        Err(error) => tracing::debug!(code = error.code, "sandbox call failed"),
+    }
+    result
+}
+
+async fn not_found(req: HttpRequest) -> HttpResponse {
+    ApiError::api_not_found().response(&new_request_id(), host_id(&req))
+}
+
+async fn health(sandbox: web::Data<Sandbox>) -> HttpResponse {
+    HttpResponse::Ok().json(json!({
+        "status": "ok",
+        "accounts": sandbox.accounts.len(),
+        "seed": sandbox.faults.seed(),
+        "engineer_delay_ms": u64::try_from(sandbox.engineer_delay.as_millis()).unwrap_or(u64::MAX),
+    }))
+}
+
+async fn get_faults(sandbox: web::Data<Sandbox>) -> HttpResponse {
+    HttpResponse::Ok().json(&*sandbox.faults.config())
+}
+
+/// Query of `PUT /_sandbox/faults`.
+#[derive(Debug, serde::Deserialize)]
+struct FaultsQuery {
+    seed: Option<u64>,
+}
+
+/// Replaces the fault settings (missing fields are zero) and restarts the seeded generator,
+/// from `?seed=N` when given.
+async fn put_faults(
+    sandbox: web::Data<Sandbox>,
+    query: web::Query<FaultsQuery>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let config: FaultConfig = match serde_json::from_slice(&body) {
+        Ok(config) => config,
+        Err(err) => {
+            return HttpResponse::BadRequest().json(json!({ "error": err.to_string() }));
+        }
+    };
+    match sandbox.faults.set(config, query.seed) {
+        Ok(()) => {
+            tracing::info!(faults = ?sandbox.faults.config(), seed = sandbox.faults.seed(), "sandbox faults set");
+            HttpResponse::Ok().json(&*sandbox.faults.config())
+        }
+        Err(err) => HttpResponse::BadRequest().json(json!({ "error": err.to_string() })),
+    }
+}

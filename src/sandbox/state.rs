@@ -1,0 +1,101 @@
+//! The sandbox's shared state. The account table is built once and never changes, so finding
+//! an account takes no lock; each account then has its own small mutexes (tickets, nonces,
+//! throttle window), held only for in-memory work and never across an `.await`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use super::accounts::Account;
+use super::catalog::Catalog;
+use super::faults::Faults;
+use super::nonce::{NONCE_BUCKET_CAP, NONCE_WINDOW, NonceMemory};
+use super::tickets::TicketBook;
+
+/// Everything the request handlers share.
+#[derive(Debug)]
+pub(crate) struct Sandbox {
+    pub accounts: HashMap<String, Arc<AccountSlot>>,
+    pub catalog: Catalog,
+    pub faults: Faults,
+    pub engineer_delay: Duration,
+}
+
+impl Sandbox {
+    pub fn new(accounts: Vec<Account>, faults: Faults, engineer_delay: Duration) -> Self {
+        let accounts = accounts
+            .into_iter()
+            .map(|a| (a.access_key_id.clone(), Arc::new(AccountSlot::new(a))))
+            .collect();
+        Self {
+            accounts,
+            catalog: Catalog::seeded(),
+            faults,
+            engineer_delay,
+        }
+    }
+}
+
+/// A fixed one-second window of admitted requests.
+#[derive(Debug)]
+struct Window {
+    started: Instant,
+    count: u32,
+}
+
+/// One account and its state.
+#[derive(Debug)]
+pub(crate) struct AccountSlot {
+    pub account: Account,
+    tickets: Mutex<TicketBook>,
+    nonces: Mutex<NonceMemory>,
+    window: Mutex<Window>,
+}
+
+impl AccountSlot {
+    fn new(account: Account) -> Self {
+        Self {
+            account,
+            tickets: Mutex::new(TicketBook::default()),
+            nonces: Mutex::new(NonceMemory::new(NONCE_WINDOW, NONCE_BUCKET_CAP)),
+            window: Mutex::new(Window {
+                started: Instant::now(),
+                count: 0,
+            }),
+        }
+    }
+
+    /// The account's tickets. A panic while holding the lock cannot leave a half-made ticket
+    /// (every mutation is a single insert or push), so poisoning is ignored.
+    pub fn tickets(&self) -> MutexGuard<'_, TicketBook> {
+        self.tickets.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Records a nonce; false if it was used within the window.
+    pub fn remember_nonce(&self, nonce: &str) -> bool {
+        self.nonces
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remember(nonce, Instant::now())
+    }
+
+    /// Admits one request under `limit` per second (0 = unlimited); when refused, returns how
+    /// long until the window reopens.
+    pub fn admit(&self, limit: u32) -> Result<(), Duration> {
+        if limit == 0 {
+            return Ok(());
+        }
+        let now = Instant::now();
+        let mut window = self.window.lock().unwrap_or_else(PoisonError::into_inner);
+        let age = now.saturating_duration_since(window.started);
+        if age >= Duration::from_secs(1) {
+            window.started = now;
+            window.count = 0;
+        }
+        if window.count >= limit {
+            return Err(Duration::from_secs(1).saturating_sub(age));
+        }
+        window.count += 1;
+        Ok(())
+    }
+}
