@@ -141,7 +141,11 @@ class TeaClient:
                 return response.body.to_map()
             return self._call_api(action, params, placement)
         except tea_exceptions.AlibabaCloudException as err:
-            raise ApiError(err.status_code or 0, err.code or "", err.message or "") from err
+            # err.message is decorated ("code: 400, <Message> request id: <id>"); the error
+            # body the server sent is in err.data.
+            body = err.data if isinstance(err.data, dict) else {}
+            message = body.get("Message") or err.message or ""
+            raise ApiError(err.status_code or 0, err.code or "", message) from err
         except UnretryableException as err:
             raise ApiError(0, "Transport", str(err)) from err
 
@@ -192,9 +196,11 @@ class CoreClient:
             timeout=10,
         )
 
-    def call(self, action: str, params: dict, placement: str = "query") -> dict:
+    def call(
+        self, action: str, params: dict, placement: str = "query", method: str = "POST"
+    ) -> dict:
         request = CommonRequest(domain=self.endpoint, version=VERSION, action_name=action)
-        request.set_method("POST")
+        request.set_method(method)
         # No endpoints.json entry exists for workorder, so the domain is explicit; the
         # sandbox is plain HTTP (the SDK default would be HTTPS).
         request.set_protocol_type("http")

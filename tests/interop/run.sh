@@ -42,25 +42,46 @@ cleanup() {
 }
 trap cleanup EXIT
 
-port="$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-endpoint="127.0.0.1:$port"
-# The engineer would turn tickets to wait_feedback behind the checks' backs; 0 disables it.
-"$GATEWAY_BIN" sandbox --listen "$endpoint" --engineer-delay-secs 0 \
-    --accounts "$here/sts-accounts.toml" >"$work/sandbox.log" 2>&1 &
-sandbox_pid=$!
+# Fault injection and other settings can also come from WOG_SANDBOX_* variables; the checks
+# want the plain sandbox, whatever the calling environment says.
+while read -r name; do unset "$name"; done < <(compgen -e | grep '^WOG_SANDBOX_' || true)
+export NO_COLOR=1
 
-for _ in $(seq 1 100); do
-    if "$venv/bin/python" -c "import urllib.request,sys; urllib.request.urlopen('http://$endpoint/_sandbox/health', timeout=1)" 2>/dev/null; then
-        break
-    fi
-    if ! kill -0 "$sandbox_pid" 2>/dev/null; then
-        echo "interop: the sandbox exited at start:" >&2
-        cat "$work/sandbox.log" >&2
-        echo "0 passed, 1 failed"
-        exit 1
-    fi
-    sleep 0.1
+free_port() {
+    "$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+healthy() {
+    "$venv/bin/python" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' \
+        "http://$1/_sandbox/health" 2>/dev/null
+}
+
+# A free port is probed, then bound by the sandbox: another process may take it in between,
+# so a sandbox that dies at start is retried on a new port.
+endpoint=""
+for attempt in 1 2 3; do
+    candidate="127.0.0.1:$(free_port)"
+    # The engineer would turn tickets to wait_feedback behind the checks' backs; 0 disables it.
+    "$GATEWAY_BIN" sandbox --listen "$candidate" --engineer-delay-secs 0 \
+        --accounts "$here/sts-accounts.toml" >"$work/sandbox.log" 2>&1 &
+    sandbox_pid=$!
+    for _ in $(seq 1 150); do
+        if healthy "$candidate"; then
+            endpoint="$candidate"
+            break 2
+        fi
+        kill -0 "$sandbox_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill "$sandbox_pid" 2>/dev/null || true
+    wait "$sandbox_pid" 2>/dev/null || true
+    sandbox_pid=""
+    echo "interop: sandbox on $candidate did not become healthy (attempt $attempt):" >&2
+    tail -n 20 "$work/sandbox.log" >&2
 done
+if [[ -z "$endpoint" ]]; then
+    echo "0 passed, 1 failed"
+    exit 1
+fi
 
 # --- checks ----------------------------------------------------------------------------------
 # Loopback only: never let an inherited proxy setting carry sandbox traffic elsewhere.
