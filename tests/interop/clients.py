@@ -45,13 +45,28 @@ class Creds:
 
 
 class ApiError(Exception):
-    """An error answer (or a transport failure, status 0) as the SDK surfaced it."""
+    """An error answer (or a transport failure, status 0) as the SDK surfaced it.
 
-    def __init__(self, status: int, code: str, message: str):
+    `body` is the error body when the SDK exposes it (tea-openapi does, aliyunsdkcore does not);
+    `sdk_class` the SDK's exception class name; `retry_after` tea's parsed `x-acs-retry-after`.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        body: dict | None = None,
+        sdk_class: str = "",
+        retry_after: int | None = None,
+    ):
         super().__init__(f"HTTP {status} {code}: {message}")
         self.status = status
         self.code = code
         self.message = message
+        self.body = body or {}
+        self.sdk_class = sdk_class
+        self.retry_after = retry_after
 
 
 # ---------------------------------------------------------------- wire recorder
@@ -112,6 +127,7 @@ class TeaClient:
 
     def __init__(self, endpoint: str, creds: Creds, signature: str | None):
         self.signature = signature
+        self.last_headers: dict = {}
         config = tea_models.Config(
             access_key_id=creds.access_key_id,
             access_key_secret=creds.access_key_secret,
@@ -136,6 +152,7 @@ class TeaClient:
                 model, method = _GENERATED[action]
                 request = model().from_map(params)
                 response = getattr(self.client, method)(request)
+                self.last_headers = dict(response.headers or {})
                 # Round-trip through the SDK's typed response model: a field the model failed
                 # to read would be missing from to_map().
                 return response.body.to_map()
@@ -145,7 +162,14 @@ class TeaClient:
             # body the server sent is in err.data.
             body = err.data if isinstance(err.data, dict) else {}
             message = body.get("Message") or err.message or ""
-            raise ApiError(err.status_code or 0, err.code or "", message) from err
+            raise ApiError(
+                err.status_code or 0,
+                err.code or "",
+                message,
+                body,
+                type(err).__name__,
+                getattr(err, "retry_after", None),
+            ) from err
         except UnretryableException as err:
             raise ApiError(0, "Transport", str(err)) from err
 
@@ -168,6 +192,7 @@ class TeaClient:
             body_type="json",
         )
         answer = self.client.call_api(api, request, RuntimeOptions())
+        self.last_headers = dict(answer.get("headers") or {})
         return answer["body"]
 
 

@@ -17,12 +17,14 @@ import argparse
 import base64
 import hashlib
 import hmac
+import json
 import re
 import sys
 import time
 import tomllib
 import traceback
 import urllib.parse
+import urllib.request
 import uuid
 
 from clients import ApiError, Creds, Wire, make_client
@@ -167,6 +169,18 @@ def business_checks(checks: Checks, mode: str, endpoint: str) -> None:
         assert en != zh and jp != zh, f"names do not follow Language: zh={zh!r} en={en!r} jp={jp!r}"
 
     checks.run(f"{p} ListProducts lists ecs, named per Language (zh/en/jp)", ecs_names)
+
+    if mode != "core":  # aliyunsdkcore's do_action_with_exception returns the body only
+
+        def request_id_header():
+            answer = ok(client.call("ListProducts", {"Language": "en"}))
+            headers = {k.lower(): v for k, v in client.last_headers.items()}
+            assert headers.get("x-acs-request-id") == answer["RequestId"], (
+                f"x-acs-request-id {headers.get('x-acs-request-id')!r} != "
+                f"RequestId {answer['RequestId']!r}"
+            )
+
+        checks.run(f"{p} x-acs-request-id header equals the body's RequestId", request_id_header)
 
     def categories():
         answer = ok(client.call("ListCategories", {"ProductCode": "ecs", "Language": "zh"}))
@@ -321,6 +335,9 @@ def auth_checks(checks: Checks, mode: str, endpoint: str) -> None:
             "SignatureDoesNotMatch",
         )
         echoed_string_to_sign_is_the_signed_one(mode, err.message, Wire.last, "not-the-secret")
+        if mode != "core":  # only tea-openapi hands the error body over
+            missing = {"RequestId", "HostId", "Code", "Message", "Recommend"} - set(err.body)
+            assert not missing, f"error body lacks {sorted(missing)}: {err.body}"
 
     checks.run(
         f"{p} wrong secret is 400 SignatureDoesNotMatch, echoing the signed string", bad_signature
@@ -403,6 +420,65 @@ def sts_checks(checks: Checks, mode: str, endpoint: str, sts: Creds, sts_email: 
     )
 
 
+def set_faults(endpoint: str, faults: dict) -> None:
+    """Replaces the sandbox's fault settings through its admin route (not an SDK call)."""
+    request = urllib.request.Request(
+        f"http://{endpoint}/_sandbox/faults",
+        data=json.dumps(faults).encode(),
+        method="PUT",
+        headers={"content-type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=5) as answer:
+        assert answer.status == 200, f"PUT /_sandbox/faults: {answer.status}"
+
+
+def fault_checks(checks: Checks, mode: str, endpoint: str) -> None:
+    """Injected faults reach the SDK as the errors it knows (class, status, code)."""
+    p = f"{mode}:"
+    client = make_client(mode, endpoint, DEMO)
+    # tea-openapi: 4xx -> ClientException, 5xx -> ServerException, x-acs-retry-after ->
+    # ThrottlingException carrying it; aliyunsdkcore has one ServerException for all.
+    cases = [
+        ("500 System.error", {"error_rate": 1.0}, 500, "System.error", "ServerException"),
+        (
+            "503 ServiceUnavailable",
+            {"unavailable_rate": 1.0},
+            503,
+            "ServiceUnavailable",
+            "ServerException",
+        ),
+        (
+            "400 Throttling.User above the rate",
+            {"throttle_per_second": 1},
+            400,
+            "Throttling.User",
+            "ThrottlingException",
+        ),
+    ]
+    for title, faults, status, code, tea_class in cases:
+
+        def injected(faults=faults, status=status, code=code, tea_class=tea_class):
+            set_faults(endpoint, faults)
+            try:
+                err = None
+                for _ in range(5):  # throttling lets the first call of the second through
+                    try:
+                        client.call("ListProducts", {"Language": "en"})
+                    except ApiError as caught:
+                        err = caught
+                        break
+                assert err is not None, "five calls in a row all succeeded"
+                assert (err.status, err.code) == (status, code), f"got {err}"
+                if mode != "core":
+                    assert err.sdk_class == tea_class, f"SDK raised {err.sdk_class}"
+                    if tea_class == "ThrottlingException":
+                        assert err.retry_after and err.retry_after > 0, "no retry_after"
+            finally:
+                set_faults(endpoint, {})
+
+        checks.run(f"{p} injected {title} surfaces as such", injected)
+
+
 def load_sts(path: str) -> tuple[Creds, str]:
     with open(path, "rb") as fh:
         accounts = tomllib.load(fh)["accounts"]
@@ -430,6 +506,7 @@ def main() -> int:
         auth_checks(checks, mode, args.endpoint)
         if sts:
             sts_checks(checks, mode, args.endpoint, *sts)
+        fault_checks(checks, mode, args.endpoint)
 
     if checks.failed:
         print("failed checks:")
