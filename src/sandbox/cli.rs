@@ -7,45 +7,45 @@ use std::time::Duration;
 use super::faults::FaultConfig;
 use super::{SandboxConfig, SandboxError, load_accounts_file, spawn};
 
-/// Options of the `sandbox` subcommand (every one also readable from a `WOG_SANDBOX_*`
-/// environment variable).
+/// Options of the `sandbox` subcommand. No environment variables on purpose: `WOG_*` belongs
+/// to the gateway's configuration layering, where an unknown key is an error.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SandboxArgs {
     /// Address to listen on (port 0 picks a free port).
-    #[arg(long, env = "WOG_SANDBOX_LISTEN", default_value = "127.0.0.1:9000")]
+    #[arg(long, default_value = "127.0.0.1:9000")]
     pub listen: SocketAddr,
     /// TOML file of extra `[[accounts]]` (the demo account is always present).
-    #[arg(long, env = "WOG_SANDBOX_ACCOUNTS")]
+    #[arg(long)]
     pub accounts: Option<PathBuf>,
     /// Seconds before the simulated engineer answers a ticket; 0 disables it.
-    #[arg(long, env = "WOG_SANDBOX_ENGINEER_DELAY_SECS", default_value_t = 30.0)]
+    #[arg(long, default_value_t = 30.0)]
     pub engineer_delay_secs: f64,
     /// Seed of the fault-injection generator.
-    #[arg(long, env = "WOG_SANDBOX_SEED", default_value_t = 0)]
+    #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// HTTP worker threads (0 = min(cores, 4)).
-    #[arg(long, env = "WOG_SANDBOX_WORKERS", default_value_t = 0)]
+    #[arg(long, default_value_t = 0)]
     pub workers: usize,
     /// Milliseconds added to every answer.
-    #[arg(long, env = "WOG_SANDBOX_LATENCY_MS", default_value_t = 0)]
+    #[arg(long, default_value_t = 0)]
     pub latency_ms: u64,
     /// Extra random latency, uniform in 0..=N milliseconds (seeded).
-    #[arg(long, env = "WOG_SANDBOX_LATENCY_JITTER_MS", default_value_t = 0)]
+    #[arg(long, default_value_t = 0)]
     pub latency_jitter_ms: u64,
     /// Share of calls answered 500 System.error (0..1).
-    #[arg(long, env = "WOG_SANDBOX_ERROR_RATE", default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0)]
     pub error_rate: f64,
     /// Share of calls answered 503 ServiceUnavailable (0..1).
-    #[arg(long, env = "WOG_SANDBOX_UNAVAILABLE_RATE", default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0)]
     pub unavailable_rate: f64,
     /// Share of calls answered with a truncated, unparsable body (0..1).
-    #[arg(long, env = "WOG_SANDBOX_UNREADABLE_RATE", default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0)]
     pub unreadable_rate: f64,
     /// Share of calls whose connection is closed without an answer (0..1).
-    #[arg(long, env = "WOG_SANDBOX_DROP_RATE", default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0)]
     pub drop_rate: f64,
     /// Calls per second allowed per account, above which 400 Throttling.User (0 = no limit).
-    #[arg(long, env = "WOG_SANDBOX_THROTTLE_PER_SECOND", default_value_t = 0)]
+    #[arg(long, default_value_t = 0)]
     pub throttle_per_second: u32,
 }
 
@@ -126,5 +126,68 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     {
         let _ = ctrl_c.await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+
+    use crate::cli::Cli;
+
+    fn args(extra: &[&str]) -> super::SandboxArgs {
+        let argv = ["workorder-gateway", "sandbox"].iter().chain(extra);
+        match Cli::try_parse_from(argv).unwrap() {
+            Cli::Sandbox(args) => args,
+        }
+    }
+
+    #[test]
+    fn defaults_listen_on_port_9000_with_an_engineer_and_no_faults() {
+        let args = args(&[]);
+        assert_eq!(args.listen.to_string(), "127.0.0.1:9000");
+        let config = args.to_config().unwrap();
+        assert_eq!(config.engineer_delay.as_secs(), 30);
+        assert_eq!(config.faults, super::FaultConfig::default());
+        assert!(config.accounts.is_empty());
+    }
+
+    #[test]
+    fn fault_flags_become_the_fault_config() {
+        let config = args(&[
+            "--listen",
+            "127.0.0.1:0",
+            "--engineer-delay-secs",
+            "0.5",
+            "--seed",
+            "7",
+            "--latency-ms",
+            "20",
+            "--error-rate",
+            "0.1",
+            "--drop-rate",
+            "0.05",
+            "--throttle-per-second",
+            "50",
+        ])
+        .to_config()
+        .unwrap();
+        assert_eq!(config.engineer_delay.as_millis(), 500);
+        assert_eq!(config.seed, 7);
+        assert_eq!(config.faults.latency_ms, 20);
+        assert_eq!(config.faults.error_rate, 0.1);
+        assert_eq!(config.faults.drop_rate, 0.05);
+        assert_eq!(config.faults.throttle_per_second, 50);
+    }
+
+    #[test]
+    fn impossible_settings_are_refused_at_start() {
+        for bad in [
+            &["--error-rate", "1.5"][..],
+            &["--engineer-delay-secs=-1"][..],
+            &["--accounts", "/nonexistent.toml"][..],
+        ] {
+            assert!(args(bad).to_config().is_err(), "{bad:?}");
+        }
     }
 }

@@ -160,7 +160,7 @@ async fn api(req: HttpRequest, body: web::Bytes, sandbox: web::Data<Sandbox>) ->
     }
     let injected_error = match decision.injected {
         Injected::Drop => {
-            tracing::info!("sandbox fault: dropping the connection");
+            tracing::debug!("sandbox fault: dropping the connection");
             return dropped_connection();
         }
         Injected::ServerError => Some(ApiError::system_error()),
@@ -168,7 +168,7 @@ async fn api(req: HttpRequest, body: web::Bytes, sandbox: web::Data<Sandbox>) ->
         Injected::Nothing | Injected::Unreadable => None,
     };
     if let Some(error) = injected_error {
-        tracing::info!(
+        tracing::debug!(
             status = error.status,
             code = error.code,
             "sandbox fault injected"
@@ -197,7 +197,7 @@ async fn api(req: HttpRequest, body: web::Bytes, sandbox: web::Data<Sandbox>) ->
         }
     };
     if decision.injected == Injected::Unreadable {
-        tracing::info!("sandbox fault: answering an unreadable body");
+        tracing::debug!("sandbox fault: answering an unreadable body");
         let mut cut = body.len() / 2;
         while !body.is_char_boundary(cut) {
             cut -= 1;

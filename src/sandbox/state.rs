@@ -36,10 +36,11 @@ impl Sandbox {
     }
 }
 
-/// A fixed one-second window of admitted requests.
-#[derive(Debug)]
+/// A fixed one-second window of admitted requests, opened by the first request after the
+/// previous one expired.
+#[derive(Debug, Default)]
 struct Window {
-    started: Instant,
+    started: Option<Instant>,
     count: u32,
 }
 
@@ -58,10 +59,7 @@ impl AccountSlot {
             account,
             tickets: Mutex::new(TicketBook::default()),
             nonces: Mutex::new(NonceMemory::new(NONCE_WINDOW, NONCE_BUCKET_CAP)),
-            window: Mutex::new(Window {
-                started: Instant::now(),
-                count: 0,
-            }),
+            window: Mutex::new(Window::default()),
         }
     }
 
@@ -87,11 +85,16 @@ impl AccountSlot {
         }
         let now = Instant::now();
         let mut window = self.window.lock().unwrap_or_else(PoisonError::into_inner);
-        let age = now.saturating_duration_since(window.started);
-        if age >= Duration::from_secs(1) {
-            window.started = now;
-            window.count = 0;
-        }
+        let started = match window.started {
+            Some(started) if now.saturating_duration_since(started) < Duration::from_secs(1) => {
+                started
+            }
+            _ => {
+                window.count = 0;
+                *window.started.insert(now)
+            }
+        };
+        let age = now.saturating_duration_since(started);
         if window.count >= limit {
             return Err(Duration::from_secs(1).saturating_sub(age));
         }

@@ -173,7 +173,7 @@ async fn calls_above_the_rate_are_throttled_per_account() {
     )
     .await;
     let mut codes = Vec::new();
-    for _ in 0..5 {
+    for _ in 0..6 {
         codes.push(sandbox.demo("ListProducts", &[]).await);
     }
     let throttled: Vec<_> = codes.iter().filter(|r| r.status == 400).collect();
