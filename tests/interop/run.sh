@@ -26,8 +26,8 @@ fi
 
 # --- sandbox binary --------------------------------------------------------------------------
 if [[ -z "${GATEWAY_BIN:-}" ]]; then
-    (cd "$root" && cargo build --quiet --bin workorder-gateway)
-    GATEWAY_BIN="$root/target/debug/workorder-gateway"
+    (cd "$root" && cargo build --locked --quiet --bin workorder-gateway)
+    GATEWAY_BIN="${CARGO_TARGET_DIR:-$root/target}/debug/workorder-gateway"
 fi
 
 # --- start the sandbox -----------------------------------------------------------------------
@@ -42,9 +42,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Fault injection and other settings can also come from WOG_SANDBOX_* variables; the checks
-# want the plain sandbox, whatever the calling environment says.
-while read -r name; do unset "$name"; done < <(compgen -e | grep '^WOG_SANDBOX_' || true)
 export NO_COLOR=1
 
 free_port() {
