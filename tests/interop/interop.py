@@ -31,6 +31,7 @@ from clients import ApiError, Creds, Wire, make_client
 
 DEMO = Creds("LTAIsandboxDEMO", "sandbox-demo-secret")
 DEMO_EMAIL = "demo@example.com"
+DEMO_PHONE = "13800000000"
 # Reply contents that break naive encoders: `+` must not become a space (form decoding of the
 # query and body), spaces arrive as `+` or `%20` depending on the SDK, multi-byte UTF-8 and a
 # 4-byte emoji, and the RPC v1 reserved characters.
@@ -194,7 +195,14 @@ def business_checks(checks: Checks, mode: str, endpoint: str) -> None:
     content = f"interop {mode} {uuid.uuid4().hex[:8]}: 1+1 & 中文 😀"
     ticket = checks.run(
         f"{p} CreateTicket returns a 7-character uppercase id",
-        lambda: create_ticket(client, DEMO_EMAIL, content, SecretContent="instance i-123+x"),
+        lambda: create_ticket(
+            client,
+            DEMO_EMAIL,
+            content,
+            SecretContent="instance i-123+x",
+            Phone=DEMO_PHONE,
+            NotifyTimeRange="normal",
+        ),
     )
     if ticket is None:
         return
@@ -396,8 +404,15 @@ def sts_checks(checks: Checks, mode: str, endpoint: str, sts: Creds, sts_email: 
         hidden = ok(demo.call("ListTickets", {"Ids": ticket}))
         assert not hidden["Data"].get("List"), f"demo account sees the STS ticket: {hidden}"
         assert hidden["Data"].get("Total") == 0, f"demo Total for STS ticket: {hidden['Data']}"
+        for action, params in (
+            ("ListTicketNotes", {"TicketId": ticket}),
+            ("ReplyTicket", {"TicketId": ticket, "Content": "not mine"}),
+            ("CloseTicket", {"TicketId": ticket}),
+        ):
+            expect_error(lambda a=action, q=params: demo.call(a, q), 400, "param.illegal")
+        assert find_ticket(client, ticket).get("TicketStatus") == "in_progress"
 
-    checks.run(f"{p} STS account creates and lists its own ticket, invisible to demo", own_ticket)
+    checks.run(f"{p} STS account's ticket is its own: demo cannot see or touch it", own_ticket)
 
     forged = make_client(
         mode, endpoint, Creds(sts.access_key_id, sts.access_key_secret, sts.security_token + "x")
