@@ -10,10 +10,12 @@ from the SDK under test; the wrappers only choose the SDK entry point and where 
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 from alibabacloud_tea_openapi import exceptions as tea_exceptions
 from alibabacloud_tea_openapi import utils_models as tea_models
@@ -25,6 +27,7 @@ from aliyunsdkcore.acs_exception.exceptions import ServerException as CoreServer
 from aliyunsdkcore.auth.credentials import AccessKeyCredential, StsTokenCredential
 from aliyunsdkcore.client import AcsClient
 from aliyunsdkcore.request import CommonRequest
+from aliyunsdkcore.utils import parameter_helper as core_helper
 from darabonba.exceptions import UnretryableException
 from darabonba.runtime import RuntimeOptions
 
@@ -244,6 +247,40 @@ class CoreClient:
         except CoreClientException as err:
             raise ApiError(0, err.get_error_code(), err.get_error_msg()) from err
         return json.loads(raw)
+
+
+@contextlib.contextmanager
+def pinned(nonce: str | None = None, skew_seconds: int = 0):
+    """Within the block, both SDKs sign with `nonce` (when given) and a clock `skew_seconds` off.
+
+    Patches only the SDKs' own nonce and timestamp helpers (the same seam the golden vectors
+    were recorded through); layout and signing stay the SDKs' own.
+    """
+    saved = (
+        TeaUtils.get_nonce,
+        TeaUtils.get_timestamp,
+        core_helper.get_uuid,
+        core_helper.get_iso_8061_date,
+    )
+
+    def stamp() -> str:
+        moment = datetime.now(timezone.utc) + timedelta(seconds=skew_seconds)
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    if nonce is not None:
+        TeaUtils.get_nonce = staticmethod(lambda: nonce)
+        core_helper.get_uuid = lambda: nonce
+    TeaUtils.get_timestamp = staticmethod(stamp)
+    core_helper.get_iso_8061_date = stamp
+    try:
+        yield
+    finally:
+        (
+            TeaUtils.get_nonce,
+            TeaUtils.get_timestamp,
+            core_helper.get_uuid,
+            core_helper.get_iso_8061_date,
+        ) = (staticmethod(saved[0]), staticmethod(saved[1]), saved[2], saved[3])
 
 
 def make_client(mode: str, endpoint: str, creds: Creds):

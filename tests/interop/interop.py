@@ -27,7 +27,7 @@ import urllib.parse
 import urllib.request
 import uuid
 
-from clients import ApiError, Creds, Wire, make_client
+from clients import ApiError, Creds, Wire, make_client, pinned
 
 DEMO = Creds("LTAIsandboxDEMO", "sandbox-demo-secret")
 DEMO_EMAIL = "demo@example.com"
@@ -435,6 +435,68 @@ def sts_checks(checks: Checks, mode: str, endpoint: str, sts: Creds, sts_email: 
     )
 
 
+def replay_checks(checks: Checks, mode: str, endpoint: str) -> None:
+    """Nonce and timestamp rules, with the SDK's own nonce/clock helpers pinned."""
+    p = f"{mode}:"
+    client = make_client(mode, endpoint, DEMO)
+
+    def reused_nonce():
+        with pinned(nonce=uuid.uuid4().hex):
+            ok(client.call("ListProducts", {"Language": "en"}))
+            expect_error(
+                lambda: client.call("ListProducts", {"Language": "en"}), 400, "SignatureNonceUsed"
+            )
+
+    checks.run(f"{p} a reused nonce is 400 SignatureNonceUsed", reused_nonce)
+
+    def clock(skew: int, accepted: bool):
+        with pinned(skew_seconds=skew):
+            call = lambda: client.call("ListProducts", {"Language": "en"})  # noqa: E731
+            if accepted:
+                ok(call())
+            else:
+                expect_error(call, 400, "InvalidTimeStamp.Expired")
+
+    for skew, accepted in ((-20 * 60, False), (20 * 60, False), (-10 * 60, True)):
+        verdict = "accepted" if accepted else "400 InvalidTimeStamp.Expired"
+        checks.run(
+            f"{p} a clock {skew // 60:+d} min off is {verdict}",
+            lambda skew=skew, accepted=accepted: clock(skew, accepted),
+        )
+
+
+def engineer_checks(checks: Checks, mode: str, endpoint: str) -> None:
+    """On a sandbox whose engineer answers after 0.3 s: the documented conversation."""
+    p = f"{mode}:"
+    client = make_client(mode, endpoint, DEMO)
+
+    def wait_for(ticket: str, status: str, notes_wanted: int) -> list[dict]:
+        deadline = time.monotonic() + 10
+        while True:
+            rows = notes(client, ticket)
+            current = find_ticket(client, ticket).get("TicketStatus")
+            if current == status and len(rows) == notes_wanted:
+                return rows
+            assert time.monotonic() < deadline, f"still {current} with {len(rows)} notes"
+            time.sleep(0.1)
+
+    def conversation():
+        ticket = create_ticket(client, DEMO_EMAIL, "engineer, please")
+        rows = wait_for(ticket, "wait_feedback", 2)
+        assert rows[1].get("FromOfficial") is True, f"second note is not official: {rows[1]}"
+        assert rows[1].get("Content") and rows[1].get("NoteId"), f"official note: {rows[1]}"
+        ok(client.call("ReplyTicket", {"TicketId": ticket, "Content": "thanks, still broken"}))
+        rows = wait_for(ticket, "wait_feedback", 4)
+        official = [row.get("FromOfficial") for row in rows]
+        assert official == [False, True, False, True], f"FromOfficial order: {official}"
+        assert rows[2].get("Content") == "thanks, still broken", f"reply note: {rows[2]}"
+
+    checks.run(
+        f"{p} engineer answers (official note, wait_feedback); a reply reopens the cycle",
+        conversation,
+    )
+
+
 def set_faults(endpoint: str, faults: dict) -> None:
     """Replaces the sandbox's fault settings through its admin route (not an SDK call)."""
     request = urllib.request.Request(
@@ -510,6 +572,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--endpoint", required=True, help="sandbox host:port")
     parser.add_argument("--sts-accounts", help="accounts TOML the sandbox was started with")
+    parser.add_argument("--engineer-endpoint", help="a sandbox whose engineer answers quickly")
     parser.add_argument("--modes", default="v3,v2,core")
     args = parser.parse_args()
     Wire.install()
@@ -521,7 +584,10 @@ def main() -> int:
         auth_checks(checks, mode, args.endpoint)
         if sts:
             sts_checks(checks, mode, args.endpoint, *sts)
+        replay_checks(checks, mode, args.endpoint)
         fault_checks(checks, mode, args.endpoint)
+        if args.engineer_endpoint:
+            engineer_checks(checks, mode, args.engineer_endpoint)
 
     if checks.failed:
         print("failed checks:")

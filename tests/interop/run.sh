@@ -30,64 +30,78 @@ if [[ -z "${GATEWAY_BIN:-}" ]]; then
     GATEWAY_BIN="${CARGO_TARGET_DIR:-$root/target}/debug/workorder-gateway"
 fi
 
-# --- start the sandbox -----------------------------------------------------------------------
+# --- start the sandboxes ---------------------------------------------------------------------
 work="$(mktemp -d)"
-sandbox_pid=""
+# start_sandbox runs in a command substitution (a subshell), so it records each pid in a file
+# for this trap rather than in a variable.
 cleanup() {
-    if [[ -n "$sandbox_pid" ]]; then
-        kill "$sandbox_pid" 2>/dev/null || true
-        wait "$sandbox_pid" 2>/dev/null || true
+    local pid
+    if [[ -f "$work/pids" ]]; then
+        while read -r pid; do
+            kill "$pid" 2>/dev/null || true
+            wait "$pid" 2>/dev/null || true
+        done <"$work/pids"
     fi
     rm -rf "$work"
 }
 trap cleanup EXIT
 
 export NO_COLOR=1
+# Loopback only: never let an inherited proxy setting carry sandbox traffic elsewhere.
+export NO_PROXY="127.0.0.1,localhost" no_proxy="127.0.0.1,localhost"
 
 free_port() {
-    "$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+    "$venv/bin/python" -c \
+        'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 healthy() {
     "$venv/bin/python" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' \
         "http://$1/_sandbox/health" 2>/dev/null
 }
 
-# A free port is probed, then bound by the sandbox: another process may take it in between,
-# so a sandbox that dies at start is retried on a new port.
-endpoint=""
-for attempt in 1 2 3; do
-    candidate="127.0.0.1:$(free_port)"
-    # The engineer would turn tickets to wait_feedback behind the checks' backs; 0 disables it.
-    "$GATEWAY_BIN" sandbox --listen "$candidate" --engineer-delay-secs 0 \
-        --accounts "$here/sts-accounts.toml" >"$work/sandbox.log" 2>&1 &
-    sandbox_pid=$!
-    for _ in $(seq 1 150); do
-        if healthy "$candidate"; then
-            endpoint="$candidate"
-            break 2
-        fi
-        kill -0 "$sandbox_pid" 2>/dev/null || break
-        sleep 0.1
+# start_sandbox NAME ARGS...: starts `workorder-gateway sandbox ARGS` on a free loopback port,
+# waits for its health route and prints its host:port. A free port is probed, then bound by the
+# sandbox: another process may take it in between, so a sandbox that dies at start is retried.
+start_sandbox() {
+    local name="$1" attempt candidate pid
+    shift
+    for attempt in 1 2 3; do
+        candidate="127.0.0.1:$(free_port)"
+        "$GATEWAY_BIN" sandbox --listen "$candidate" "$@" >"$work/$name.log" 2>&1 &
+        pid=$!
+        echo "$pid" >>"$work/pids"
+        for _ in $(seq 1 150); do
+            if healthy "$candidate"; then
+                echo "$candidate"
+                return 0
+            fi
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        echo "interop: $name sandbox on $candidate not healthy (attempt $attempt):" >&2
+        tail -n 20 "$work/$name.log" >&2
     done
-    kill "$sandbox_pid" 2>/dev/null || true
-    wait "$sandbox_pid" 2>/dev/null || true
-    sandbox_pid=""
-    echo "interop: sandbox on $candidate did not become healthy (attempt $attempt):" >&2
-    tail -n 20 "$work/sandbox.log" >&2
-done
-if [[ -z "$endpoint" ]]; then
+    return 1
+}
+
+# The main sandbox: no engineer (it would turn tickets to wait_feedback behind the checks'
+# backs), plus the STS fixture account. A second one with a quick engineer for its own check.
+status=0
+main="$(start_sandbox main --engineer-delay-secs 0 --accounts "$here/sts-accounts.toml")" \
+    || status=1
+engineer="$(start_sandbox engineer --engineer-delay-secs 0.3)" || status=1
+if [[ $status -ne 0 ]]; then
     echo "0 passed, 1 failed"
     exit 1
 fi
 
 # --- checks ----------------------------------------------------------------------------------
-# Loopback only: never let an inherited proxy setting carry sandbox traffic elsewhere.
-export NO_PROXY="127.0.0.1,localhost" no_proxy="127.0.0.1,localhost"
-status=0
-"$venv/bin/python" "$here/interop.py" --endpoint "$endpoint" \
+"$venv/bin/python" "$here/interop.py" --endpoint "$main" --engineer-endpoint "$engineer" \
     --sts-accounts "$here/sts-accounts.toml" "$@" || status=$?
 if [[ $status -ne 0 ]]; then
-    echo "--- sandbox log (tail)" >&2
-    tail -n 40 "$work/sandbox.log" >&2
+    for name in main engineer; do
+        echo "--- $name sandbox log (tail)" >&2
+        tail -n 30 "$work/$name.log" >&2
+    done
 fi
 exit $status
