@@ -290,6 +290,22 @@ def business_checks(checks: Checks, mode: str, endpoint: str) -> None:
 
     checks.run(f"{p} ListTickets honours comma lists and paging", comma_lists)
 
+    def filters():
+        added = find_ticket(client, ticket)["AddTime"]
+        cases = [
+            ({"CreatedAfterTime": added - 1, "CreatedBeforeTime": added + 1}, [ticket]),
+            ({"CreatedAfterTime": added + 1}, []),
+            ({"CreatedBeforeTime": added - 1}, []),
+            ({"ProductCode": "ecs"}, [ticket]),
+            ({"ProductCode": "oss"}, []),
+        ]
+        for extra, wanted in cases:
+            answer = ok(client.call("ListTickets", {"Ids": ticket, **extra}))
+            ids = [t.get("Id") for t in answer["Data"].get("List") or []]
+            assert ids == wanted, f"{extra} listed {ids}, wanted {wanted}"
+
+    checks.run(f"{p} ListTickets honours time range and product filters", filters)
+
     if mode == "core":
         # RPC APIs accept GET as well (signed with "GET&"); only CommonRequest can send it.
         def get_method():
