@@ -123,6 +123,15 @@ def business_checks(checks: Checks, mode: str, endpoint: str) -> None:
         ),
     )
 
+    def form_body_create():
+        # SDK 1.0.0 sent every business parameter in the form body; the sandbox must read them
+        # there just as well (and keep `+` and UTF-8 intact).
+        text = "form body: 1+1 中文 😀"
+        created = create_ticket(client, DEMO_EMAIL, text, placement="body")
+        assert notes(client, created)[0].get("Content") == text, "first note differs"
+
+    checks.run(f"{p} CreateTicket with parameters in the form body", form_body_create)
+
     def comma_lists():
         second = create_ticket(client, DEMO_EMAIL, "second ticket")
         answer = ok(

@@ -121,7 +121,7 @@ def notes(client, ticket_id: str) -> list[dict]:
     return answer["Data"].get("List") or []
 
 
-def create_ticket(client, email: str, content: str, **extra) -> str:
+def create_ticket(client, email: str, content: str, placement: str = "query", **extra) -> str:
     params = {
         "ProductCode": "ecs",
         "Category": "793",
@@ -131,7 +131,7 @@ def create_ticket(client, email: str, content: str, **extra) -> str:
         "Language": "en",
         **extra,
     }
-    answer = ok(client.call("CreateTicket", params))
+    answer = ok(client.call("CreateTicket", params, placement))
     ticket_id = answer.get("Data")
     assert isinstance(ticket_id, str) and re.fullmatch(r"[A-Z0-9]{7}", ticket_id), (
         f"ticket id is not 7 uppercase characters: {ticket_id!r}"
