@@ -5,7 +5,8 @@
 //! Requests are signed before the clock starts (fresh nonces, v1 and V3 mixed), so the client
 //! side costs only what any HTTP client pays. Run with
 //! `cargo bench --bench sandbox` (release) or `cargo bench --profile dev --bench sandbox`;
-//! `BENCH_SECS` (default 5) and `BENCH_CONCURRENCY` (default 16) tune it.
+//! `BENCH_SECS` (default 5), `BENCH_CONCURRENCY` (default 16) and `BENCH_WORKERS` (default 2)
+//! tune it. Run any other way (`cargo test --all-targets`), it does a 0.2 s smoke run.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, missing_docs)]
 
@@ -84,6 +85,45 @@ async fn blast(
     (done, failed, latencies)
 }
 
+/// CPU time used so far by every actix-web worker thread of this process (Linux; `None`
+/// elsewhere). Read from `/proc/self/task/*/stat` in clock ticks, assumed 100 per second.
+fn server_cpu() -> Option<Duration> {
+    let mut ticks = 0u64;
+    for task in std::fs::read_dir("/proc/self/task").ok()? {
+        let path = task.ok()?.path();
+        let comm = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
+        if !comm.starts_with("actix-server wo") {
+            continue;
+        }
+        let stat = std::fs::read_to_string(path.join("stat")).unwrap_or_default();
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map(|(_, rest)| rest.split_whitespace().collect())
+            .unwrap_or_default();
+        // After the command name: state is field 3, utime 14 and stime 15 (1-based).
+        let utime: u64 = fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0);
+        let stime: u64 = fields.get(12).and_then(|v| v.parse().ok()).unwrap_or(0);
+        ticks += utime + stime;
+    }
+    Some(Duration::from_millis(ticks * 10))
+}
+
+/// Runs `blast` and adds the server-side CPU time per request to its result.
+async fn measured(
+    client: &reqwest::Client,
+    prepared: Arc<Prepared>,
+    concurrency: usize,
+    duration: Duration,
+) -> ((usize, usize, Vec<Duration>), Option<Duration>) {
+    let before = server_cpu();
+    let run = blast(client, prepared, concurrency, duration).await;
+    let per_request = match (before, server_cpu()) {
+        (Some(before), Some(after)) if run.0 > 0 => Some((after - before) / run.0 as u32),
+        _ => None,
+    };
+    (run, per_request)
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
@@ -94,11 +134,15 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 fn report(
     label: &str,
     secs: f64,
-    (done, failed, latencies): &(usize, usize, Vec<Duration>),
+    ((done, failed, latencies), cpu): &((usize, usize, Vec<Duration>), Option<Duration>),
 ) -> f64 {
     let rate = *done as f64 / secs;
+    let cpu = cpu.map_or_else(
+        || "n/a".to_owned(),
+        |cpu| format!("{:.0} µs", cpu.as_secs_f64() * 1e6),
+    );
     println!(
-        "{label:<28} {rate:>9.0} req/s   p50 {:>6.2} ms   p99 {:>6.2} ms   ({done} requests, {failed} non-200)",
+        "{label:<28} {rate:>7.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  server CPU/request {cpu:>7}  ({done} requests, {failed} non-200)",
         percentile(latencies, 0.50).as_secs_f64() * 1e3,
         percentile(latencies, 0.99).as_secs_f64() * 1e3,
     );
@@ -107,9 +151,17 @@ fn report(
 
 #[tokio::main]
 async fn main() {
-    let secs = env_or("BENCH_SECS", 5);
+    // `cargo bench` passes `--bench`; anything else (`cargo test --all-targets`) gets a short
+    // smoke run that only proves the benchmark still works.
+    let smoke = !std::env::args().any(|arg| arg == "--bench");
+    let millis = if smoke {
+        200
+    } else {
+        env_or("BENCH_SECS", 5) * 1000
+    };
+    let secs = millis as f64 / 1000.0;
     let concurrency = env_or("BENCH_CONCURRENCY", 16) as usize;
-    let duration = Duration::from_secs(secs);
+    let duration = Duration::from_millis(millis);
     let workers = env_or("BENCH_WORKERS", 2) as usize;
 
     let handle = sandbox::spawn(
@@ -166,7 +218,7 @@ async fn main() {
     } else {
         40_000
     };
-    let count = secs as usize * per_second;
+    let count = (secs * per_second as f64) as usize;
     let list_tickets: Vec<(&'static str, String)> = vec![("PageSize", "20".to_owned())];
     let categories: Vec<(&'static str, String)> = vec![("ProductCode", "ecs".to_owned())];
     let workloads: Vec<(&str, Arc<Prepared>)> = [
@@ -244,12 +296,12 @@ async fn main() {
         Duration::from_millis(500),
     )
     .await;
-    let reference_run = blast(&client, reference_prepared, concurrency, duration).await;
-    let reference_rate = report("bare actix-web (reference)", secs as f64, &reference_run);
+    let reference_run = measured(&client, reference_prepared, concurrency, duration).await;
+    let reference_rate = report("bare actix-web (reference)", secs, &reference_run);
     for (label, prepared) in workloads {
-        let run = blast(&client, prepared, concurrency, duration).await;
-        let rate = report(label, secs as f64, &run);
-        assert_eq!(run.1, 0, "every sandbox call succeeded");
+        let run = measured(&client, prepared, concurrency, duration).await;
+        let rate = report(label, secs, &run);
+        assert_eq!(run.0.1, 0, "every sandbox call succeeded");
         println!(
             "{:<28} {:>9.2} x reference",
             "",

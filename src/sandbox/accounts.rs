@@ -211,6 +211,16 @@ mod tests {
     }
 
     #[test]
+    fn the_example_accounts_file_loads() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("config")
+            .join("sandbox-accounts.example.toml");
+        let accounts = load_accounts_file(&path).unwrap();
+        assert_eq!(accounts.len(), 2);
+        assert!(accounts.iter().any(|a| a.security_token.is_some()));
+    }
+
+    #[test]
     fn debug_output_hides_secrets() {
         let text = format!("{:?}", Account::demo());
         assert!(!text.contains(DEMO_ACCESS_KEY_SECRET), "{text}");

@@ -4,14 +4,14 @@
 //!
 //! Invariants:
 //! - Signatures are verified with [`crate::upstream::signer`] only: there is no second copy of
-//!   the canonicalisation rules here ([`verify`] only gathers what was signed).
+//!   the canonicalisation rules here (`verify` only gathers what was signed).
 //! - Each account sees only its own tickets and has its own nonce memory; per-account state sits
 //!   behind its own short-held mutex, never held across an `.await`, so accounts never contend.
 //! - `SecretContent` is stored but never returned or logged; no parameter value is logged.
 //!
-//! Layout: [`accounts`] (who may call), [`verify`] + [`nonce`] (signatures, timestamps,
-//! replays), [`catalog`] (seeded products and categories), [`tickets`] (the business rules),
-//! [`actions`] (one function per action), [`faults`] (deterministic fault injection),
+//! Layout: [`accounts`] (who may call), `verify` + `nonce` (signatures, timestamps,
+//! replays), `catalog` (seeded products and categories), `tickets` (the business rules),
+//! `actions` (one function per action), [`faults`] (deterministic fault injection),
 //! [`server`] (the actix-web app, admin routes, [`spawn`]), [`cli`] (`workorder-gateway
 //! sandbox`).
 
@@ -29,6 +29,7 @@ pub mod server;
 mod state;
 mod tickets;
 mod verify;
+mod verify_v3;
 
 use std::time::Duration;
 

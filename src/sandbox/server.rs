@@ -185,11 +185,16 @@ async fn api(req: HttpRequest, body: web::Bytes, sandbox: web::Data<Sandbox>) ->
             (response, body)
         }
         Err(error) => {
-            tracing::info!(
-                status = error.status,
-                code = error.code,
-                "sandbox call refused"
-            );
+            // Throttling is expected by the thousand under a benchmark: keep it out of info.
+            if error.retry_after_ms.is_some() {
+                tracing::debug!(code = error.code, "sandbox call throttled");
+            } else {
+                tracing::info!(
+                    status = error.status,
+                    code = error.code,
+                    "sandbox call refused"
+                );
+            }
             (
                 error.response_head(&request_id),
                 error.body(&request_id, host_id(&req)).to_string(),

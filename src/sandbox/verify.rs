@@ -5,7 +5,7 @@
 //! [`crate::upstream::signer`]; the canonicalisation rules live there alone. Order of checks,
 //! as a gateway resolves a call: the API, the signature's shape and common parameters, the
 //! timestamp, the AccessKey, the STS token, the signature, and last the nonce (so a forged
-//! request cannot burn a legitimate client's nonce).
+//! request cannot burn a legitimate client's nonce). RPC v1 is here; V3 is in `verify_v3`.
 
 use std::sync::Arc;
 
@@ -18,9 +18,7 @@ use super::params::Params;
 use super::reply::ApiError;
 use super::state::{AccountSlot, Sandbox};
 use crate::upstream::request::API_VERSION;
-use crate::upstream::signer::{
-    V3_ALGORITHM, V3Request, hash_payload, sign_rpc_v1, sign_v3, signatures_match,
-};
+use crate::upstream::signer::{sign_rpc_v1, signatures_match};
 
 /// The seven actions of Workorder 2020-03-26.
 pub(crate) const ACTIONS: [&str; 7] = [
@@ -54,20 +52,27 @@ pub(crate) struct Incoming<'a> {
 }
 
 impl Incoming<'_> {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(super) fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 }
 
-/// Verifies the request, v3 when it has an `Authorization` header, else v1.
+/// Verifies the request: V3 when it has an `ACS3-…` `Authorization` header (or any
+/// `Authorization` and no v1 `Signature` parameter), else RPC v1. So a v1 call that crosses a
+/// proxy adding its own `Authorization` still verifies as v1.
 pub(crate) fn authenticate(sandbox: &Sandbox, req: &Incoming<'_>) -> Result<Caller, ApiError> {
     match req.header("authorization") {
-        Some(authorization) => verify_v3(sandbox, req, authorization),
-        None => verify_v1(sandbox, req),
+        Some(authorization)
+            if authorization.trim_start().starts_with("ACS3-")
+                || req.params.get("Signature").is_none() =>
+        {
+            super::verify_v3::verify_v3(sandbox, req, authorization)
+        }
+        _ => verify_v1(sandbox, req),
     }
 }
 
-fn resolve_action(action: &str, version: &str) -> Result<&'static str, ApiError> {
+pub(super) fn resolve_action(action: &str, version: &str) -> Result<&'static str, ApiError> {
     if version != API_VERSION {
         return Err(ApiError::api_not_found());
     }
@@ -78,7 +83,7 @@ fn resolve_action(action: &str, version: &str) -> Result<&'static str, ApiError>
         .ok_or_else(ApiError::api_not_found)
 }
 
-fn check_timestamp(raw: &str) -> Result<(), ApiError> {
+pub(super) fn check_timestamp(raw: &str) -> Result<(), ApiError> {
     let at =
         OffsetDateTime::parse(raw.trim(), &Rfc3339).map_err(|_| ApiError::timestamp_format())?;
     let skew = (OffsetDateTime::now_utc() - at).whole_seconds().abs();
@@ -88,7 +93,10 @@ fn check_timestamp(raw: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn find_account(sandbox: &Sandbox, access_key_id: &str) -> Result<Arc<AccountSlot>, ApiError> {
+pub(super) fn find_account(
+    sandbox: &Sandbox,
+    access_key_id: &str,
+) -> Result<Arc<AccountSlot>, ApiError> {
     sandbox
         .accounts
         .get(access_key_id)
@@ -97,7 +105,7 @@ fn find_account(sandbox: &Sandbox, access_key_id: &str) -> Result<Arc<AccountSlo
 }
 
 /// The token sent must be the account's; none may be sent for an account without one.
-fn check_token(slot: &AccountSlot, sent: Option<&str>) -> Result<(), ApiError> {
+pub(super) fn check_token(slot: &AccountSlot, sent: Option<&str>) -> Result<(), ApiError> {
     match (&slot.account.security_token, sent) {
         (None, None) => Ok(()),
         (Some(_), None) => Err(ApiError::security_token_missing()),
@@ -112,7 +120,7 @@ fn check_token(slot: &AccountSlot, sent: Option<&str>) -> Result<(), ApiError> {
     }
 }
 
-fn check_nonce(slot: &AccountSlot, nonce: &str) -> Result<(), ApiError> {
+pub(super) fn check_nonce(slot: &AccountSlot, nonce: &str) -> Result<(), ApiError> {
     if slot.remember_nonce(nonce) {
         Ok(())
     } else {
@@ -154,168 +162,9 @@ fn verify_v1(sandbox: &Sandbox, req: &Incoming<'_>) -> Result<Caller, ApiError> 
     Ok(Caller { slot, action })
 }
 
-/// The three parts of an `ACS3-HMAC-SHA256 Credential=…,SignedHeaders=…,Signature=…` header.
-#[derive(Debug, PartialEq, Eq)]
-struct Authorization<'a> {
-    credential: &'a str,
-    signed_headers: Vec<String>,
-    signature: &'a str,
-}
-
-fn parse_authorization(value: &str) -> Result<Authorization<'_>, ApiError> {
-    let rest = value
-        .trim()
-        .strip_prefix(V3_ALGORITHM)
-        .filter(|rest| rest.starts_with(' '))
-        .ok_or_else(|| {
-            ApiError::incomplete_signature("The sandbox supports ACS3-HMAC-SHA256 only.")
-        })?;
-    let (mut credential, mut signed, mut signature) = (None, None, None);
-    for part in rest.trim().split(',') {
-        let (name, value) = part.trim().split_once('=').ok_or_else(|| {
-            ApiError::incomplete_signature("The Authorization header is malformed.")
-        })?;
-        match name.trim() {
-            "Credential" => credential = Some(value.trim()),
-            "SignedHeaders" => signed = Some(value.trim()),
-            "Signature" => signature = Some(value.trim()),
-            _ => {}
-        }
-    }
-    let missing = |what: &str| {
-        ApiError::incomplete_signature(&format!("The Authorization header has no {what}."))
-    };
-    let credential = credential
-        .filter(|c| !c.is_empty())
-        .ok_or_else(|| missing("Credential"))?;
-    let signature = signature
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| missing("Signature"))?;
-    let signed_headers = signed
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| missing("SignedHeaders"))?
-        .split(';')
-        .map(|h| h.trim().to_ascii_lowercase())
-        .collect();
-    Ok(Authorization {
-        credential,
-        signed_headers,
-        signature,
-    })
-}
-
-/// The signed-header rules: `host`, `content-type` when there is a body, and every `x-acs-*`
-/// header sent must be signed, and every signed header must be sent.
-fn check_signed_headers(req: &Incoming<'_>, signed: &[String]) -> Result<(), ApiError> {
-    let is_signed = |name: &str| signed.iter().any(|s| s == name);
-    let unsigned =
-        |name: &str| ApiError::incomplete_signature(&format!("The header {name} must be signed."));
-    if !is_signed("host") {
-        return Err(unsigned("host"));
-    }
-    if !req.body.is_empty() && !is_signed("content-type") {
-        return Err(unsigned("content-type"));
-    }
-    for name in req.headers.keys() {
-        let name = name.as_str();
-        if name.starts_with("x-acs-") && !is_signed(name) {
-            return Err(unsigned(name));
-        }
-    }
-    if let Some(absent) = signed
-        .iter()
-        .find(|name| !req.headers.contains_key(name.as_str()))
-    {
-        return Err(ApiError::incomplete_signature(&format!(
-            "The signed header {absent} was not sent."
-        )));
-    }
-    Ok(())
-}
-
-fn verify_v3(
-    sandbox: &Sandbox,
-    req: &Incoming<'_>,
-    authorization: &str,
-) -> Result<Caller, ApiError> {
-    let header = |name: &'static str| {
-        req.header(name)
-            .filter(|v| !v.trim().is_empty())
-            .ok_or_else(|| ApiError::missing_parameter(name))
-    };
-    let action = resolve_action(header("x-acs-action")?, header("x-acs-version")?)?;
-    let auth = parse_authorization(authorization)?;
-    check_signed_headers(req, &auth.signed_headers)?;
-    header("x-acs-content-sha256")?;
-    check_timestamp(header("x-acs-date")?)?;
-    let nonce = header("x-acs-signature-nonce")?;
-    let slot = find_account(sandbox, auth.credential)?;
-    check_token(&slot, req.header("x-acs-security-token"))?;
-
-    let mut signed_values: Vec<(&str, &str)> = Vec::new();
-    for name in &auth.signed_headers {
-        for value in req.headers.get_all(name.as_str()) {
-            let value = value.to_str().map_err(|_| {
-                ApiError::incomplete_signature(&format!("The header {name} is not valid text."))
-            })?;
-            signed_values.push((name.as_str(), value));
-        }
-    }
-    let query: Vec<(&str, &str)> = req
-        .params
-        .query
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    // The payload hash is recomputed from the bytes received: a body that does not match its
-    // x-acs-content-sha256 (which is signed) cannot produce a matching signature.
-    let hashed_payload = hash_payload(req.body);
-    let expected = sign_v3(
-        &V3Request {
-            method: req.method,
-            path: req.path,
-            query: &query,
-            headers: &signed_values,
-            hashed_payload: &hashed_payload,
-        },
-        auth.credential,
-        slot.account.access_key_secret.expose_secret(),
-    );
-    if !signatures_match(&expected.signature, auth.signature) {
-        return Err(ApiError::signature_does_not_match(&expected.string_to_sign));
-    }
-    check_nonce(&slot, nonce)?;
-    Ok(Caller { slot, action })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn authorization_headers_are_parsed_strictly() {
-        let parsed = parse_authorization(
-            "ACS3-HMAC-SHA256 Credential=LTAIx,SignedHeaders=host;X-Acs-Date,Signature=abc",
-        )
-        .unwrap();
-        assert_eq!(parsed.credential, "LTAIx");
-        assert_eq!(parsed.signed_headers, ["host", "x-acs-date"]);
-        assert_eq!(parsed.signature, "abc");
-
-        for bad in [
-            "ACS3-HMAC-SM3 Credential=a,SignedHeaders=host,Signature=b",
-            "ACS3-HMAC-SHA256Credential=a,SignedHeaders=host,Signature=b",
-            "ACS3-HMAC-SHA256 Credential=a,Signature=b",
-            "ACS3-HMAC-SHA256 Credential=,SignedHeaders=host,Signature=b",
-            "ACS3-HMAC-SHA256 garbage",
-        ] {
-            assert_eq!(
-                parse_authorization(bad).unwrap_err().code,
-                "IncompleteSignature",
-                "{bad}"
-            );
-        }
-    }
 
     #[test]
     fn only_the_seven_actions_of_2020_03_26_resolve() {

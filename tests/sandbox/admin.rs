@@ -80,3 +80,31 @@ async fn setting_faults_with_a_seed_replays_the_same_sequence() {
     assert_eq!(sandbox.admin_get("/_sandbox/health").await["seed"], 9);
     sandbox.stop().await;
 }
+
+#[actix_web::test]
+async fn the_sandbox_also_runs_inside_an_actix_system() {
+    let sandbox = start().await;
+    sandbox.demo("ListProducts", &[]).await.assert_ok();
+    sandbox.stop().await;
+}
+
+#[tokio::test]
+async fn other_paths_and_methods_are_invalid_api_not_found() {
+    let sandbox = start().await;
+    let url = sandbox.handle.url();
+    for response in [
+        sandbox
+            .http
+            .post(format!("{url}/v1/tickets"))
+            .send()
+            .await
+            .unwrap(),
+        sandbox.http.delete(format!("{url}/")).send().await.unwrap(),
+    ] {
+        assert_eq!(response.status().as_u16(), 404);
+        assert!(response.headers().contains_key("x-acs-request-id"));
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["Code"], "InvalidApi.NotFound");
+    }
+    sandbox.stop().await;
+}

@@ -540,3 +540,25 @@ async fn sts_tokens_must_match_the_account() {
     }
     sandbox.stop().await;
 }
+
+#[tokio::test]
+async fn v1_get_requests_sign_the_get_method() {
+    let sandbox = start().await;
+    let mut pairs = sandbox.v1_common("ListCategories");
+    pairs.push(("ProductCode", "oss".to_owned()));
+    let signature = sign_rpc_v1(
+        "GET",
+        pairs.iter().map(|(k, v)| (*k, v.as_str())),
+        DEMO_SECRET,
+    );
+    pairs.push(("Signature", signature.signature));
+    let query = encode_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())));
+    let url = format!("{}/?{query}", sandbox.handle.url());
+    let response = sandbox.http.get(&url).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    // The same query POSTed no longer matches: the method is signed.
+    let response = sandbox.http.post(&url).send().await.unwrap();
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["Code"], "SignatureDoesNotMatch");
+    sandbox.stop().await;
+}
