@@ -1,5 +1,5 @@
 //! Builds and runs the gateway: the embedded sandbox (when enabled), the shared upstream
-//! client, tenants and JWT keys, the actix-web server, and its lifecycle.
+//! client, tenants and JWT keys, and the actix-web server. `lifecycle` runs it (drain, reload).
 //!
 //! Lifecycle: SIGTERM (or Ctrl-C) → `/readyz` turns 503 at once, the listener keeps serving for
 //! `shutdown.drain_delay_secs` (so the ingress stops routing here), then in-flight requests get
@@ -10,27 +10,25 @@
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use actix_web::dev::{Server, ServerHandle};
+use actix_web::dev::Server;
 use actix_web::middleware::{Condition, from_fn};
 use actix_web::{App, HttpServer, web};
 use arc_swap::ArcSwap;
 
-use super::state::{AppState, LiveConfig};
-use crate::auth::{AuthConfig, Authenticator, PublicKeySource};
+use super::lifecycle::{AppHandle, Reloader, handle_signals};
+use super::live::{build_live, start_sandbox};
+use super::state::AppState;
 use crate::catalog::{Catalog, CatalogSettings as CacheSettings};
 use crate::http::context::request_context;
 use crate::http::rate_limit::RateLimiter;
 use crate::routes::idempotency::IdempotencyStore;
-use crate::sandbox::{SandboxConfig, SandboxHandle};
-use crate::settings::{
-    AuthSettings, DEFAULT_CONFIG_FILE, DEMO_JWT_SECRET, Settings, SettingsError,
-};
+use crate::sandbox::SandboxHandle;
+use crate::settings::{DEFAULT_CONFIG_FILE, Settings, SettingsError};
 use crate::telemetry::metrics::UpstreamMetrics;
-use crate::tenants::TenantRegistry;
 use crate::upstream::{Endpoint, UpstreamClient};
 
 /// Why the gateway could not start.
@@ -62,17 +60,6 @@ pub struct Application {
     reloader: Reloader,
     drain_delay: Duration,
     watch_interval: Duration,
-}
-
-/// Rebuilds the reloadable configuration from the configuration file.
-#[derive(Clone)]
-struct Reloader {
-    config_path: PathBuf,
-    sandbox_endpoint: Option<Endpoint>,
-    http: reqwest::Client,
-    state: web::Data<AppState>,
-    /// The files the current configuration is made of (for `watch`).
-    watched: Arc<Mutex<Vec<PathBuf>>>,
 }
 
 impl Application {
@@ -185,102 +172,6 @@ impl Application {
     }
 }
 
-/// Controls a running [`Application`].
-#[derive(Clone)]
-pub struct AppHandle {
-    server: ServerHandle,
-    reloader: Reloader,
-    drain_delay: Duration,
-}
-
-impl AppHandle {
-    /// Graceful shutdown: readiness off now, listener open for the drain delay, then in-flight
-    /// requests finish within the shutdown timeout.
-    pub async fn shutdown(&self) {
-        self.reloader.state.draining.store(true, Ordering::SeqCst);
-        tracing::info!(
-            drain_delay_secs = self.drain_delay.as_secs(),
-            "draining: readiness is now 503"
-        );
-        tokio::time::sleep(self.drain_delay).await;
-        tracing::info!("closing the listener; waiting for in-flight requests");
-        self.server.stop(true).await;
-    }
-
-    /// Re-reads the configuration file and swaps tenants and keys; on error the old
-    /// configuration stays and the error is returned (and logged).
-    pub async fn reload(&self) -> Result<(), StartupError> {
-        self.reloader.reload().await
-    }
-
-    /// The configuration file and the secret files the current configuration names.
-    pub(crate) fn watched_files(&self) -> Vec<PathBuf> {
-        self.reloader
-            .watched
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    }
-}
-
-impl Reloader {
-    async fn reload(&self) -> Result<(), StartupError> {
-        let result = async {
-            let settings = Settings::load(Some(&self.config_path))?;
-            let live =
-                build_live(&settings, self.sandbox_endpoint.as_ref(), self.http.clone()).await?;
-            Ok::<_, StartupError>((
-                live,
-                super::watch::watched_files(&settings, &self.config_path),
-            ))
-        }
-        .await;
-        match result {
-            Ok((live, watched)) => {
-                *self.watched.lock().unwrap_or_else(PoisonError::into_inner) = watched;
-                let tenants = live.tenants.ids().join(",");
-                let previous = self.state.live.swap(Arc::new(live));
-                // Credentials or endpoints may have changed: drop what was fetched with the old ones.
-                for tenant in previous.tenants.ids() {
-                    self.state.catalog.invalidate_tenant(tenant);
-                }
-                tracing::info!(%tenants, "configuration reloaded");
-                Ok(())
-            }
-            Err(err) => {
-                tracing::error!(error = %err, "configuration reload refused; the previous configuration keeps serving");
-                Err(err)
-            }
-        }
-    }
-}
-
-async fn handle_signals(handle: AppHandle) {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut term), Ok(mut hup)) = (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::hangup()),
-        ) else {
-            tracing::error!("cannot install signal handlers");
-            return;
-        };
-        loop {
-            tokio::select! {
-                _ = term.recv() => break,
-                _ = tokio::signal::ctrl_c() => break,
-                _ = hup.recv() => { let _ = handle.reload().await; }
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-    handle.shutdown().await;
-}
-
 fn http_server(
     settings: &Settings,
     state: web::Data<AppState>,
@@ -341,95 +232,4 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
         };
     }
     cors
-}
-
-async fn start_sandbox(settings: &Settings) -> Result<SandboxHandle, StartupError> {
-    let mut config = SandboxConfig {
-        engineer_delay: Duration::from_secs(settings.sandbox.engineer_delay_secs),
-        seed: settings.sandbox.seed,
-        ..SandboxConfig::default()
-    };
-    if let Some(path) = &settings.sandbox.accounts_file {
-        let accounts = crate::sandbox::load_accounts_file(path).map_err(|e| {
-            StartupError::Settings(SettingsError::invalid(
-                "sandbox.accounts_file",
-                e.to_string(),
-            ))
-        })?;
-        config.accounts.extend(accounts);
-    }
-    let handle = crate::sandbox::spawn(SocketAddr::from(([127, 0, 0, 1], 0)), config).await?;
-    tracing::info!(url = %handle.url(), "embedded sandbox started");
-    Ok(handle)
-}
-
-/// Builds tenants and the authenticator from settings (start-up and every reload).
-async fn build_live(
-    settings: &Settings,
-    sandbox_endpoint: Option<&Endpoint>,
-    http: reqwest::Client,
-) -> Result<LiveConfig, StartupError> {
-    let tenants = TenantRegistry::from_settings(settings, sandbox_endpoint)?;
-    let config = auth_config(&settings.auth, settings)?;
-    let authenticator = Authenticator::new(config, http)
-        .await
-        .map_err(|e| StartupError::Auth(e.to_string()))?;
-    Ok(LiveConfig {
-        tenants,
-        authenticator,
-    })
-}
-
-fn auth_config(auth: &AuthSettings, settings: &Settings) -> Result<AuthConfig, StartupError> {
-    let mut hs256_secrets = Vec::new();
-    if let Some((secret, _)) = auth.hs256_source().resolve()? {
-        let real_tenant = settings
-            .tenants
-            .iter()
-            .find(|(_, t)| t.enabled && !t.is_sandbox_endpoint());
-        if let Some((id, _)) = real_tenant
-            && secrecy::ExposeSecret::expose_secret(&secret) == DEMO_JWT_SECRET
-        {
-            return Err(SettingsError::invalid(
-                "auth.hs256_secret",
-                format!("the demo JWT secret is refused while tenant {id} uses a real endpoint"),
-            )
-            .into());
-        }
-        hs256_secrets.push(secret);
-    }
-    let mut public_keys = Vec::new();
-    for entry in &auth.public_key_files {
-        let path = entry.file();
-        let pem = std::fs::read_to_string(path).map_err(|e| {
-            SettingsError::invalid(
-                "auth.public_key_files",
-                format!("cannot read {}: {e}", path.display()),
-            )
-        })?;
-        public_keys.push(PublicKeySource {
-            label: path.display().to_string(),
-            kid: entry.kid().map(str::to_owned),
-            pem,
-        });
-    }
-    let jwks_url = auth
-        .jwks_url
-        .as_deref()
-        .map(reqwest::Url::parse)
-        .transpose()
-        .map_err(|e| SettingsError::invalid("auth.jwks_url", e.to_string()))?;
-    Ok(AuthConfig {
-        issuer: auth.issuer.clone(),
-        audience: auth.audience.clone(),
-        tenant_claim: auth.tenant_claim.clone(),
-        roles_claim: auth.roles_claim.clone(),
-        leeway: Duration::from_secs(auth.leeway_secs),
-        hs256_secrets,
-        public_keys,
-        jwks_url,
-        jwks_refresh_min_interval: Duration::from_secs(auth.jwks_refresh_min_interval_secs),
-        jwks_max_age: Duration::from_secs(auth.jwks_max_age_secs),
-        ..AuthConfig::default()
-    })
 }

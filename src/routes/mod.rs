@@ -6,6 +6,7 @@ pub mod docs;
 pub mod health;
 pub mod idempotency;
 pub mod language;
+pub mod new_ticket;
 pub mod notes;
 pub mod products;
 pub mod support;

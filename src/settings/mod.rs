@@ -8,8 +8,10 @@
 //! [`Settings::validate`] names the exact key that is wrong. The key names are a contract
 //! (`docs/configuration.md` documents every one, and a test keeps that list complete).
 
+mod auth_section;
 mod secret_source;
 mod sections;
+mod tenant;
 
 use std::path::{Path, PathBuf};
 
@@ -17,12 +19,13 @@ use figment::Figment;
 use figment::providers::{Env, Format as _, Toml};
 use serde::Deserialize;
 
+pub use auth_section::{AuthSettings, KeyFileWithKid, PublicKeyFile};
 pub use secret_source::{SecretOrigin, SecretSource};
 pub use sections::{
-    AuthSettings, CatalogSettings, KeyFileWithKid, LimitSettings, LogFormat, LogSettings,
-    PublicKeyFile, ReloadSettings, SandboxSettings, ServerSettings, ShutdownSettings,
-    TenantSettings, UpstreamSettings,
+    CatalogSettings, LimitSettings, LogFormat, LogSettings, ReloadSettings, SandboxSettings,
+    ServerSettings, ShutdownSettings, UpstreamSettings,
 };
+pub use tenant::{SANDBOX_ENDPOINT, TenantSettings};
 
 /// The configuration file used when `--config` is not given: the sandbox demo.
 pub const DEFAULT_CONFIG_FILE: &str = "config/default.toml";

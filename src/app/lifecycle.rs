@@ -1,0 +1,124 @@
+//! The running gateway's lifecycle: graceful shutdown (readiness off, drain delay, in-flight
+//! requests finish) and configuration reload (SIGHUP, file watch, or [`AppHandle::reload`]),
+//! which swaps tenants and JWT keys atomically or keeps the old ones when the new file is bad.
+
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use actix_web::dev::ServerHandle;
+use actix_web::web;
+
+use super::live::build_live;
+use super::startup::StartupError;
+use super::state::AppState;
+use crate::settings::Settings;
+use crate::upstream::Endpoint;
+
+/// Rebuilds the reloadable configuration from the configuration file.
+#[derive(Clone)]
+pub(super) struct Reloader {
+    pub(super) config_path: PathBuf,
+    pub(super) sandbox_endpoint: Option<Endpoint>,
+    pub(super) http: reqwest::Client,
+    pub(super) state: web::Data<AppState>,
+    /// The files the current configuration is made of (for `watch`).
+    pub(super) watched: Arc<Mutex<Vec<PathBuf>>>,
+}
+
+/// Controls a running [`Application`].
+#[derive(Clone)]
+pub struct AppHandle {
+    pub(super) server: ServerHandle,
+    pub(super) reloader: Reloader,
+    pub(super) drain_delay: Duration,
+}
+
+impl AppHandle {
+    /// Graceful shutdown: readiness off now, listener open for the drain delay, then in-flight
+    /// requests finish within the shutdown timeout.
+    pub async fn shutdown(&self) {
+        self.reloader.state.draining.store(true, Ordering::SeqCst);
+        tracing::info!(
+            drain_delay_secs = self.drain_delay.as_secs(),
+            "draining: readiness is now 503"
+        );
+        tokio::time::sleep(self.drain_delay).await;
+        tracing::info!("closing the listener; waiting for in-flight requests");
+        self.server.stop(true).await;
+    }
+
+    /// Re-reads the configuration file and swaps tenants and keys; on error the old
+    /// configuration stays and the error is returned (and logged).
+    pub async fn reload(&self) -> Result<(), StartupError> {
+        self.reloader.reload().await
+    }
+
+    /// The configuration file and the secret files the current configuration names.
+    pub(crate) fn watched_files(&self) -> Vec<PathBuf> {
+        self.reloader
+            .watched
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+impl Reloader {
+    pub(super) async fn reload(&self) -> Result<(), StartupError> {
+        let result = async {
+            let settings = Settings::load(Some(&self.config_path))?;
+            let live =
+                build_live(&settings, self.sandbox_endpoint.as_ref(), self.http.clone()).await?;
+            Ok::<_, StartupError>((
+                live,
+                super::watch::watched_files(&settings, &self.config_path),
+            ))
+        }
+        .await;
+        match result {
+            Ok((live, watched)) => {
+                *self.watched.lock().unwrap_or_else(PoisonError::into_inner) = watched;
+                let tenants = live.tenants.ids().join(",");
+                let previous = self.state.live.swap(Arc::new(live));
+                // Credentials or endpoints may have changed: drop what was fetched with the old ones.
+                for tenant in previous.tenants.ids() {
+                    self.state.catalog.invalidate_tenant(tenant);
+                }
+                tracing::info!(%tenants, "configuration reloaded");
+                Ok(())
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "configuration reload refused; the previous configuration keeps serving");
+                Err(err)
+            }
+        }
+    }
+}
+
+pub(super) async fn handle_signals(handle: AppHandle) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
+            tracing::error!("cannot install signal handlers");
+            return;
+        };
+        loop {
+            tokio::select! {
+                _ = term.recv() => break,
+                _ = tokio::signal::ctrl_c() => break,
+                _ = hup.recv() => { let _ = handle.reload().await; }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    handle.shutdown().await;
+}

@@ -1,0 +1,105 @@
+//! Building what a configuration describes: the embedded sandbox, and the reloadable part
+//! ([`LiveConfig`]: tenants with resolved secrets, the JWT authenticator). Used at start-up and
+//! on every reload, so both apply exactly the same checks.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use super::startup::StartupError;
+use super::state::LiveConfig;
+use crate::auth::{AuthConfig, Authenticator, PublicKeySource};
+use crate::sandbox::{SandboxConfig, SandboxHandle};
+use crate::settings::{AuthSettings, DEMO_JWT_SECRET, Settings, SettingsError};
+use crate::tenants::TenantRegistry;
+use crate::upstream::Endpoint;
+
+pub(super) async fn start_sandbox(settings: &Settings) -> Result<SandboxHandle, StartupError> {
+    let mut config = SandboxConfig {
+        engineer_delay: Duration::from_secs(settings.sandbox.engineer_delay_secs),
+        seed: settings.sandbox.seed,
+        ..SandboxConfig::default()
+    };
+    if let Some(path) = &settings.sandbox.accounts_file {
+        let accounts = crate::sandbox::load_accounts_file(path).map_err(|e| {
+            StartupError::Settings(SettingsError::invalid(
+                "sandbox.accounts_file",
+                e.to_string(),
+            ))
+        })?;
+        config.accounts.extend(accounts);
+    }
+    let handle = crate::sandbox::spawn(SocketAddr::from(([127, 0, 0, 1], 0)), config).await?;
+    tracing::info!(url = %handle.url(), "embedded sandbox started");
+    Ok(handle)
+}
+
+/// Builds tenants and the authenticator from settings (start-up and every reload).
+pub(super) async fn build_live(
+    settings: &Settings,
+    sandbox_endpoint: Option<&Endpoint>,
+    http: reqwest::Client,
+) -> Result<LiveConfig, StartupError> {
+    let tenants = TenantRegistry::from_settings(settings, sandbox_endpoint)?;
+    let config = auth_config(&settings.auth, settings)?;
+    let authenticator = Authenticator::new(config, http)
+        .await
+        .map_err(|e| StartupError::Auth(e.to_string()))?;
+    Ok(LiveConfig {
+        tenants,
+        authenticator,
+    })
+}
+
+fn auth_config(auth: &AuthSettings, settings: &Settings) -> Result<AuthConfig, StartupError> {
+    let mut hs256_secrets = Vec::new();
+    if let Some((secret, _)) = auth.hs256_source().resolve()? {
+        let real_tenant = settings
+            .tenants
+            .iter()
+            .find(|(_, t)| t.enabled && !t.is_sandbox_endpoint());
+        if let Some((id, _)) = real_tenant
+            && secrecy::ExposeSecret::expose_secret(&secret) == DEMO_JWT_SECRET
+        {
+            return Err(SettingsError::invalid(
+                "auth.hs256_secret",
+                format!("the demo JWT secret is refused while tenant {id} uses a real endpoint"),
+            )
+            .into());
+        }
+        hs256_secrets.push(secret);
+    }
+    let mut public_keys = Vec::new();
+    for entry in &auth.public_key_files {
+        let path = entry.file();
+        let pem = std::fs::read_to_string(path).map_err(|e| {
+            SettingsError::invalid(
+                "auth.public_key_files",
+                format!("cannot read {}: {e}", path.display()),
+            )
+        })?;
+        public_keys.push(PublicKeySource {
+            label: path.display().to_string(),
+            kid: entry.kid().map(str::to_owned),
+            pem,
+        });
+    }
+    let jwks_url = auth
+        .jwks_url
+        .as_deref()
+        .map(reqwest::Url::parse)
+        .transpose()
+        .map_err(|e| SettingsError::invalid("auth.jwks_url", e.to_string()))?;
+    Ok(AuthConfig {
+        issuer: auth.issuer.clone(),
+        audience: auth.audience.clone(),
+        tenant_claim: auth.tenant_claim.clone(),
+        roles_claim: auth.roles_claim.clone(),
+        leeway: Duration::from_secs(auth.leeway_secs),
+        hs256_secrets,
+        public_keys,
+        jwks_url,
+        jwks_refresh_min_interval: Duration::from_secs(auth.jwks_refresh_min_interval_secs),
+        jwks_max_age: Duration::from_secs(auth.jwks_max_age_secs),
+        ..AuthConfig::default()
+    })
+}
