@@ -170,3 +170,6 @@ fn validate_tenant_id(id: &str) -> Result<(), SettingsError> {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests;

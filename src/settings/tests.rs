@@ -1,0 +1,196 @@
+//! The configuration rules operators rely on: layering, unknown keys, secrets only from env or
+//! files for real endpoints, demo credentials refused there, and errors that name the key.
+
+use figment::Jail;
+
+use super::{Settings, SettingsError};
+use crate::tenants::TenantRegistry;
+
+const DEMO_SECRET_LINE: &str =
+    r#"hs256_secret = "workorder-gateway-demo-secret-not-for-production""#;
+
+fn key_of(err: &SettingsError) -> String {
+    match err {
+        SettingsError::Invalid { key, .. } => key.clone(),
+        SettingsError::Parse(text) => text.clone(),
+    }
+}
+
+fn real_tenant(extra: &str) -> String {
+    format!(
+        r#"
+[auth]
+hs256_secret_env = "JWT_SECRET"
+[tenants.acme]
+endpoint = "https://workorder.aliyuncs.com"
+access_key_id = "LTAI5tRealKey"
+{extra}
+"#
+    )
+}
+
+#[test]
+fn unknown_keys_are_errors_that_name_the_key() {
+    let err = Settings::from_toml_str("[server]\nlisten = \"127.0.0.1:1\"\nlisen = 1\n")
+        .expect_err("typo");
+    assert!(key_of(&err).contains("lisen"), "{err}");
+    let err = Settings::from_toml_str("[tenants.acme]\naccess_key_id = \"x\"\nsecret = \"y\"\n")
+        .expect_err("typo");
+    assert!(key_of(&err).contains("secret"), "{err}");
+}
+
+#[test]
+fn bad_values_name_their_key() {
+    let cases = [
+        (
+            "[server]\nbase_path = \"api/\"\n[auth]\nhs256_secret_env = \"X\"",
+            "server.base_path",
+        ),
+        (
+            "[server]\ncors_allowed_origins = [\"https://x.example.com/path\"]\n[auth]\nhs256_secret_env = \"X\"",
+            "server.cors_allowed_origins",
+        ),
+        (
+            "[upstream]\nmax_attempts = 0\n[auth]\nhs256_secret_env = \"X\"",
+            "upstream.max_attempts",
+        ),
+        (
+            "[catalog]\nttl_secs = 0\n[auth]\nhs256_secret_env = \"X\"",
+            "catalog.ttl_secs",
+        ),
+        ("[auth]\ntenant_claim = \"tenant\"", "auth"),
+        (
+            &real_tenant("").replace("https://workorder.aliyuncs.com", "ftp://x"),
+            "tenants.acme.endpoint",
+        ),
+        (
+            &real_tenant("default_email = \"nope\""),
+            "tenants.acme.default_email",
+        ),
+        (
+            "[auth]\nhs256_secret_env = \"X\"\n[tenants.demo]\nendpoint = \"sandbox\"\naccess_key_id = \"k\"",
+            "tenants.demo.endpoint",
+        ),
+        (
+            "[auth]\nhs256_secret_env = \"X\"\n[tenants.Bad]\naccess_key_id = \"k\"",
+            "tenants.Bad",
+        ),
+    ];
+    for (toml, key) in cases {
+        let err = Settings::from_toml_str(toml).expect_err(key);
+        assert_eq!(key_of(&err), key, "{err}");
+    }
+}
+
+#[test]
+fn inline_secrets_and_demo_keys_are_refused_for_real_endpoints() {
+    let inline = Settings::from_toml_str(&real_tenant("access_key_secret = \"s3cr3t\""))
+        .expect_err("inline");
+    assert_eq!(key_of(&inline), "tenants.acme.access_key_secret");
+    let demo_key =
+        Settings::from_toml_str(&real_tenant("").replace("LTAI5tRealKey", "LTAIsandboxDEMO"))
+            .expect_err("demo");
+    assert_eq!(key_of(&demo_key), "tenants.acme.access_key_id");
+    let demo_jwt = real_tenant("access_key_secret_env = \"AK\"")
+        .replace(r#"hs256_secret_env = "JWT_SECRET""#, DEMO_SECRET_LINE);
+    assert_eq!(
+        key_of(&Settings::from_toml_str(&demo_jwt).expect_err("demo jwt")),
+        "auth.hs256_secret"
+    );
+}
+
+#[test]
+fn the_demo_secret_is_refused_even_when_read_from_the_environment() {
+    Jail::expect_with(|jail| {
+        jail.set_env("ACME_AK", "sandbox-demo-secret");
+        let settings = Settings::from_toml_str(&real_tenant("access_key_secret_env = \"ACME_AK\""))
+            .expect("parses");
+        let err = TenantRegistry::from_settings(&settings, None).expect_err("demo secret");
+        assert_eq!(key_of(&err), "tenants.acme.access_key_secret");
+        Ok(())
+    });
+}
+
+#[test]
+fn a_tenant_that_cannot_sign_fails_with_its_key_named() {
+    Jail::expect_with(|_jail| {
+        let missing = Settings::from_toml_str(&real_tenant("")).expect("parses");
+        let err = TenantRegistry::from_settings(&missing, None).expect_err("no secret");
+        assert_eq!(key_of(&err), "tenants.acme.access_key_secret");
+        let unset_env =
+            Settings::from_toml_str(&real_tenant("access_key_secret_env = \"NOT_SET_ANYWHERE\""))
+                .expect("parses");
+        let err = TenantRegistry::from_settings(&unset_env, None).expect_err("unset env");
+        assert_eq!(key_of(&err), "tenants.acme.access_key_secret_env");
+        let two = Settings::from_toml_str(&real_tenant(
+            "access_key_secret_env = \"A\"\naccess_key_secret_file = \"/x\"",
+        ))
+        .expect("parses");
+        let err = TenantRegistry::from_settings(&two, None).expect_err("two sources");
+        assert_eq!(key_of(&err), "tenants.acme.access_key_secret");
+        Ok(())
+    });
+}
+
+#[test]
+fn secrets_are_read_from_env_and_from_files_without_their_trailing_newline() {
+    Jail::expect_with(|jail| {
+        jail.set_env("ACME_AK", "from-env");
+        jail.create_file("globex.secret", "from-file\n")?;
+        jail.create_file("globex.token", "sts-token\n")?;
+        let toml = format!(
+            "{}\n[tenants.globex]\nendpoint = \"ap-southeast-1\"\naccess_key_id = \"STS.x\"\naccess_key_secret_file = \"{}\"\nsecurity_token_file = \"{}\"\n",
+            real_tenant("access_key_secret_env = \"ACME_AK\""),
+            jail.directory().join("globex.secret").display(),
+            jail.directory().join("globex.token").display(),
+        );
+        let settings = Settings::from_toml_str(&toml).expect("parses");
+        let registry = TenantRegistry::from_settings(&settings, None).expect("both resolve");
+        assert_eq!(registry.ids(), ["acme", "globex"]);
+        let globex = registry.get("globex").expect("enabled");
+        assert_eq!(
+            globex.target.endpoint.host(),
+            "workorder.ap-southeast-1.aliyuncs.com"
+        );
+        assert_eq!(globex.target.credentials.access_key_secret(), "from-file");
+        assert_eq!(
+            globex.target.credentials.security_token(),
+            Some("sts-token")
+        );
+        Ok(())
+    });
+}
+
+#[test]
+fn the_environment_overrides_the_file_and_the_demo_file_is_not_inherited() {
+    Jail::expect_with(|jail| {
+        jail.create_file(
+            "prod.toml",
+            "[server]\nlisten = \"127.0.0.1:9999\"\n[auth]\nhs256_secret_env = \"JWT\"\n",
+        )?;
+        jail.set_env("WOG_SERVER__LISTEN", "0.0.0.0:8080");
+        jail.set_env("WOG_CATALOG__TTL_SECS", "42");
+        jail.set_env(
+            "WOG_SERVER__CORS_ALLOWED_ORIGINS",
+            "[\"https://support.example.com\"]",
+        );
+        jail.set_env("WOG_CONFIG", "prod.toml");
+        let settings = Settings::load(Some(&jail.directory().join("prod.toml"))).expect("loads");
+        assert_eq!(settings.server.listen.to_string(), "0.0.0.0:8080");
+        assert_eq!(settings.catalog.ttl_secs, 42);
+        assert_eq!(
+            settings.server.cors_allowed_origins,
+            ["https://support.example.com"]
+        );
+        assert!(
+            settings.tenants.is_empty(),
+            "a production file inherits no demo tenant"
+        );
+        assert!(!settings.sandbox.enabled);
+        jail.set_env("WOG_SERVER__LISTN", "0.0.0.0:1");
+        let err =
+            Settings::load(Some(&jail.directory().join("prod.toml"))).expect_err("typo in env");
+        assert!(key_of(&err).contains("listn"), "{err}");
+        Ok(())
+    });
+}
