@@ -13,7 +13,6 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
 use crate::http::request_id;
-use crate::tenants::CallError;
 use crate::upstream::UpstreamError;
 
 /// The media type of every error body.
@@ -279,20 +278,6 @@ impl ResponseError for ApiError {
     }
 }
 
-impl From<CallError> for ApiError {
-    fn from(err: CallError) -> Self {
-        match err {
-            CallError::BreakerOpen { retry_after } => Self::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "upstream_unavailable",
-                "the Workorder API is failing; calls are paused briefly",
-            )
-            .with_retry_after(retry_after),
-            CallError::Upstream(err) => err.into(),
-        }
-    }
-}
-
 impl From<UpstreamError> for ApiError {
     fn from(err: UpstreamError) -> Self {
         let request_id = err.request_id().map(str::to_owned);
@@ -322,6 +307,12 @@ impl From<UpstreamError> for ApiError {
                 "the Workorder API is throttling this tenant; retry later",
             )
             .with_retry_after(retry_after.unwrap_or(Duration::from_secs(1))),
+            UpstreamError::CircuitOpen { retry_after } => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "upstream_unavailable",
+                "the Workorder API is failing; calls are paused briefly",
+            )
+            .with_retry_after(*retry_after),
             UpstreamError::Timeout { .. } => Self::new(
                 StatusCode::GATEWAY_TIMEOUT,
                 "upstream_timeout",

@@ -157,7 +157,7 @@ impl<V: Send + Sync + 'static> Tier<V> {
                 None => {
                     // Still a miss: nothing usable was cached and the load failed.
                     self.record(&key, CacheStatus::Miss);
-                    Err(rebuild_error(&error))
+                    Err(UpstreamError::clone(&error))
                 }
             },
         }
@@ -217,66 +217,10 @@ impl<V: Send + Sync + 'static> Tier<V> {
     }
 }
 
-/// `try_get_with` hands every waiter the same `Arc<UpstreamError>`; `UpstreamError` is not
-/// `Clone`, so each caller gets an equal copy rebuilt from its parts.
-fn rebuild_error(error: &UpstreamError) -> UpstreamError {
-    match error {
-        UpstreamError::CredentialsRejected(f) => UpstreamError::CredentialsRejected(f.clone()),
-        UpstreamError::InvalidParameter(f) => UpstreamError::InvalidParameter(f.clone()),
-        UpstreamError::Throttled { fault, retry_after } => UpstreamError::Throttled {
-            fault: fault.clone(),
-            retry_after: *retry_after,
-        },
-        UpstreamError::Unavailable(f) => UpstreamError::Unavailable(f.clone()),
-        UpstreamError::Refused(f) => UpstreamError::Refused(f.clone()),
-        UpstreamError::Timeout { sent } => UpstreamError::Timeout { sent: *sent },
-        UpstreamError::Connect(m) => UpstreamError::Connect(m.clone()),
-        UpstreamError::Transport(m) => UpstreamError::Transport(m.clone()),
-        UpstreamError::Unreadable {
-            status,
-            reason,
-            request_id,
-        } => UpstreamError::Unreadable {
-            status: *status,
-            reason: reason.clone(),
-            request_id: request_id.clone(),
-        },
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::upstream::{Language, UpstreamFault};
-
-    #[test]
-    fn rebuilt_errors_keep_their_class_and_request_id() {
-        let fault = UpstreamFault {
-            status: 503,
-            code: "ServiceUnavailable".to_owned(),
-            message: "down".to_owned(),
-            request_id: Some("RID-1".to_owned()),
-        };
-        let errors = [
-            UpstreamError::Unavailable(fault.clone()),
-            UpstreamError::Throttled {
-                fault,
-                retry_after: Some(Duration::from_millis(7)),
-            },
-            UpstreamError::Timeout { sent: true },
-            UpstreamError::Unreadable {
-                status: 200,
-                reason: "bad".to_owned(),
-                request_id: Some("RID-2".to_owned()),
-            },
-        ];
-        for error in &errors {
-            let copy = rebuild_error(error);
-            assert_eq!(copy.outcome(), error.outcome());
-            assert_eq!(copy.request_id(), error.request_id());
-            assert_eq!(copy.to_string(), error.to_string());
-        }
-    }
+    use crate::upstream::Language;
 
     #[tokio::test]
     async fn an_absurdly_long_ttl_is_accepted() {

@@ -210,6 +210,10 @@ impl UpstreamSettings {
                 base_delay: Duration::from_millis(self.retry_base_delay_ms),
                 max_delay: Duration::from_millis(self.retry_max_delay_ms),
             },
+            breaker: crate::upstream::BreakerSettings {
+                failure_threshold: self.breaker_failure_threshold,
+                open_for: Duration::from_secs(self.breaker_open_secs),
+            },
             ..crate::upstream::ClientSettings::default()
         }
     }

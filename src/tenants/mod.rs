@@ -5,15 +5,10 @@
 //! `tenant_not_configured`). The registry is immutable: a configuration reload builds a new one
 //! and swaps it in atomically.
 
-mod breaker;
-
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use secrecy::ExposeSecret as _;
-
-pub use breaker::Breaker;
 
 use crate::settings::{DEMO_ACCESS_KEY_SECRET, SecretOrigin, Settings, SettingsError};
 use crate::upstream::{
@@ -31,37 +26,17 @@ pub struct Tenant {
     pub language: Language,
     /// Contact email for new tickets that name none.
     pub default_email: Option<String>,
-    /// Fails calls fast while this tenant's upstream is down.
-    pub breaker: Breaker,
-}
-
-/// Why a tenant's upstream call did not produce an answer.
-#[derive(Debug, thiserror::Error)]
-pub enum CallError {
-    /// The breaker is open: the upstream failed repeatedly just now.
-    #[error("upstream known to be down; retry in {retry_after:?}")]
-    BreakerOpen {
-        /// Time until the breaker lets a probe through.
-        retry_after: Duration,
-    },
-    /// The call was made and failed.
-    #[error(transparent)]
-    Upstream(#[from] UpstreamError),
 }
 
 impl Tenant {
-    /// Calls `action` with this tenant's credentials, through its circuit breaker.
+    /// Calls `action` with this tenant's credentials (through the client's breaker for this
+    /// tenant).
     pub async fn call<A: Action>(
         &self,
         client: &UpstreamClient,
         action: &A,
-    ) -> Result<Answer<A::Output>, CallError> {
-        self.breaker
-            .admit()
-            .map_err(|retry_after| CallError::BreakerOpen { retry_after })?;
-        let result = client.call(&self.target, action).await;
-        self.breaker.record(result.as_ref().map(|_| ()));
-        Ok(result?)
+    ) -> Result<Answer<A::Output>, UpstreamError> {
+        client.call(&self.target, action).await
     }
 }
 
@@ -123,10 +98,6 @@ impl TenantRegistry {
                     },
                     language: tenant.language,
                     default_email: tenant.default_email.clone(),
-                    breaker: Breaker::new(
-                        settings.upstream.breaker_failure_threshold,
-                        Duration::from_secs(settings.upstream.breaker_open_secs),
-                    ),
                 }),
             );
         }

@@ -8,7 +8,8 @@
 //! When the request being served carried a W3C `traceparent`, each attempt sends one with the
 //! same trace id (unsigned; see [`crate::http::trace_context`]).
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
@@ -17,6 +18,7 @@ use tracing::{Instrument as _, field};
 
 use super::actions::{Action, Answer};
 use super::answer::{classify_send_error, interpret, read_capped};
+use super::breaker::{Breaker, BreakerSettings};
 use super::credentials::{Credentials, SignatureVersion};
 use super::endpoint::Endpoint;
 use super::error::UpstreamError;
@@ -52,6 +54,8 @@ pub struct ClientSettings {
     pub retry: RetryPolicy,
     /// `User-Agent` sent upstream.
     pub user_agent: String,
+    /// Per-tenant circuit breaker.
+    pub breaker: BreakerSettings,
 }
 
 impl Default for ClientSettings {
@@ -61,6 +65,7 @@ impl Default for ClientSettings {
             request_timeout: Duration::from_secs(10),
             retry: RetryPolicy::default(),
             user_agent: format!("workorder-gateway/{}", env!("CARGO_PKG_VERSION")),
+            breaker: BreakerSettings::default(),
         }
     }
 }
@@ -86,6 +91,8 @@ pub struct UpstreamClient {
     http: reqwest::Client,
     settings: Arc<ClientSettings>,
     observer: Option<Arc<dyn CallObserver>>,
+    /// One breaker per tenant, kept across configuration reloads.
+    breakers: Arc<Mutex<HashMap<String, Arc<Breaker>>>>,
 }
 
 impl std::fmt::Debug for UpstreamClient {
@@ -115,7 +122,19 @@ impl UpstreamClient {
             http,
             settings: Arc::new(settings),
             observer: None,
+            breakers: Arc::default(),
         }
+    }
+
+    /// The breaker of `tenant`, created on first use.
+    fn breaker(&self, tenant: &str) -> Arc<Breaker> {
+        let mut breakers = self.breakers.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(breaker) = breakers.get(tenant) {
+            return Arc::clone(breaker);
+        }
+        let breaker = Arc::new(Breaker::new(self.settings.breaker));
+        breakers.insert(tenant.to_owned(), Arc::clone(&breaker));
+        breaker
     }
 
     /// Reports every finished call to `observer`.
@@ -148,10 +167,18 @@ impl UpstreamClient {
             latency_ms = field::Empty,
         );
         let started = Instant::now();
-        let (result, attempts) = self
-            .call_with_retries::<A>(target, &params)
-            .instrument(span.clone())
-            .await;
+        let breaker = self.breaker(&target.tenant);
+        let (result, attempts) = match breaker.admit() {
+            Err(retry_after) => (Err(UpstreamError::CircuitOpen { retry_after }), 0),
+            Ok(()) => {
+                let (result, attempts) = self
+                    .call_with_retries::<A>(target, &params)
+                    .instrument(span.clone())
+                    .await;
+                breaker.record(result.as_ref().map(|_| ()));
+                (result, attempts)
+            }
+        };
         let outcome = match &result {
             Ok(_) => "ok",
             Err(err) => err.outcome(),

@@ -37,7 +37,7 @@ impl std::fmt::Display for UpstreamFault {
 }
 
 /// Every way a Workorder call can fail.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum UpstreamError {
     /// The tenant's AccessKey, signature or STS token was refused (`InvalidAccessKeyId.*`,
     /// `SignatureDoesNotMatch`, `Forbidden*`, `InvalidSecurityToken*`, …).
@@ -61,6 +61,13 @@ pub enum UpstreamError {
     /// Any other refusal (`InvalidApi.NotFound`, unknown codes on 4xx or `Success: false`).
     #[error("upstream refused the call: {0}")]
     Refused(UpstreamFault),
+    /// This tenant's circuit breaker is open: the upstream failed repeatedly just now, so the
+    /// call was not attempted.
+    #[error("upstream known to be down; not called (retry in {retry_after:?})")]
+    CircuitOpen {
+        /// Time until the breaker lets a probe through.
+        retry_after: Duration,
+    },
     /// No complete answer within the configured time.
     #[error("upstream call timed out (request {})", if *.sent { "may have been sent" } else { "not sent" })]
     Timeout {
@@ -175,6 +182,7 @@ impl UpstreamError {
             Self::Connect(_) => "connect_error",
             Self::Transport(_) => "transport_error",
             Self::Unreadable { .. } => "unreadable",
+            Self::CircuitOpen { .. } => "circuit_open",
         }
     }
 }

@@ -43,6 +43,7 @@
 
 pub mod actions;
 pub mod answer;
+pub mod breaker;
 pub mod client;
 pub mod credentials;
 pub mod decode;
@@ -55,6 +56,7 @@ pub mod retry;
 pub mod signer;
 
 pub use actions::{Action, Answer, Language};
+pub use breaker::BreakerSettings;
 pub use client::{CallObserver, ClientSettings, Target, UpstreamClient};
 pub use credentials::{Credentials, SignatureVersion};
 pub use endpoint::Endpoint;

@@ -237,3 +237,48 @@ breaker_open_secs = 1
     let response = gateway.get("/tickets", &token).await;
     assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
 }
+
+#[tokio::test]
+async fn catalog_calls_share_the_tenants_breaker_so_an_open_breaker_fails_them_fast() {
+    let upstream = r#"
+[upstream]
+max_attempts = 1
+request_timeout_ms = 5000
+breaker_failure_threshold = 2
+breaker_open_secs = 60
+"#;
+    let (sandbox, gateway, token) = faulty_setup(upstream).await;
+    set_faults(&sandbox.url(), json!({ "error_rate": 1.0 })).await;
+
+    // Two failing catalog fetches (two languages, so neither is cached) open the breaker.
+    problem(
+        gateway.get("/products?lang=zh", &token).await,
+        502,
+        "upstream_error",
+    )
+    .await;
+    problem(
+        gateway.get("/products?lang=en", &token).await,
+        502,
+        "upstream_error",
+    )
+    .await;
+
+    // Now even a cold catalog key and a ticket call fail at once, without an upstream call.
+    set_faults(&sandbox.url(), json!({ "latency_ms": 3000 })).await;
+    let started = std::time::Instant::now();
+    let cold = gateway.get("/products?lang=jp", &token).await;
+    assert!(cold.headers().contains_key("retry-after"));
+    problem(cold, 503, "upstream_unavailable").await;
+    problem(
+        gateway.get("/tickets", &token).await,
+        503,
+        "upstream_unavailable",
+    )
+    .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "an open breaker answers without waiting for the slow upstream ({:?})",
+        started.elapsed()
+    );
+}

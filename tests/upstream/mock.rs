@@ -91,6 +91,11 @@ pub fn settings(max_attempts: u32) -> ClientSettings {
             max_delay: Duration::from_secs(1),
         },
         user_agent: "upstream-tests".to_owned(),
+        // These tests count attempts per call; the breaker is tested at the gateway level.
+        breaker: workorder_gateway::upstream::BreakerSettings {
+            failure_threshold: 0,
+            open_for: Duration::ZERO,
+        },
     }
 }
 

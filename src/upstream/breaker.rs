@@ -1,12 +1,17 @@
-//! A per-tenant circuit breaker: after `threshold` consecutive calls that found the upstream
+//! A circuit breaker per tenant: after `threshold` consecutive calls that found the upstream
 //! unreachable or failing (5xx, timeouts, connection errors), calls fail fast for `open_for`
-//! with 503 `upstream_unavailable` instead of piling up behind timeouts. After that one call
-//! is let through (half-open); its outcome closes or re-opens the breaker.
+//! with [`UpstreamError::CircuitOpen`] (503 `upstream_unavailable`) instead of piling up behind
+//! timeouts. After that one call is let through (half-open); its outcome closes or re-opens the
+//! breaker. A probe whose caller vanished (its future dropped) is forgotten after `open_for`, so
+//! the breaker can never stay open for good.
+//!
+//! It lives in the client so that every call counts, catalog refreshes included, and so that a
+//! configuration reload does not forget that an upstream is down.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::upstream::UpstreamError;
+use super::error::UpstreamError;
 
 /// Breaker state for one tenant's upstream.
 #[derive(Debug)]
@@ -20,15 +25,34 @@ pub struct Breaker {
 struct State {
     consecutive_failures: u32,
     open_until: Option<Instant>,
-    probe_in_flight: bool,
+    /// When the half-open probe in flight (if any) stops blocking others.
+    probe_expires: Option<Instant>,
+}
+
+/// Breaker settings shared by every tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BreakerSettings {
+    /// Consecutive "upstream down" calls that open the breaker; 0 disables it.
+    pub failure_threshold: u32,
+    /// How long an open breaker fails calls fast.
+    pub open_for: Duration,
+}
+
+impl Default for BreakerSettings {
+    fn default() -> Self {
+        Self {
+            failure_threshold: 5,
+            open_for: Duration::from_secs(30),
+        }
+    }
 }
 
 impl Breaker {
     /// A breaker that opens after `threshold` consecutive failures (0 = never).
-    pub fn new(threshold: u32, open_for: Duration) -> Self {
+    pub fn new(settings: BreakerSettings) -> Self {
         Self {
-            threshold,
-            open_for,
+            threshold: settings.failure_threshold,
+            open_for: settings.open_for,
             state: Mutex::new(State::default()),
         }
     }
@@ -44,9 +68,11 @@ impl Breaker {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         match state.open_until {
             Some(until) if Instant::now() < until => Err(until - Instant::now()),
-            Some(_) if state.probe_in_flight => Err(Duration::from_secs(1)),
+            Some(_) if state.probe_expires.is_some_and(|at| Instant::now() < at) => {
+                Err(Duration::from_secs(1))
+            }
             Some(_) => {
-                state.probe_in_flight = true;
+                state.probe_expires = Some(Instant::now() + self.open_for);
                 Ok(())
             }
             None => Ok(()),
@@ -62,7 +88,7 @@ impl Breaker {
             .state
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        state.probe_in_flight = false;
+        state.probe_expires = None;
         let upstream_down = matches!(
             result,
             Err(UpstreamError::Unavailable(_)
@@ -87,7 +113,10 @@ mod tests {
 
     #[test]
     fn opens_after_the_threshold_and_closes_after_a_good_probe() {
-        let breaker = Breaker::new(2, Duration::from_millis(30));
+        let breaker = Breaker::new(BreakerSettings {
+            failure_threshold: 2,
+            open_for: Duration::from_millis(30),
+        });
         let down = UpstreamError::Timeout { sent: true };
         breaker.record(Err(&down));
         assert!(breaker.admit().is_ok(), "one failure keeps it closed");
@@ -102,7 +131,10 @@ mod tests {
 
     #[test]
     fn client_errors_do_not_count_as_the_upstream_being_down() {
-        let breaker = Breaker::new(1, Duration::from_secs(60));
+        let breaker = Breaker::new(BreakerSettings {
+            failure_threshold: 1,
+            open_for: Duration::from_secs(60),
+        });
         let refused = UpstreamError::Connect("refused".into());
         let invalid = UpstreamError::from_fault(
             crate::upstream::UpstreamFault {
@@ -117,5 +149,22 @@ mod tests {
         assert!(breaker.admit().is_ok());
         breaker.record(Err(&refused));
         assert!(breaker.admit().is_err());
+    }
+
+    #[test]
+    fn a_probe_whose_caller_vanished_is_forgotten_after_the_open_period() {
+        let breaker = Breaker::new(BreakerSettings {
+            failure_threshold: 1,
+            open_for: Duration::from_millis(20),
+        });
+        breaker.record(Err(&UpstreamError::Timeout { sent: true }));
+        std::thread::sleep(Duration::from_millis(25));
+        assert!(breaker.admit().is_ok(), "the probe is admitted");
+        assert!(breaker.admit().is_err(), "others wait while it runs");
+        std::thread::sleep(Duration::from_millis(25));
+        assert!(
+            breaker.admit().is_ok(),
+            "its result never came: a new probe is admitted"
+        );
     }
 }
