@@ -104,7 +104,8 @@ async fn run() {
         let check = c
             .check_category(t, Language::Zh, "product42", 710)
             .await
-            .unwrap();
+            .unwrap()
+            .check;
         assert_eq!(check, CategoryCheck::Valid);
     })
     .await;

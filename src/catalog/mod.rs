@@ -54,7 +54,17 @@ impl Default for CatalogSettings {
     }
 }
 
-/// The answer of [`Catalog::check_category`].
+/// The answer of [`Catalog::check_category`]: the verdict, and the upstream request it took
+/// (when the catalog had to be fetched), for `X-Upstream-Request-Id` on a 422.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CategoryVerdict {
+    /// Whether the product and category fit.
+    pub check: CategoryCheck,
+    /// The `RequestId` of the fetch this check caused, if any.
+    pub upstream_request_id: Option<Arc<str>>,
+}
+
+/// Whether a product and category fit the tenant's catalog.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CategoryCheck {
     /// The product is in the tenant's catalog and the category belongs to it.
@@ -148,7 +158,7 @@ impl Catalog {
         lang: Language,
         product_code: &str,
     ) -> Result<Option<CachedDocument>, UpstreamError> {
-        let Some((served, products_request_id)) =
+        let (Some(served), products_request_id) =
             self.categories_served(target, lang, product_code).await?
         else {
             return Ok(None);
@@ -167,16 +177,20 @@ impl Catalog {
         lang: Language,
         product_code: &str,
         category_id: i64,
-    ) -> Result<CategoryCheck, UpstreamError> {
-        Ok(
-            match self.categories_served(target, lang, product_code).await? {
-                None => CategoryCheck::UnknownProduct,
-                Some((served, _)) if served.stored.value.ids.contains(&category_id) => {
-                    CategoryCheck::Valid
-                }
-                Some(_) => CategoryCheck::CategoryNotInProduct,
-            },
-        )
+    ) -> Result<CategoryVerdict, UpstreamError> {
+        let (served, products_request_id) =
+            self.categories_served(target, lang, product_code).await?;
+        let check = match &served {
+            None => CategoryCheck::UnknownProduct,
+            Some(served) if served.stored.value.ids.contains(&category_id) => CategoryCheck::Valid,
+            Some(_) => CategoryCheck::CategoryNotInProduct,
+        };
+        Ok(CategoryVerdict {
+            check,
+            upstream_request_id: served
+                .and_then(|served| served.request_id.clone())
+                .or(products_request_id),
+        })
     }
 
     /// Drops every cached entry of `tenant` (after a configuration reload changed it). A fetch
@@ -220,10 +234,10 @@ impl Catalog {
         target: &Target,
         lang: Language,
         product_code: &str,
-    ) -> Result<Option<(Served<CategoriesEntry>, Option<Arc<str>>)>, UpstreamError> {
+    ) -> Result<(Option<Served<CategoriesEntry>>, Option<Arc<str>>), UpstreamError> {
         let products = self.products_served(target, lang).await?;
         if !products.stored.value.by_code.contains_key(product_code) {
-            return Ok(None);
+            return Ok((None, products.request_id));
         }
         let key = KeyRef {
             tenant: &target.tenant,
@@ -247,7 +261,7 @@ impl Catalog {
                 Ok((CategoriesEntry::new(lang, answer.data), answer.request_id))
             })
             .await?;
-        Ok(Some((served, products.request_id)))
+        Ok((Some(served), products.request_id))
     }
 }
 

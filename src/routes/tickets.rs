@@ -134,7 +134,7 @@ pub async fn create_ticket(
     let result = state
         .idempotency
         .run(scope, key, &body, || async {
-            let check = state
+            let verdict = state
                 .catalog
                 .check_category(
                     &tenant.target,
@@ -144,23 +144,26 @@ pub async fn create_ticket(
                 )
                 .await
                 .map_err(ApiError::from)?;
-            match check {
-                CategoryCheck::Valid => {}
-                CategoryCheck::UnknownProduct => {
-                    return Err(ApiError::validation(vec![FieldError::new(
-                        "productCode",
-                        format!("product {} is not in the catalog", request.product_code),
-                    )]));
-                }
-                CategoryCheck::CategoryNotInProduct => {
-                    return Err(ApiError::validation(vec![FieldError::new(
-                        "categoryId",
-                        format!(
-                            "categoryId {} does not belong to product {}",
-                            request.category_id, request.product_code
-                        ),
-                    )]));
-                }
+            let field_error = match verdict.check {
+                CategoryCheck::Valid => None,
+                CategoryCheck::UnknownProduct => Some(FieldError::new(
+                    "productCode",
+                    format!("product {} is not in the catalog", request.product_code),
+                )),
+                CategoryCheck::CategoryNotInProduct => Some(FieldError::new(
+                    "categoryId",
+                    format!(
+                        "categoryId {} does not belong to product {}",
+                        request.category_id, request.product_code
+                    ),
+                )),
+            };
+            if let Some(field_error) = field_error {
+                return Err(
+                    ApiError::validation(vec![field_error]).with_upstream_request_id(
+                        verdict.upstream_request_id.map(|id| id.to_string()),
+                    ),
+                );
             }
             let answer = tenant.call(&state.client, &request).await.map_err(|err| {
                 let api = ApiError::from(err);

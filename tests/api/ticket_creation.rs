@@ -330,3 +330,50 @@ async fn concurrent_requests_with_one_idempotency_key_create_one_ticket() {
     let page = gateway.get_json("/tickets", &token).await;
     assert_eq!(page["total"], 1, "{page}");
 }
+
+#[tokio::test]
+async fn a_catalog_refusal_that_needed_a_fetch_names_the_upstream_request() {
+    let gateway = TestGateway::start(&demo_config("")).await;
+    let token = gateway.token("demo", "alice", READ_WRITE);
+
+    for (product, category, field) in [
+        ("ecs", 1, "categoryId"),
+        ("no-such-product", 793, "productCode"),
+    ] {
+        let fresh = TestGateway::start(&demo_config("")).await;
+        let response = fresh
+            .post_json(
+                "/tickets",
+                &token,
+                &json!({ "productCode": product, "categoryId": category, "content": "x" }),
+            )
+            .await;
+        let header = response
+            .headers()
+            .get("x-upstream-request-id")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let body = problem(response, 422, "validation_failed").await;
+        assert_eq!(body["errors"][0]["field"], field, "{body}");
+        assert!(
+            header.is_some(),
+            "{product}: the cold catalog was fetched, so the 422 names that call"
+        );
+        assert_eq!(
+            body["upstreamRequestId"].as_str(),
+            header.as_deref(),
+            "{body}"
+        );
+    }
+
+    // Warm: the same refusal involves no upstream call and names none.
+    gateway.get("/products/ecs/categories", &token).await;
+    let response = gateway
+        .post_json(
+            "/tickets",
+            &token,
+            &json!({ "productCode": "ecs", "categoryId": 1, "content": "x" }),
+        )
+        .await;
+    assert!(!response.headers().contains_key("x-upstream-request-id"));
+    problem(response, 422, "validation_failed").await;
+}

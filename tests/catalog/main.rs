@@ -271,7 +271,8 @@ async fn tenants_never_see_each_others_entries() {
     let check_b = catalog
         .check_category(&b, Language::Zh, "ecs", 1)
         .await
-        .unwrap();
+        .unwrap()
+        .check;
 
     assert_eq!(products_b.status, CacheStatus::Miss);
     assert_eq!(json_of(&products_a)["items"][0]["name"], "ECS of A");
@@ -416,7 +417,8 @@ async fn category_checks_tell_valid_unknown_product_and_foreign_category_apart()
         let check = catalog
             .check_category(&acme, Language::Zh, product, category)
             .await
-            .unwrap();
+            .unwrap()
+            .check;
         assert_eq!(check, expected, "{product} / {category}");
     }
     assert_eq!(calls(&mock, "ListProducts").await, 1);
