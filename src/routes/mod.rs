@@ -9,6 +9,7 @@ pub mod language;
 pub mod new_ticket;
 pub mod notes;
 pub mod products;
+pub mod responses;
 pub mod support;
 pub mod ticket_query;
 pub mod tickets;

@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use super::idempotency::{IdempotencyStore, Outcome, REPLAYED_HEADER};
 use super::language;
+use super::responses::{AuthFailures, UpstreamFailures};
 use super::support::{audit, find_ticket, upstream_id_header};
 use super::views::NoteList;
 use crate::app::{AppState, Principal};
@@ -19,19 +20,16 @@ use crate::upstream::actions::{ListTicketNotes, ReplyTicket};
 const MAX_REPLY_CHARS: usize = 10_000;
 
 /// A ticket's notes, oldest first.
+///
+/// Needs `tickets:read`.
 #[utoipa::path(
     get, path = "/tickets/{id}/notes", tag = "tickets",
     params(("id" = String, Path, description = "Ticket id"), ("lang" = Option<String>, Query, description = "zh, en or jp")),
     responses(
         (status = 200, description = "The conversation, oldest first", body = NoteList),
         (status = 400, description = "Bad lang", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Permission tickets:read missing, or tenant not configured", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "ticket_not_found", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited or upstream throttled", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 502, description = "Upstream error", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Upstream known to be down (breaker open)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 504, description = "Upstream timeout", body = crate::error::Problem, content_type = "application/problem+json"),
+        AuthFailures, UpstreamFailures,
     ),
     security(("bearer" = []))
 )]
@@ -70,6 +68,8 @@ pub struct NewNote {
 }
 
 /// Reply to a ticket. Send an `Idempotency-Key` header to make retries safe.
+///
+/// Needs `tickets:write`. After a 504 the reply may or may not have been posted.
 #[utoipa::path(
     post, path = "/tickets/{id}/notes", tag = "tickets",
     params(("id" = String, Path, description = "Ticket id"), ("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key")),
@@ -77,16 +77,11 @@ pub struct NewNote {
     responses(
         (status = 201, description = "Reply added; Location names the notes"),
         (status = 400, description = "Malformed JSON", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Permission tickets:write missing, or tenant not configured", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "ticket_not_found", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Neither content nor secretContent, or the ticket is completed", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited or upstream throttled", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 502, description = "Upstream error", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Upstream known to be down (breaker open)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 504, description = "Upstream timeout: the reply may or may not have been posted", body = crate::error::Problem, content_type = "application/problem+json"),
+        AuthFailures, UpstreamFailures,
     ),
     security(("bearer" = []))
 )]

@@ -6,6 +6,7 @@ use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH, 
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::language;
+use super::responses::{AuthFailures, UpstreamFailures};
 use super::support::upstream_id_header;
 use crate::app::{AppState, Principal};
 use crate::catalog::{CachedDocument, etag_matches};
@@ -16,6 +17,8 @@ use crate::validation::is_product_code;
 pub const X_CACHE: &str = "x-cache";
 
 /// The product catalog.
+///
+/// Any authenticated user of a configured tenant may read the catalog.
 #[utoipa::path(
     get, path = "/products", tag = "catalog",
     params(("lang" = Option<String>, Query, description = "zh, en or jp (ja accepted); else Accept-Language, else the tenant default"),
@@ -25,12 +28,7 @@ pub const X_CACHE: &str = "x-cache";
          headers(("ETag" = String, description = "Entity tag"), ("X-Cache" = String, description = "HIT, MISS or STALE"), ("Cache-Control" = String, description = "private, max-age=<seconds left>"))),
         (status = 304, description = "Not modified"),
         (status = 400, description = "Bad lang", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Tenant not configured", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited or upstream throttled", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 502, description = "Upstream error and no stale copy", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Upstream known to be down and no stale copy", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 504, description = "Upstream timeout and no stale copy", body = crate::error::Problem, content_type = "application/problem+json"),
+        AuthFailures, UpstreamFailures,
     ),
     security(("bearer" = []))
 )]
@@ -48,6 +46,8 @@ pub async fn list_products(
 }
 
 /// One product.
+///
+/// Any authenticated user of a configured tenant may read the catalog.
 #[utoipa::path(
     get, path = "/products/{code}", tag = "catalog",
     params(("code" = String, Path, description = "Product code, e.g. ecs"), ("lang" = Option<String>, Query, description = "zh, en or jp")),
@@ -55,13 +55,8 @@ pub async fn list_products(
         (status = 200, description = "The product", body = crate::catalog::ProductView),
         (status = 304, description = "Not modified"),
         (status = 400, description = "Bad lang", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Tenant not configured", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "product_not_found", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited or upstream throttled", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 502, description = "Upstream error and no stale copy", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Upstream known to be down and no stale copy", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 504, description = "Upstream timeout and no stale copy", body = crate::error::Problem, content_type = "application/problem+json"),
+        AuthFailures, UpstreamFailures,
     ),
     security(("bearer" = []))
 )]
@@ -84,6 +79,8 @@ pub async fn get_product(
 }
 
 /// A product's problem categories (their ids are what `POST /tickets` takes).
+///
+/// Any authenticated user of a configured tenant may read the catalog.
 #[utoipa::path(
     get, path = "/products/{code}/categories", tag = "catalog",
     params(("code" = String, Path, description = "Product code"), ("lang" = Option<String>, Query, description = "zh, en or jp")),
@@ -91,13 +88,8 @@ pub async fn get_product(
         (status = 200, description = "Categories", body = crate::catalog::CategoriesView),
         (status = 304, description = "Not modified"),
         (status = 400, description = "Bad lang", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Tenant not configured", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "product_not_found", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited or upstream throttled", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 502, description = "Upstream error and no stale copy", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Upstream known to be down and no stale copy", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 504, description = "Upstream timeout and no stale copy", body = crate::error::Problem, content_type = "application/problem+json"),
+        AuthFailures, UpstreamFailures,
     ),
     security(("bearer" = []))
 )]

@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::idempotency::{IdempotencyStore, Outcome, REPLAYED_HEADER};
 use super::new_ticket::NewTicket;
+use super::responses::{AuthFailures, UpstreamFailures};
 use super::support::{audit, find_ticket, upstream_id_header};
 use super::views::{CreatedTicket, Ticket, TicketPage};
 use super::{language, ticket_query};
@@ -16,6 +17,8 @@ use crate::error::{ApiError, FieldError};
 use crate::upstream::actions::CloseTicket;
 
 /// List the tenant's tickets.
+///
+/// Needs `tickets:read`.
 #[utoipa::path(
     get, path = "/tickets", tag = "tickets",
     params(
@@ -32,12 +35,7 @@ use crate::upstream::actions::CloseTicket;
     responses(
         (status = 200, description = "A page of tickets", body = TicketPage),
         (status = 400, description = "A bad query parameter (named in detail)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Permission tickets:read missing, or tenant not configured", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited or upstream throttled", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 502, description = "Upstream error", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Upstream known to be down", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 504, description = "Upstream timeout", body = crate::error::Problem, content_type = "application/problem+json"),
+        AuthFailures, UpstreamFailures,
     ),
     security(("bearer" = []))
 )]
@@ -67,19 +65,16 @@ pub async fn list_tickets(
 }
 
 /// Read one ticket.
+///
+/// Needs `tickets:read`.
 #[utoipa::path(
     get, path = "/tickets/{id}", tag = "tickets",
     params(("id" = String, Path, description = "Ticket id: 1 to 32 of [A-Za-z0-9]"), ("lang" = Option<String>, Query, description = "zh, en or jp")),
     responses(
         (status = 200, description = "The ticket", body = Ticket),
         (status = 400, description = "Bad lang", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Permission tickets:read missing, or tenant not configured", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "ticket_not_found (also for other tenants' tickets)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited or upstream throttled", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 502, description = "Upstream error", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Upstream known to be down (breaker open)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 504, description = "Upstream timeout", body = crate::error::Problem, content_type = "application/problem+json"),
+        AuthFailures, UpstreamFailures,
     ),
     security(("bearer" = []))
 )]
@@ -98,6 +93,9 @@ pub async fn get_ticket(
 }
 
 /// File a ticket. Send an `Idempotency-Key` header to make retries safe.
+///
+/// Needs `tickets:write`. After a 504 `upstream_timeout` the ticket may or may not exist:
+/// retry with the same `Idempotency-Key`, or check the list before retrying without one.
 #[utoipa::path(
     post, path = "/tickets", tag = "tickets",
     request_body(content = NewTicket, content_type = "application/json"),
@@ -105,15 +103,10 @@ pub async fn get_ticket(
     responses(
         (status = 201, description = "Created; Location names the ticket", body = CreatedTicket),
         (status = 400, description = "Malformed JSON", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Permission tickets:write missing, or tenant not configured", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Field errors (product, category, contact…)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited or upstream throttled", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 502, description = "Upstream error or credentials rejected", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Upstream known to be down", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 504, description = "Upstream timeout: the ticket may or may not exist; check the list before retrying without a key", body = crate::error::Problem, content_type = "application/problem+json"),
+        AuthFailures, UpstreamFailures,
     ),
     security(("bearer" = []))
 )]
@@ -213,18 +206,15 @@ pub async fn create_ticket(
 }
 
 /// Close a ticket (idempotent: closing a closed ticket succeeds).
+///
+/// Needs `tickets:write`.
 #[utoipa::path(
     post, path = "/tickets/{id}/close", tag = "tickets",
     params(("id" = String, Path, description = "Ticket id")),
     responses(
         (status = 204, description = "Closed"),
-        (status = 401, description = "Missing or invalid token", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Permission tickets:write missing, or tenant not configured", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "ticket_not_found", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited or upstream throttled", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 502, description = "Upstream error", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Upstream known to be down (breaker open)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 504, description = "Upstream timeout", body = crate::error::Problem, content_type = "application/problem+json"),
+        AuthFailures, UpstreamFailures,
     ),
     security(("bearer" = []))
 )]
