@@ -9,7 +9,7 @@ use super::startup::StartupError;
 use super::state::LiveConfig;
 use crate::auth::{AuthConfig, Authenticator, PublicKeySource};
 use crate::sandbox::{SandboxConfig, SandboxHandle};
-use crate::settings::{AuthSettings, DEMO_JWT_SECRET, Settings, SettingsError};
+use crate::settings::{AuthSettings, Settings, SettingsError};
 use crate::tenants::TenantRegistry;
 use crate::upstream::Endpoint;
 
@@ -53,19 +53,7 @@ pub(super) async fn build_live(
 fn auth_config(auth: &AuthSettings, settings: &Settings) -> Result<AuthConfig, StartupError> {
     let mut hs256_secrets = Vec::new();
     if let Some((secret, _)) = auth.hs256_source().resolve()? {
-        let real_tenant = settings
-            .tenants
-            .iter()
-            .find(|(_, t)| t.enabled && !t.is_sandbox_endpoint());
-        if let Some((id, _)) = real_tenant
-            && secrecy::ExposeSecret::expose_secret(&secret) == DEMO_JWT_SECRET
-        {
-            return Err(SettingsError::invalid(
-                "auth.hs256_secret",
-                format!("the demo JWT secret is refused while tenant {id} uses a real endpoint"),
-            )
-            .into());
-        }
+        settings.refuse_demo_jwt_secret(&secret)?;
         hs256_secrets.push(secret);
     }
     let mut public_keys = Vec::new();

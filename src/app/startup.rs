@@ -91,7 +91,6 @@ impl Application {
             },
         );
         let state = web::Data::new(AppState {
-            http: client.http().clone(),
             client,
             catalog,
             live: ArcSwap::from_pointee(live),
@@ -112,7 +111,7 @@ impl Application {
             ))),
             config_path,
             sandbox_endpoint,
-            http: state.http.clone(),
+            http: state.client.http().clone(),
             state: state.clone(),
         };
         Ok(Self {

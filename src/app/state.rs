@@ -25,9 +25,7 @@ pub struct LiveConfig {
 
 /// Shared by all workers (`web::Data<AppState>`).
 pub struct AppState {
-    /// The shared HTTP client (keep-alive pool), also used for JWKS on reload.
-    pub http: reqwest::Client,
-    /// The one upstream client (shares `http`'s pool).
+    /// The one upstream client; its HTTP pool (`client.http()`) also serves JWKS fetches.
     pub client: UpstreamClient,
     /// Cached catalogs.
     pub catalog: Catalog,

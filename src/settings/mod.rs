@@ -138,19 +138,33 @@ impl Settings {
             validate_tenant_id(id)?;
             tenant.validate(id, self.sandbox.enabled)?;
         }
-        let real_endpoint = self
+        match &self.auth.hs256_secret {
+            Some(inline) => self.refuse_demo_jwt_secret(inline),
+            None => Ok(()),
+        }
+    }
+
+    /// Refuses the demo JWT secret while any enabled tenant uses a real endpoint. Checked on
+    /// the inline value here and again on the resolved value (env or file) at start-up.
+    pub fn refuse_demo_jwt_secret(
+        &self,
+        secret: &secrecy::SecretString,
+    ) -> Result<(), SettingsError> {
+        let real_tenant = self
             .tenants
             .iter()
             .find(|(_, t)| t.enabled && !t.is_sandbox_endpoint());
-        if let (Some((id, _)), Some(secret)) = (real_endpoint, &self.auth.hs256_secret)
-            && secrecy::ExposeSecret::expose_secret(secret) == DEMO_JWT_SECRET
-        {
-            return Err(SettingsError::invalid(
-                "auth.hs256_secret",
-                format!("the demo JWT secret is refused while tenant {id} uses a real endpoint"),
-            ));
+        match real_tenant {
+            Some((id, _)) if secrecy::ExposeSecret::expose_secret(secret) == DEMO_JWT_SECRET => {
+                Err(SettingsError::invalid(
+                    "auth.hs256_secret",
+                    format!(
+                        "the demo JWT secret is refused while tenant {id} uses a real endpoint"
+                    ),
+                ))
+            }
+            _ => Ok(()),
         }
-        Ok(())
     }
 }
 

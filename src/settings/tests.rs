@@ -197,3 +197,26 @@ fn the_environment_overrides_the_file_and_the_demo_file_is_not_inherited() {
         Ok(())
     });
 }
+
+#[test]
+fn the_demo_jwt_secret_is_refused_whatever_its_source_while_a_real_endpoint_is_configured() {
+    let demo = secrecy::SecretString::from(super::DEMO_JWT_SECRET);
+    let real =
+        Settings::from_toml_str(&real_tenant("access_key_secret_env = \"AK\"")).expect("parses");
+    assert_eq!(
+        key_of(&real.refuse_demo_jwt_secret(&demo).expect_err("refused")),
+        "auth.hs256_secret"
+    );
+    assert!(
+        real.refuse_demo_jwt_secret(&secrecy::SecretString::from(
+            "another-secret-of-enough-length-0123"
+        ))
+        .is_ok()
+    );
+    let sandbox_only = Settings::from_toml_str("[auth]\nhs256_secret_env = \"JWT\"\n[tenants.demo]\nendpoint = \"http://127.0.0.1:9000\"\naccess_key_id = \"k\"\n")
+        .expect("parses");
+    assert!(
+        sandbox_only.refuse_demo_jwt_secret(&demo).is_ok(),
+        "demo secrets are fine against simulators"
+    );
+}
