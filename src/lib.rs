@@ -14,6 +14,7 @@ pub mod http;
 pub mod routes;
 pub mod sandbox;
 pub mod settings;
+pub mod state;
 pub mod telemetry;
 pub mod tenants;
 pub mod upstream;

@@ -28,6 +28,7 @@ use crate::http::rate_limit::RateLimiter;
 use crate::routes::idempotency::IdempotencyStore;
 use crate::sandbox::SandboxHandle;
 use crate::settings::{DEFAULT_CONFIG_FILE, Settings, SettingsError};
+use crate::state::{Fingerprinter, StateStore};
 use crate::telemetry::metrics::UpstreamMetrics;
 use crate::upstream::{Endpoint, UpstreamClient};
 
@@ -96,6 +97,8 @@ impl Application {
             live: ArcSwap::from_pointee(live),
             limiter: RateLimiter::new(settings.limits.requests_per_second, settings.limits.burst),
             idempotency: IdempotencyStore::default(),
+            state_store: StateStore::memory(100_000),
+            fingerprinter: Fingerprinter::random(),
             base_path: settings.server.base_path.clone(),
             draining: AtomicBool::new(false),
         });

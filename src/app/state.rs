@@ -11,6 +11,7 @@ use crate::auth::Authenticator;
 use crate::catalog::Catalog;
 use crate::http::rate_limit::RateLimiter;
 use crate::routes::idempotency::IdempotencyStore;
+use crate::state::{Fingerprinter, StateStore};
 use crate::tenants::TenantRegistry;
 use crate::upstream::UpstreamClient;
 
@@ -35,6 +36,10 @@ pub struct AppState {
     pub limiter: RateLimiter,
     /// Remembered answers to `Idempotency-Key` requests.
     pub idempotency: IdempotencyStore,
+    /// State shared with other replicas (or this process's own, with the memory backend).
+    pub state_store: StateStore,
+    /// Keyed hashes of request bodies and contents; the same key on every replica.
+    pub fingerprinter: Fingerprinter,
     /// The route prefix (`server.base_path`), for `Location` headers.
     pub base_path: String,
     /// Set at SIGTERM: `/readyz` turns 503 while the listener drains.

@@ -1,0 +1,185 @@
+//! The in-process backend: one replica's state in moka caches, one per tenant, so one tenant's
+//! keys can never evict another's. Each value carries its own time to live.
+//!
+//! Compare-and-swap is atomic per key (`and_compute_with` holds the key while it decides).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use moka::Expiry;
+use moka::ops::compute::Op;
+use moka::sync::Cache;
+
+use super::gcra::{self, RateDecision};
+
+/// Most tenants whose state is kept at once (tenants come from configuration, so this is far
+/// above any real deployment; it bounds the map all the same).
+const MAX_TENANTS: u64 = 4_096;
+
+#[derive(Clone)]
+struct Entry {
+    value: Arc<str>,
+    ttl: Duration,
+}
+
+/// Each entry lives for the time to live it was written with.
+struct PerEntryTtl;
+
+impl Expiry<String, Entry> for PerEntryTtl {
+    fn expire_after_create(&self, _key: &String, entry: &Entry, _now: Instant) -> Option<Duration> {
+        Some(entry.ttl)
+    }
+
+    fn expire_after_update(
+        &self,
+        _key: &String,
+        entry: &Entry,
+        _now: Instant,
+        _current: Option<Duration>,
+    ) -> Option<Duration> {
+        Some(entry.ttl)
+    }
+}
+
+type TenantCache = Cache<String, Entry>;
+
+/// Per-tenant caches of values with a time to live.
+#[derive(Clone)]
+pub struct MemoryBackend {
+    tenants: Cache<String, TenantCache>,
+    capacity_per_tenant: u64,
+}
+
+impl MemoryBackend {
+    /// At most `capacity_per_tenant` keys per tenant; the least recently used go first.
+    pub fn new(capacity_per_tenant: u64) -> Self {
+        Self {
+            tenants: Cache::builder().max_capacity(MAX_TENANTS).build(),
+            capacity_per_tenant: capacity_per_tenant.max(1),
+        }
+    }
+
+    fn tenant(&self, tenant: &str) -> TenantCache {
+        self.tenants.get_with_by_ref(tenant, || {
+            Cache::builder()
+                .max_capacity(self.capacity_per_tenant)
+                .expire_after(PerEntryTtl)
+                .build()
+        })
+    }
+
+    pub(super) fn get(&self, tenant: &str, key: &str) -> Option<String> {
+        self.tenant(tenant).get(key).map(|e| e.value.to_string())
+    }
+
+    pub(super) fn compare_and_swap(
+        &self,
+        tenant: &str,
+        key: &str,
+        expected: Option<&str>,
+        new: Option<&str>,
+        ttl: Duration,
+    ) -> bool {
+        let mut swapped = false;
+        self.tenant(tenant)
+            .entry_by_ref(key)
+            .and_compute_with(|current| {
+                let current = current.map(|entry| entry.into_value());
+                if current.as_ref().map(|e| &*e.value) != expected {
+                    return Op::Nop;
+                }
+                swapped = true;
+                match new {
+                    Some(value) => Op::Put(Entry {
+                        value: value.into(),
+                        ttl,
+                    }),
+                    None => Op::Remove,
+                }
+            });
+        swapped
+    }
+
+    pub(super) fn rate_check(
+        &self,
+        tenant: &str,
+        bucket: &str,
+        per_second: u32,
+        burst: u32,
+        now_ms: i64,
+    ) -> RateDecision {
+        let now_us = now_ms.saturating_mul(1000);
+        let mut decision = RateDecision::Allowed;
+        self.tenant(tenant)
+            .entry_by_ref(bucket)
+            .and_compute_with(|current| {
+                let stored = current.and_then(|e| e.into_value().value.parse::<i64>().ok());
+                let (verdict, new_tat) = gcra::step(stored, now_us, per_second, burst);
+                decision = verdict;
+                match new_tat {
+                    Some(tat) => Op::Put(Entry {
+                        value: tat.to_string().into(),
+                        ttl: Duration::from_micros(
+                            u64::try_from(tat - now_us).unwrap_or(0).max(1_000),
+                        ),
+                    }),
+                    None => Op::Nop,
+                }
+            });
+        decision
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compare_and_swap_only_swaps_from_the_expected_value() {
+        let memory = MemoryBackend::new(100);
+        let ttl = Duration::from_secs(60);
+        assert!(memory.compare_and_swap("t", "k", None, Some("a"), ttl));
+        assert!(!memory.compare_and_swap("t", "k", None, Some("b"), ttl));
+        assert!(!memory.compare_and_swap("t", "k", Some("x"), Some("b"), ttl));
+        assert!(memory.compare_and_swap("t", "k", Some("a"), Some("b"), ttl));
+        assert_eq!(memory.get("t", "k").as_deref(), Some("b"));
+        assert_eq!(memory.get("u", "k"), None, "tenants do not share keys");
+        assert!(memory.compare_and_swap("t", "k", Some("b"), None, ttl));
+        assert_eq!(memory.get("t", "k"), None);
+    }
+
+    #[test]
+    fn one_tenant_cannot_evict_another_tenants_keys() {
+        let memory = MemoryBackend::new(10);
+        let ttl = Duration::from_secs(60);
+        assert!(memory.compare_and_swap("quiet", "mine", None, Some("1"), ttl));
+        for i in 0..1_000 {
+            memory.compare_and_swap("noisy", &format!("k{i}"), None, Some("1"), ttl);
+        }
+        memory.tenant("noisy").run_pending_tasks();
+        assert!(memory.tenant("noisy").entry_count() <= 10);
+        assert_eq!(memory.get("quiet", "mine").as_deref(), Some("1"));
+    }
+
+    #[test]
+    fn rate_checks_follow_gcra_per_bucket() {
+        let memory = MemoryBackend::new(100);
+        let now = 1_700_000_000_000;
+        assert_eq!(
+            memory.rate_check("t", "u1", 1, 2, now),
+            RateDecision::Allowed
+        );
+        assert_eq!(
+            memory.rate_check("t", "u1", 1, 2, now),
+            RateDecision::Allowed
+        );
+        assert!(matches!(
+            memory.rate_check("t", "u1", 1, 2, now),
+            RateDecision::Limited(_)
+        ));
+        assert_eq!(
+            memory.rate_check("t", "u2", 1, 2, now),
+            RateDecision::Allowed
+        );
+    }
+}
