@@ -17,5 +17,6 @@ pub mod settings;
 pub mod state;
 pub mod telemetry;
 pub mod tenants;
+pub mod tickets;
 pub mod upstream;
 pub mod validation;

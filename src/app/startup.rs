@@ -25,11 +25,11 @@ use super::state::AppState;
 use crate::catalog::{Catalog, CatalogSettings as CacheSettings};
 use crate::http::context::request_context;
 use crate::http::rate_limit::RateLimiter;
-use crate::routes::idempotency::IdempotencyStore;
 use crate::sandbox::SandboxHandle;
 use crate::settings::{DEFAULT_CONFIG_FILE, Settings, SettingsError};
 use crate::state::{Fingerprinter, StateStore};
 use crate::telemetry::metrics::UpstreamMetrics;
+use crate::tickets::TicketWrites;
 use crate::upstream::{Endpoint, UpstreamClient};
 
 /// Why the gateway could not start.
@@ -91,14 +91,16 @@ impl Application {
                 max_entries: settings.catalog.max_entries,
             },
         );
+        let state_store = StateStore::memory(100_000);
+        let fingerprinter = Fingerprinter::random();
+        let writes = TicketWrites::new(state_store.clone(), fingerprinter, &settings.idempotency);
         let state = web::Data::new(AppState {
             client,
             catalog,
             live: ArcSwap::from_pointee(live),
             limiter: RateLimiter::new(settings.limits.requests_per_second, settings.limits.burst),
-            idempotency: IdempotencyStore::default(),
-            state_store: StateStore::memory(100_000),
-            fingerprinter: Fingerprinter::random(),
+            state_store,
+            writes,
             base_path: settings.server.base_path.clone(),
             draining: AtomicBool::new(false),
         });

@@ -10,9 +10,9 @@ use arc_swap::ArcSwap;
 use crate::auth::Authenticator;
 use crate::catalog::Catalog;
 use crate::http::rate_limit::RateLimiter;
-use crate::routes::idempotency::IdempotencyStore;
-use crate::state::{Fingerprinter, StateStore};
+use crate::state::StateStore;
 use crate::tenants::TenantRegistry;
+use crate::tickets::TicketWrites;
 use crate::upstream::UpstreamClient;
 
 /// Reloadable configuration.
@@ -34,12 +34,10 @@ pub struct AppState {
     pub live: ArcSwap<LiveConfig>,
     /// Per-user request limits.
     pub limiter: RateLimiter,
-    /// Remembered answers to `Idempotency-Key` requests.
-    pub idempotency: IdempotencyStore,
     /// State shared with other replicas (or this process's own, with the memory backend).
     pub state_store: StateStore,
-    /// Keyed hashes of request bodies and contents; the same key on every replica.
-    pub fingerprinter: Fingerprinter,
+    /// Ticket writes, exactly once (idempotency records, reconciliation).
+    pub writes: TicketWrites,
     /// The route prefix (`server.base_path`), for `Location` headers.
     pub base_path: String,
     /// Set at SIGTERM: `/readyz` turns 503 while the listener drains.

@@ -6,15 +6,16 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::idempotency::{IdempotencyStore, Outcome, REPLAYED_HEADER};
+use super::idempotency::{self, REPLAYED_HEADER};
 use super::language;
 use super::responses::{AuthFailures, UpstreamFailures};
-use super::support::{audit, find_ticket, upstream_id_header};
+use super::support::{find_ticket, upstream_id_header};
 use super::views::NoteList;
 use crate::app::{AppState, Principal};
 use crate::auth::Permission;
 use crate::error::{ApiError, FieldError};
-use crate::upstream::actions::{ListTicketNotes, ReplyTicket};
+use crate::tickets::{NewReply, WrittenHow};
+use crate::upstream::actions::ListTicketNotes;
 
 /// Longest accepted reply (characters).
 const MAX_REPLY_CHARS: usize = 10_000;
@@ -120,74 +121,33 @@ pub async fn reply(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let key = IdempotencyStore::key_of(&req)?;
-    let ticket_id = id.to_string();
-    let operation = format!("reply:{ticket_id}");
-    let scope = (
-        principal.tenant.id.as_str(),
-        principal.user.as_str(),
-        operation.as_str(),
-    );
-    let result = state
-        .idempotency
-        .run(scope, key, &body, || async {
-            let (ticket, _) = find_ticket(&state, &principal, &ticket_id, language).await?;
-            if ticket.ticket_status == "completed" {
-                return Err(ApiError::validation(vec![FieldError::new(
-                    "content",
-                    format!("ticket {ticket_id} is completed and takes no more replies"),
-                )]));
-            }
-            let answer = principal
-                .tenant
-                .call(
-                    &state.client,
-                    &ReplyTicket {
-                        ticket_id: ticket_id.clone(),
-                        content: note.content.clone().filter(|c| !c.trim().is_empty()),
-                        secret_content: note
-                            .secret_content
-                            .clone()
-                            .filter(|c| !c.trim().is_empty()),
-                        language: Some(language),
-                    },
-                )
-                .await?;
-            Ok(Outcome {
-                id: ticket_id.clone(),
-                upstream_request_id: answer.request_id,
-            })
-        })
-        .await;
-    match result {
-        Ok((outcome, replayed)) => {
-            audit(
-                &principal,
-                "ReplyTicket",
-                Some(&ticket_id),
-                if replayed { "replayed" } else { "ok" },
-                outcome.upstream_request_id.as_deref(),
-            );
-            let mut response = HttpResponse::build(StatusCode::CREATED);
-            response.insert_header((
-                LOCATION,
-                format!("{}/tickets/{}/notes", state.base_path, ticket_id),
-            ));
-            if replayed {
-                response.insert_header((REPLAYED_HEADER, "true"));
-            }
-            upstream_id_header(&mut response, outcome.upstream_request_id.as_deref());
-            Ok(response.finish())
-        }
-        Err(err) => {
-            audit(
-                &principal,
-                "ReplyTicket",
-                Some(&ticket_id),
-                err.code(),
-                err.upstream_request_id(),
-            );
-            Err(err)
-        }
+    let key = idempotency::key_of(&req)?;
+    let ticket_id = id.into_inner();
+    let reply = NewReply {
+        content: note.content.filter(|c| !c.trim().is_empty()),
+        secret_content: note.secret_content.filter(|c| !c.trim().is_empty()),
+    };
+    let written = crate::tickets::reply_to_ticket(
+        &state,
+        &principal,
+        &ticket_id,
+        &reply,
+        language,
+        key.as_deref(),
+        &body,
+    )
+    .await?;
+    let mut response = HttpResponse::build(StatusCode::CREATED);
+    response.insert_header((
+        LOCATION,
+        format!("{}/tickets/{}/notes", state.base_path, ticket_id),
+    ));
+    if written.how == WrittenHow::Replayed {
+        response.insert_header((REPLAYED_HEADER, "true"));
     }
+    upstream_id_header(
+        &mut response,
+        written.outcome.upstream_request_id.as_deref(),
+    );
+    Ok(response.finish())
 }

@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::idempotency::{IdempotencyStore, Outcome, REPLAYED_HEADER};
+use super::idempotency::{self, REPLAYED_HEADER};
 use super::new_ticket::NewTicket;
 use super::responses::{AuthFailures, UpstreamFailures};
 use super::support::{audit, find_ticket, upstream_id_header};
@@ -12,8 +12,8 @@ use super::views::{CreatedTicket, Ticket, TicketPage};
 use super::{language, ticket_query};
 use crate::app::{AppState, Principal};
 use crate::auth::Permission;
-use crate::catalog::CategoryCheck;
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
+use crate::tickets::WrittenHow;
 use crate::upstream::actions::CloseTicket;
 
 /// List the tenant's tickets.
@@ -121,88 +121,34 @@ pub async fn create_ticket(
     let request_language = language::resolve(&req, principal.tenant.language)?;
     let request =
         new_ticket.validate(principal.tenant.default_email.as_deref(), request_language)?;
-    let key = IdempotencyStore::key_of(&req)?;
-    let tenant = &principal.tenant;
-    let scope = (tenant.id.as_str(), principal.user.as_str(), "create_ticket");
-    let result = state
-        .idempotency
-        .run(scope, key, &body, || async {
-            let verdict = state
-                .catalog
-                .check_category(
-                    &tenant.target,
-                    request_language,
-                    &request.product_code,
-                    request.category_id,
-                )
-                .await
-                .map_err(ApiError::from)?;
-            let field_error = match verdict.check {
-                CategoryCheck::Valid => None,
-                CategoryCheck::UnknownProduct => Some(FieldError::new(
-                    "productCode",
-                    format!("product {} is not in the catalog", request.product_code),
-                )),
-                CategoryCheck::CategoryNotInProduct => Some(FieldError::new(
-                    "categoryId",
-                    format!(
-                        "categoryId {} does not belong to product {}",
-                        request.category_id, request.product_code
-                    ),
-                )),
-            };
-            if let Some(field_error) = field_error {
-                return Err(
-                    ApiError::validation(vec![field_error]).with_upstream_request_id(
-                        verdict.upstream_request_id.map(|id| id.to_string()),
-                    ),
-                );
-            }
-            let answer = tenant.call(&state.client, &request).await.map_err(|err| {
-                let api = ApiError::from(err);
-                if api.code() == "validation_failed" && request.phone.is_some() {
-                    api.with_field_hint("phone")
-                } else {
-                    api
-                }
-            })?;
-            Ok(Outcome {
-                id: answer.data.id,
-                upstream_request_id: answer.request_id,
-            })
-        })
-        .await;
-    match result {
-        Ok((outcome, replayed)) => {
-            audit(
-                &principal,
-                "CreateTicket",
-                Some(&outcome.id),
-                if replayed { "replayed" } else { "ok" },
-                outcome.upstream_request_id.as_deref(),
-            );
-            let mut response = HttpResponse::build(StatusCode::CREATED);
-            response.insert_header((
-                LOCATION,
-                format!("{}/tickets/{}", state.base_path, outcome.id),
-            ));
-            if replayed {
-                response.insert_header((REPLAYED_HEADER, "true"));
-            }
-            upstream_id_header(&mut response, outcome.upstream_request_id.as_deref());
-            Ok(response.json(CreatedTicket { id: outcome.id }))
+    let key = idempotency::key_of(&req)?;
+    let written = crate::tickets::create_ticket(
+        &state,
+        &principal,
+        &request,
+        request_language,
+        key.as_deref(),
+        &body,
+    )
+    .await
+    .map_err(|err| {
+        if err.code() == "validation_failed" && request.phone.is_some() {
+            err.with_field_hint("phone")
+        } else {
+            err
         }
-        Err(err) => {
-            audit(
-                &principal,
-                "CreateTicket",
-                None,
-                err.code(),
-                err.upstream_request_id(),
-            );
-            Err(err)
-        }
+    })?;
+    let outcome = written.outcome;
+    let mut response = HttpResponse::build(StatusCode::CREATED);
+    response.insert_header((
+        LOCATION,
+        format!("{}/tickets/{}", state.base_path, outcome.id),
+    ));
+    if written.how == WrittenHow::Replayed {
+        response.insert_header((REPLAYED_HEADER, "true"));
     }
+    upstream_id_header(&mut response, outcome.upstream_request_id.as_deref());
+    Ok(response.json(CreatedTicket { id: outcome.id }))
 }
 
 /// Close a ticket (idempotent: closing a closed ticket succeeds).

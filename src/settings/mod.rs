@@ -9,6 +9,7 @@
 //! (`docs/configuration.md` documents every one, and a test keeps that list complete).
 
 mod auth_section;
+mod idempotency_section;
 mod secret_source;
 mod sections;
 mod tenant;
@@ -20,6 +21,7 @@ use figment::providers::{Env, Format as _, Toml};
 use serde::Deserialize;
 
 pub use auth_section::{AuthSettings, KeyFileWithKid, PublicKeyFile};
+pub use idempotency_section::IdempotencySettings;
 pub use secret_source::{SecretOrigin, SecretSource};
 pub use sections::{
     CatalogSettings, LimitSettings, LogFormat, LogSettings, ReloadSettings, SandboxSettings,
@@ -57,6 +59,8 @@ pub struct Settings {
     pub upstream: UpstreamSettings,
     /// `[limits]`: per-user request rate limit.
     pub limits: LimitSettings,
+    /// `[idempotency]`: exactly-once writes (records, leases, reconciliation).
+    pub idempotency: IdempotencySettings,
     /// `[shutdown]`: drain timing on SIGTERM.
     pub shutdown: ShutdownSettings,
     /// `[reload]`: watching the configuration for changes.
@@ -134,6 +138,7 @@ impl Settings {
         self.catalog.validate()?;
         self.upstream.validate()?;
         self.limits.validate()?;
+        self.idempotency.validate()?;
         for (id, tenant) in &self.tenants {
             validate_tenant_id(id)?;
             tenant.validate(id, self.sandbox.enabled)?;

@@ -305,6 +305,19 @@ impl WriteRecords {
         Ok(())
     }
 
+    /// Extends the lease (before a step that may take a while, such as reconciling), keeping
+    /// what it recorded.
+    pub async fn renew(&self, lease: &mut Lease, now_ms: i64) -> Result<(), LeaseError> {
+        let new = Record::InFlight {
+            owner: lease.owner.clone(),
+            lease_until_ms: now_ms.saturating_add(self.lease_ms()),
+            body: lease.body.clone(),
+            sent_since_ms: lease.sent_since_ms,
+        }
+        .to_json();
+        self.swap_own(lease, Some(new)).await
+    }
+
     /// Records the outcome. Written even when the lease was lost: a done write is the truth
     /// whoever holds the key.
     pub async fn done(&self, lease: Lease, outcome: &Outcome) -> Result<(), StateError> {

@@ -134,6 +134,7 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         jwks_refreshes.clone(),
     );
     registry.register("build_info", "Build information", build_info);
+    super::write_metrics::register(&mut registry);
     Metrics {
         registry,
         http_requests,

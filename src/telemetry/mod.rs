@@ -9,6 +9,7 @@
 //! `spans[0]`. The format is a contract with log pipelines (docs/operations.md).
 
 pub mod metrics;
+pub mod write_metrics;
 
 use std::io::IsTerminal as _;
 

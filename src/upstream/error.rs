@@ -150,6 +150,27 @@ impl UpstreamError {
         matches!(self, Self::Connect(_) | Self::Timeout { sent: false })
     }
 
+    /// True when the failure proves the upstream did not carry out a write: it refused the
+    /// call (credentials, parameters, throttling, any business error), or the request never
+    /// left. False when the request may have reached the upstream and its effect is unknown
+    /// (timeout after sending, connection lost mid-call, unreadable answer, a 5xx): those
+    /// outcomes are *ambiguous* and a create or reply must be reconciled before it is re-sent.
+    pub fn proves_nothing_happened(&self) -> bool {
+        match self {
+            Self::CredentialsRejected(_)
+            | Self::InvalidParameter(_)
+            | Self::Throttled { .. }
+            | Self::Refused(_)
+            | Self::CircuitOpen { .. }
+            | Self::Connect(_)
+            | Self::Timeout { sent: false } => true,
+            Self::Unavailable(_)
+            | Self::Timeout { sent: true }
+            | Self::Transport(_)
+            | Self::Unreadable { .. } => false,
+        }
+    }
+
     /// The upstream's answer, when there was one.
     pub fn fault(&self) -> Option<&UpstreamFault> {
         match self {
@@ -230,6 +251,28 @@ mod tests {
                 "{status} {code}"
             );
         }
+    }
+
+    #[test]
+    fn only_answers_that_refuse_or_never_left_prove_a_write_did_not_happen() {
+        let refused = UpstreamError::from_fault(fault(400, "param.illegal"), None);
+        let throttled = UpstreamError::from_fault(fault(400, "Throttling.User"), None);
+        let failed_after_sending = UpstreamError::from_fault(fault(500, "System.error"), None);
+        assert!(refused.proves_nothing_happened());
+        assert!(throttled.proves_nothing_happened());
+        assert!(UpstreamError::Connect("refused".into()).proves_nothing_happened());
+        assert!(UpstreamError::Timeout { sent: false }.proves_nothing_happened());
+        assert!(!failed_after_sending.proves_nothing_happened());
+        assert!(!UpstreamError::Timeout { sent: true }.proves_nothing_happened());
+        assert!(!UpstreamError::Transport("reset".into()).proves_nothing_happened());
+        assert!(
+            !UpstreamError::Unreadable {
+                status: 200,
+                reason: "cut".into(),
+                request_id: None
+            }
+            .proves_nothing_happened()
+        );
     }
 
     #[test]

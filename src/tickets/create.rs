@@ -1,0 +1,211 @@
+//! Filing a ticket exactly once (`POST /tickets`).
+//!
+//! Reconciliation: the tickets of the tenant's account created since the attempt began (less
+//! the clock-skew margin), of the same product, with the same title when one was given, whose
+//! first note — the ticket's content — has the same keyed hash as the request's content, and
+//! that no other write has claimed. `ListTickets` in API 2020-03-26 does not report a ticket's
+//! category, so the category cannot take part in the match.
+
+use super::exactly_once::{Claims, Write, Written, WrittenHow, run};
+use crate::app::{AppState, Principal};
+use crate::catalog::CategoryCheck;
+use crate::error::{ApiError, FieldError};
+use crate::routes::support::audit;
+use crate::state::Fingerprint;
+use crate::state::writes::{Outcome, WriteKey};
+use crate::upstream::actions::{CreateTicket, ListTicketNotes, ListTickets, Note};
+use crate::upstream::{Language, UpstreamError};
+
+/// Pages of `ListTickets` read while looking for a lost create (100 tickets each).
+const MAX_PAGES: u32 = 5;
+/// Candidates whose notes are read while looking for a lost create.
+const MAX_CANDIDATES: usize = 25;
+
+/// Files `request` for the principal's tenant, exactly once per `key` (or per request).
+pub async fn create_ticket(
+    state: &AppState,
+    principal: &Principal,
+    request: &CreateTicket,
+    language: Language,
+    key: Option<&str>,
+    body: &[u8],
+) -> Result<Written, ApiError> {
+    let writes = &state.writes;
+    let fingerprinter = writes.fingerprinter();
+    let tenant = principal.tenant.id.as_str();
+    let key =
+        key.map(|k| WriteKey::new(fingerprinter, tenant, &principal.user, "create_ticket", k));
+    let write = CreateWrite {
+        state,
+        principal,
+        request,
+        language,
+        content: content_fingerprint(fingerprinter, &request.content),
+    };
+    let body = fingerprinter.of("body", &[body]);
+    let result = run(writes, &write, tenant, key, body).await;
+    match &result {
+        Ok(written) => audit(
+            principal,
+            "CreateTicket",
+            Some(&written.outcome.id),
+            match written.how {
+                WrittenHow::Sent => "ok",
+                WrittenHow::Replayed => "replayed",
+                WrittenHow::Reconciled => "reconciled",
+            },
+            written.outcome.upstream_request_id.as_deref(),
+        ),
+        Err(err) => audit(
+            principal,
+            "CreateTicket",
+            None,
+            err.code(),
+            err.upstream_request_id(),
+        ),
+    }
+    result
+}
+
+/// The keyed hash a content is compared by (trimmed: surrounding blanks are not content).
+pub(super) fn content_fingerprint(
+    fingerprinter: &crate::state::Fingerprinter,
+    content: &str,
+) -> Fingerprint {
+    fingerprinter.of("content", &[content.trim().as_bytes()])
+}
+
+struct CreateWrite<'a> {
+    state: &'a AppState,
+    principal: &'a Principal,
+    request: &'a CreateTicket,
+    language: Language,
+    content: Fingerprint,
+}
+
+impl Write for CreateWrite<'_> {
+    const OPERATION: &'static str = "create_ticket";
+
+    async fn prepare(&self) -> Result<(), ApiError> {
+        let request = self.request;
+        let verdict = self
+            .state
+            .catalog
+            .check_category(
+                &self.principal.tenant.target,
+                self.language,
+                &request.product_code,
+                request.category_id,
+            )
+            .await
+            .map_err(ApiError::from)?;
+        let field_error = match verdict.check {
+            CategoryCheck::Valid => return Ok(()),
+            CategoryCheck::UnknownProduct => FieldError::new(
+                "productCode",
+                format!("product {} is not in the catalog", request.product_code),
+            ),
+            CategoryCheck::CategoryNotInProduct => FieldError::new(
+                "categoryId",
+                format!(
+                    "categoryId {} does not belong to product {}",
+                    request.category_id, request.product_code
+                ),
+            ),
+        };
+        Err(ApiError::validation(vec![field_error])
+            .with_upstream_request_id(verdict.upstream_request_id.map(|id| id.to_string())))
+    }
+
+    async fn send(&self) -> Result<Outcome, UpstreamError> {
+        let answer = self
+            .principal
+            .tenant
+            .call(&self.state.client, self.request)
+            .await?;
+        Ok(Outcome {
+            id: answer.data.id,
+            note_id: None,
+            upstream_request_id: answer.request_id,
+        })
+    }
+
+    async fn find(
+        &self,
+        since_ms: i64,
+        claims: &Claims<'_>,
+    ) -> Result<(Option<Outcome>, Option<String>), UpstreamError> {
+        let tenant = &self.principal.tenant;
+        let client = &self.state.client;
+        let wanted_title = self.request.title.as_deref().map(str::trim);
+        let mut list_id = None;
+        let mut looked_at = 0;
+        for page in 1..=MAX_PAGES {
+            let answer = tenant
+                .call(
+                    client,
+                    &ListTickets {
+                        created_after: Some(since_ms.div_euclid(1000)),
+                        product_code: Some(self.request.product_code.clone()),
+                        page_start: Some(page),
+                        page_size: Some(100),
+                        language: Some(self.language),
+                        ..ListTickets::default()
+                    },
+                )
+                .await?;
+            list_id = answer.request_id.or(list_id);
+            let listed = answer.data.list.len();
+            for ticket in answer.data.list {
+                if wanted_title.is_some_and(|t| ticket.title.as_deref().map(str::trim) != Some(t)) {
+                    continue;
+                }
+                if looked_at == MAX_CANDIDATES {
+                    return Ok((None, list_id));
+                }
+                looked_at += 1;
+                let notes = tenant
+                    .call(
+                        client,
+                        &ListTicketNotes {
+                            ticket_id: ticket.id.clone(),
+                            language: Some(self.language),
+                        },
+                    )
+                    .await?;
+                let matches = first_user_note(&notes.data.list).is_some_and(|note| {
+                    content_fingerprint(self.state.writes.fingerprinter(), &note.content)
+                        == self.content
+                });
+                if matches && claims.take(&format!("ticket:{}", ticket.id)).await {
+                    return Ok((
+                        Some(Outcome {
+                            id: ticket.id,
+                            note_id: None,
+                            upstream_request_id: None,
+                        }),
+                        list_id,
+                    ));
+                }
+            }
+            if listed < 100 {
+                break;
+            }
+        }
+        Ok((None, list_id))
+    }
+
+    fn made(&self, outcome: &Outcome) -> Option<String> {
+        Some(format!("ticket:{}", outcome.id))
+    }
+}
+
+/// The ticket's opening note: the earliest that is not the support engineer's.
+fn first_user_note(notes: &[Note]) -> Option<&Note> {
+    notes
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| !n.from_official)
+        .min_by_key(|(index, n)| (n.gmt_created, *index))
+        .map(|(_, n)| n)
+}

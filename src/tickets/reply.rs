@@ -1,0 +1,191 @@
+//! Replying to a ticket exactly once (`POST /tickets/{id}/notes`).
+//!
+//! Reconciliation: the ticket's notes not from the support engineer, created since the attempt
+//! began (less the clock-skew margin), whose content has the same keyed hash as the reply's,
+//! and that no other write has claimed. A reply with only `secretContent` shows the upstream's
+//! placeholder text instead of its content, so any such unclaimed user note in the window
+//! matches it: two secret-only replies to one ticket within the margin cannot be told apart.
+//! `ReplyTicket` answers no note id, so a reply that succeeded outright claims no note: a
+//! later reply with the same text whose answer is lost, within the margin, could be taken for
+//! it. Both windows are the clock-skew margin (`idempotency.clock_skew_secs`) wide.
+
+use super::create::content_fingerprint;
+use super::exactly_once::{Claims, Write, Written, WrittenHow, run};
+use crate::app::{AppState, Principal};
+use crate::error::{ApiError, FieldError};
+use crate::routes::support::{audit, find_ticket};
+use crate::state::Fingerprint;
+use crate::state::writes::{Outcome, WriteKey};
+use crate::upstream::actions::{ListTicketNotes, ReplyTicket};
+use crate::upstream::{Language, UpstreamError};
+
+/// A validated reply: at least one of the two is present and not blank.
+#[derive(Clone)]
+pub struct NewReply {
+    /// The reply's public text.
+    pub content: Option<String>,
+    /// Confidential text: sent upstream only.
+    pub secret_content: Option<String>,
+}
+
+impl std::fmt::Debug for NewReply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewReply([REDACTED])")
+    }
+}
+
+/// Posts `reply` on `ticket_id`, exactly once per `key` (or per request).
+pub async fn reply_to_ticket(
+    state: &AppState,
+    principal: &Principal,
+    ticket_id: &str,
+    reply: &NewReply,
+    language: Language,
+    key: Option<&str>,
+    body: &[u8],
+) -> Result<Written, ApiError> {
+    let writes = &state.writes;
+    let fingerprinter = writes.fingerprinter();
+    let tenant = principal.tenant.id.as_str();
+    let operation = format!("reply:{ticket_id}");
+    let key = key.map(|k| WriteKey::new(fingerprinter, tenant, &principal.user, &operation, k));
+    let write = ReplyWrite {
+        state,
+        principal,
+        ticket_id,
+        reply,
+        language,
+        content: reply
+            .content
+            .as_deref()
+            .map(|c| content_fingerprint(fingerprinter, c)),
+    };
+    let body = fingerprinter.of("body", &[body]);
+    let result = run(writes, &write, tenant, key, body).await;
+    match &result {
+        Ok(written) => audit(
+            principal,
+            "ReplyTicket",
+            Some(ticket_id),
+            match written.how {
+                WrittenHow::Sent => "ok",
+                WrittenHow::Replayed => "replayed",
+                WrittenHow::Reconciled => "reconciled",
+            },
+            written.outcome.upstream_request_id.as_deref(),
+        ),
+        Err(err) => audit(
+            principal,
+            "ReplyTicket",
+            Some(ticket_id),
+            err.code(),
+            err.upstream_request_id(),
+        ),
+    }
+    result
+}
+
+struct ReplyWrite<'a> {
+    state: &'a AppState,
+    principal: &'a Principal,
+    ticket_id: &'a str,
+    reply: &'a NewReply,
+    language: Language,
+    /// `None` for a secret-only reply.
+    content: Option<Fingerprint>,
+}
+
+impl Write for ReplyWrite<'_> {
+    const OPERATION: &'static str = "reply_ticket";
+
+    async fn prepare(&self) -> Result<(), ApiError> {
+        let (ticket, _) =
+            find_ticket(self.state, self.principal, self.ticket_id, self.language).await?;
+        if ticket.ticket_status == "completed" {
+            return Err(ApiError::validation(vec![FieldError::new(
+                "content",
+                format!(
+                    "ticket {} is completed and takes no more replies",
+                    self.ticket_id
+                ),
+            )]));
+        }
+        Ok(())
+    }
+
+    async fn send(&self) -> Result<Outcome, UpstreamError> {
+        let answer = self
+            .principal
+            .tenant
+            .call(
+                &self.state.client,
+                &ReplyTicket {
+                    ticket_id: self.ticket_id.to_owned(),
+                    content: self.reply.content.clone(),
+                    secret_content: self.reply.secret_content.clone(),
+                    language: Some(self.language),
+                },
+            )
+            .await?;
+        Ok(Outcome {
+            id: self.ticket_id.to_owned(),
+            note_id: None,
+            upstream_request_id: answer.request_id,
+        })
+    }
+
+    async fn find(
+        &self,
+        since_ms: i64,
+        claims: &Claims<'_>,
+    ) -> Result<(Option<Outcome>, Option<String>), UpstreamError> {
+        let answer = self
+            .principal
+            .tenant
+            .call(
+                &self.state.client,
+                &ListTicketNotes {
+                    ticket_id: self.ticket_id.to_owned(),
+                    language: Some(self.language),
+                },
+            )
+            .await?;
+        let since =
+            time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(since_ms) * 1_000_000).ok();
+        for note in answer.data.list {
+            let recent = match (note.gmt_created, since) {
+                (Some(created), Some(since)) => created >= since,
+                _ => true,
+            };
+            let same = match self.content {
+                Some(content) => {
+                    content_fingerprint(self.state.writes.fingerprinter(), &note.content) == content
+                }
+                None => true,
+            };
+            if note.from_official || !recent || !same {
+                continue;
+            }
+            let resource = match &note.note_id {
+                Some(id) => format!("note:{}:{id}", self.ticket_id),
+                None => continue,
+            };
+            if claims.take(&resource).await {
+                return Ok((
+                    Some(Outcome {
+                        id: self.ticket_id.to_owned(),
+                        note_id: note.note_id,
+                        upstream_request_id: None,
+                    }),
+                    answer.request_id,
+                ));
+            }
+        }
+        Ok((None, answer.request_id))
+    }
+
+    fn made(&self, _outcome: &Outcome) -> Option<String> {
+        // ReplyTicket answers no note id; the note is claimed if a later reconciliation finds it.
+        None
+    }
+}
