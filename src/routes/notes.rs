@@ -68,18 +68,21 @@ pub struct NewNote {
     secret_content: Option<String>,
 }
 
-/// Reply to a ticket. Send an `Idempotency-Key` header to make retries safe.
+/// Reply to a ticket, exactly once. Send an `Idempotency-Key` header to make retries safe.
 ///
-/// Needs `tickets:write`. After a 504 the reply may or may not have been posted.
+/// Needs `tickets:write`. When the upstream's answer is lost the gateway looks for the note
+/// before sending again. With a key: a repeat replays the first answer, a repeat while the first
+/// is running waits, then 409; 503 `state_unavailable` when the shared state is unreachable.
 #[utoipa::path(
     post, path = "/tickets/{id}/notes", tag = "tickets",
-    params(("id" = String, Path, description = "Ticket id"), ("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key")),
+    params(("id" = String, Path, description = "Ticket id"), ("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key (1 to 255 visible ASCII): a retry with the same key and body never posts a second note")),
     request_body(content = NewNote, content_type = "application/json"),
     responses(
         (status = 201, description = "Reply added; Location names the notes"),
         (status = 400, description = "Malformed JSON", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "ticket_not_found", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "idempotency_in_progress: a request with this Idempotency-Key is still running; see Retry-After", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Neither content nor secretContent, or the ticket is completed", body = crate::error::Problem, content_type = "application/problem+json"),
         AuthFailures, UpstreamFailures,

@@ -92,18 +92,22 @@ pub async fn get_ticket(
     Ok(response.json(Ticket::from(ticket)))
 }
 
-/// File a ticket. Send an `Idempotency-Key` header to make retries safe.
+/// File a ticket, exactly once. Send an `Idempotency-Key` header to make retries safe.
 ///
-/// Needs `tickets:write`. After a 504 `upstream_timeout` the ticket may or may not exist:
-/// retry with the same `Idempotency-Key`, or check the list before retrying without one.
+/// Needs `tickets:write`. When the upstream's answer is lost the gateway looks for the ticket
+/// before sending again, so a 201 may come from a reconciled attempt. With a key: a repeat
+/// replays the first answer (`Idempotent-Replayed: true`), a repeat while the first is running
+/// waits, then 409; 503 `state_unavailable` when the shared state is unreachable. On 409, 429,
+/// 5xx or a network error, retry with the same key and body.
 #[utoipa::path(
     post, path = "/tickets", tag = "tickets",
     request_body(content = NewTicket, content_type = "application/json"),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key: a retry with the same key and body returns the first answer")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key (1 to 255 visible ASCII): a retry with the same key and body returns the first answer and never files a second ticket")),
     responses(
         (status = 201, description = "Created; Location names the ticket", body = CreatedTicket),
         (status = 400, description = "Malformed JSON", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "idempotency_in_progress: a request with this Idempotency-Key is still running; see Retry-After", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Field errors (product, category, contact…)", body = crate::error::Problem, content_type = "application/problem+json"),
         AuthFailures, UpstreamFailures,
