@@ -9,6 +9,7 @@ mod support;
 mod auth;
 mod catalog;
 mod errors;
+mod exactly_once;
 mod http;
 mod isolation;
 mod notes;
