@@ -2,17 +2,18 @@
 //! `illegalParam.emailOrPhone`) and the answer bodies with the SDK's field layouts
 //! (WORKORDER.md §4): `Data` is the ticket id for CreateTicket, `{CurrentPage, PageSize, Total,
 //! List}` for ListTickets, `{List}` of notes (`NoteId`, `Content`, `FromOfficial`, `GmtCreated`
-//! in epoch seconds) for ListTicketNotes.
+//! in epoch seconds) for ListTicketNotes. Both lists show only what the list index shows yet
+//! (`list_lag_ms`); the actions by id see every ticket at once.
 
 use std::collections::HashSet;
 
 use serde::Serialize;
 
-use super::engineer::{now_epoch, schedule};
+use super::engineer::{now_epoch_ms, schedule};
 use super::params::Params;
 use super::reply::{ApiError, SuccessCode, success_body};
 use super::state::{AccountSlot, Sandbox};
-use super::tickets::{Filter, NewTicket, Ticket};
+use super::tickets::{Filter, NewTicket, Ticket, Visibility};
 use super::verify::Caller;
 use crate::upstream::Language;
 
@@ -46,14 +47,22 @@ pub(crate) fn dispatch(
             Ok(success_body(request_id, SuccessCode::Number, Some(data)))
         }
         "CreateTicket" => create_ticket(sandbox, slot, params, language, request_id),
-        "ListTickets" => list_tickets(slot, params, request_id),
-        "ListTicketNotes" => list_notes(slot, params, request_id),
+        "ListTickets" => list_tickets(slot, params, visibility(sandbox), request_id),
+        "ListTicketNotes" => list_notes(slot, params, visibility(sandbox), request_id),
         "ReplyTicket" => reply_ticket(sandbox, slot, params, request_id),
         "CloseTicket" => {
             slot.tickets().close(params.required("TicketId")?)?;
             Ok(success_body(request_id, SuccessCode::Number, None))
         }
         _ => Err(ApiError::api_not_found()),
+    }
+}
+
+/// What the list index shows now, under the current `list_lag_ms`.
+fn visibility(sandbox: &Sandbox) -> Visibility {
+    Visibility {
+        now_ms: now_epoch_ms(),
+        lag: sandbox.faults.list_lag(),
     }
 }
 
@@ -119,7 +128,7 @@ fn create_ticket(
             creator_id: account.uid.clone(),
             language,
         },
-        now_epoch(),
+        now_epoch_ms(),
     );
     schedule(slot.clone(), id.clone(), sandbox.engineer_delay);
     let data = serde_json::Value::String(id).to_string();
@@ -155,7 +164,12 @@ fn epoch_seconds(value: Option<i64>) -> Option<i64> {
     value.map(|v| if v >= MILLIS_THRESHOLD { v / 1000 } else { v })
 }
 
-fn list_tickets(slot: &AccountSlot, params: &Params, request_id: &str) -> Result<String, ApiError> {
+fn list_tickets(
+    slot: &AccountSlot,
+    params: &Params,
+    visibility: Visibility,
+    request_id: &str,
+) -> Result<String, ApiError> {
     let page_start = parse_number::<usize>(params, "PageStart")?.unwrap_or(1);
     if page_start < 1 {
         return Err(ApiError::param_illegal("PageStart must be at least 1"));
@@ -176,7 +190,7 @@ fn list_tickets(slot: &AccountSlot, params: &Params, request_id: &str) -> Result
     };
     let data = {
         let book = slot.tickets();
-        let (total, page) = book.list(&filter, page_start, page_size);
+        let (total, page) = book.list(&filter, visibility, page_start, page_size);
         render(&TicketPage {
             current_page: page_start,
             page_size,
@@ -243,14 +257,18 @@ fn render(value: &impl Serialize) -> Result<String, ApiError> {
     })
 }
 
-fn list_notes(slot: &AccountSlot, params: &Params, request_id: &str) -> Result<String, ApiError> {
+fn list_notes(
+    slot: &AccountSlot,
+    params: &Params,
+    visibility: Visibility,
+    request_id: &str,
+) -> Result<String, ApiError> {
     let id = params.required("TicketId")?;
     let data = {
         let book = slot.tickets();
         let list = book
             .get(id)?
-            .notes
-            .iter()
+            .listed_notes(visibility)
             .map(|n| NoteRow {
                 note_id: &n.id,
                 content: &n.content,
@@ -275,7 +293,7 @@ fn reply_ticket(
     if content.is_none() && secret.is_none() {
         return Err(ApiError::missing_parameter("Content"));
     }
-    slot.tickets().reply(id, content, secret, now_epoch())?;
+    slot.tickets().reply(id, content, secret, now_epoch_ms())?;
     schedule(slot.clone(), id.to_owned(), sandbox.engineer_delay);
     Ok(success_body(request_id, SuccessCode::Number, None))
 }

@@ -38,15 +38,31 @@ pub struct SandboxArgs {
     /// Share of calls answered 503 ServiceUnavailable (0..1).
     #[arg(long, default_value_t = 0.0)]
     pub unavailable_rate: f64,
-    /// Share of calls answered with a truncated, unparsable body (0..1).
+    /// Share of calls processed, then answered with a truncated, unparsable body (0..1).
     #[arg(long, default_value_t = 0.0)]
     pub unreadable_rate: f64,
     /// Share of calls whose connection is closed without an answer (0..1).
     #[arg(long, default_value_t = 0.0)]
     pub drop_rate: f64,
+    /// Share of calls processed, then whose connection is closed without an answer (0..1).
+    #[arg(long, default_value_t = 0.0)]
+    pub lost_drop_rate: f64,
+    /// Share of calls processed, then whose answer is withheld for --lost-timeout-ms before
+    /// the connection is closed (0..1).
+    #[arg(long, default_value_t = 0.0)]
+    pub lost_timeout_rate: f64,
+    /// How long --lost-timeout-rate withholds the answer, in milliseconds (0 = 30000).
+    #[arg(long, default_value_t = 0)]
+    pub lost_timeout_ms: u64,
+    /// Share of calls processed, then answered 500 System.error all the same (0..1).
+    #[arg(long, default_value_t = 0.0)]
+    pub lost_error_rate: f64,
     /// Calls per second allowed per account, above which 400 Throttling.User (0 = no limit).
     #[arg(long, default_value_t = 0)]
     pub throttle_per_second: u32,
+    /// Milliseconds before a new ticket or note shows in ListTickets / ListTicketNotes.
+    #[arg(long, default_value_t = 0)]
+    pub list_lag_ms: u64,
 }
 
 impl SandboxArgs {
@@ -70,7 +86,12 @@ impl SandboxArgs {
             unavailable_rate: self.unavailable_rate,
             unreadable_rate: self.unreadable_rate,
             drop_rate: self.drop_rate,
+            lost_drop_rate: self.lost_drop_rate,
+            lost_timeout_rate: self.lost_timeout_rate,
+            lost_timeout_ms: self.lost_timeout_ms,
+            lost_error_rate: self.lost_error_rate,
             throttle_per_second: self.throttle_per_second,
+            list_lag_ms: self.list_lag_ms,
         };
         faults.validate()?;
         Ok(SandboxConfig {
@@ -170,21 +191,52 @@ mod tests {
             "0.05",
             "--throttle-per-second",
             "50",
+            "--latency-jitter-ms",
+            "3",
+            "--unavailable-rate",
+            "0.15",
+            "--unreadable-rate",
+            "0.1",
+            "--lost-drop-rate",
+            "0.2",
+            "--lost-timeout-rate",
+            "0.125",
+            "--lost-timeout-ms",
+            "1500",
+            "--lost-error-rate",
+            "0.25",
+            "--list-lag-ms",
+            "300",
         ])
         .to_config()
         .unwrap();
         assert_eq!(config.engineer_delay.as_millis(), 500);
         assert_eq!(config.seed, 7);
-        assert_eq!(config.faults.latency_ms, 20);
-        assert_eq!(config.faults.error_rate, 0.1);
-        assert_eq!(config.faults.drop_rate, 0.05);
-        assert_eq!(config.faults.throttle_per_second, 50);
+        assert_eq!(
+            config.faults,
+            super::FaultConfig {
+                latency_ms: 20,
+                latency_jitter_ms: 3,
+                error_rate: 0.1,
+                unavailable_rate: 0.15,
+                unreadable_rate: 0.1,
+                drop_rate: 0.05,
+                lost_drop_rate: 0.2,
+                lost_timeout_rate: 0.125,
+                lost_timeout_ms: 1500,
+                lost_error_rate: 0.25,
+                throttle_per_second: 50,
+                list_lag_ms: 300,
+            }
+        );
     }
 
     #[test]
     fn impossible_settings_are_refused_at_start() {
         for bad in [
             &["--error-rate", "1.5"][..],
+            &["--lost-error-rate=-0.5"][..],
+            &["--lost-drop-rate", "0.6", "--lost-timeout-rate", "0.6"][..],
             &["--engineer-delay-secs=-1"][..],
             &["--accounts", "/nonexistent.toml"][..],
         ] {

@@ -14,12 +14,14 @@ pub(crate) fn schedule(slot: Arc<AccountSlot>, ticket_id: String, delay: Duratio
     }
     tokio::spawn(async move {
         tokio::time::sleep(delay).await;
-        let answered = slot.tickets().engineer_answers(&ticket_id, now_epoch());
+        let answered = slot.tickets().engineer_answers(&ticket_id, now_epoch_ms());
         tracing::debug!(ticket = %ticket_id, answered, "sandbox engineer looked at a ticket");
     });
 }
 
-/// Current time in epoch seconds.
-pub(crate) fn now_epoch() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
+/// Current time in epoch milliseconds: the wire shows seconds, the list lag needs finer.
+pub(crate) fn now_epoch_ms() -> i64 {
+    let nanos = time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
+    // Beyond i64 milliseconds lies the year 292 million: saturate rather than fail.
+    i64::try_from(nanos).unwrap_or(i64::MAX)
 }

@@ -11,9 +11,9 @@
 //!
 //! Layout: [`accounts`] (who may call), `verify` + `nonce` (signatures, timestamps,
 //! replays), `catalog` (seeded products and categories), `tickets` (the business rules),
-//! `actions` (one function per action), [`faults`] (deterministic fault injection),
-//! [`server`] (the actix-web app, admin routes, [`spawn`]), [`cli`] (`workorder-gateway
-//! sandbox`).
+//! `actions` (one function per action), [`faults`] (deterministic fault injection), `fates`
+//! (what a drawn fault does to an answer), [`server`] (the actix-web app, admin routes,
+//! [`spawn`]), [`cli`] (`workorder-gateway sandbox`).
 
 pub mod accounts;
 mod actions;
@@ -21,6 +21,7 @@ mod catalog;
 mod catalog_data;
 pub mod cli;
 mod engineer;
+mod fates;
 pub mod faults;
 mod nonce;
 mod params;

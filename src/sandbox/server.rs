@@ -1,11 +1,11 @@
 //! The sandbox's HTTP server: `GET|POST /` answers Workorder calls; `/_sandbox/health` and
 //! `GET|PUT /_sandbox/faults` are its admin routes (sandbox only, never fault-injected).
 //!
-//! One request: draw its fault (latency, then possibly a dropped connection, a 500 or a 503,
-//! all before any processing), decode parameters, authenticate, apply the account's throttle,
-//! run the action, and possibly mangle the body. Every answer carries `x-acs-request-id` and
-//! `application/json;charset=utf-8`. Logs name the action, account, status and code, never a
-//! parameter value, signature or body.
+//! One request: draw its fate and wait its latency, let [`super::fates`] answer in its place if
+//! the fate acts before processing, decode parameters, authenticate, apply the account's
+//! throttle, run the action, then let [`super::fates`] lose the answer if the fate acts after
+//! processing. Every answer carries `x-acs-request-id` and `application/json;charset=utf-8`.
+//! Logs name the action, account, status and code, never a parameter value, signature or body.
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -17,7 +17,8 @@ use serde_json::json;
 
 use super::accounts::with_demo;
 use super::actions::dispatch;
-use super::faults::{FaultConfig, Faults, Injected};
+use super::fates::{after_processing, before_processing};
+use super::faults::{FaultConfig, Faults};
 use super::params::Params;
 use super::reply::{ApiError, JSON_CONTENT_TYPE, REQUEST_ID_HEADER};
 use super::state::Sandbox;
@@ -139,44 +140,17 @@ fn host_id(req: &HttpRequest) -> &str {
         .unwrap_or(DEFAULT_HOST_ID)
 }
 
-/// An answer whose body fails before its first byte: actix-web then closes the connection
-/// without writing anything (the response head is still only buffered), which a client sees
-/// as the server hanging up, exactly like a dropped connection.
-fn dropped_connection() -> HttpResponse {
-    let failing = futures_util::stream::once(async {
-        Err::<web::Bytes, io::Error>(io::Error::new(
-            io::ErrorKind::ConnectionAborted,
-            "sandbox fault injection: connection dropped",
-        ))
-    });
-    HttpResponse::Ok().streaming(failing)
-}
-
 async fn api(req: HttpRequest, body: web::Bytes, sandbox: web::Data<Sandbox>) -> HttpResponse {
     let request_id = new_request_id();
     let decision = sandbox.faults.decide();
     if !decision.latency.is_zero() {
         tokio::time::sleep(decision.latency).await;
     }
-    let injected_error = match decision.injected {
-        Injected::Drop => {
-            tracing::debug!("sandbox fault: dropping the connection");
-            return dropped_connection();
-        }
-        Injected::ServerError => Some(ApiError::system_error()),
-        Injected::Unavailable => Some(ApiError::service_unavailable()),
-        Injected::Nothing | Injected::Unreadable => None,
-    };
-    if let Some(error) = injected_error {
-        tracing::debug!(
-            status = error.status,
-            code = error.code,
-            "sandbox fault injected"
-        );
-        return error.response(&request_id, host_id(&req));
+    if let Some(answer) = before_processing(decision.injected, &request_id, host_id(&req)) {
+        return answer;
     }
 
-    let (mut response, body) = match serve(&sandbox, &req, &body, &request_id) {
+    let (response, body) = match serve(&sandbox, &req, &body, &request_id) {
         Ok(body) => {
             let mut response = HttpResponse::Ok();
             response
@@ -201,15 +175,14 @@ async fn api(req: HttpRequest, body: web::Bytes, sandbox: web::Data<Sandbox>) ->
             )
         }
     };
-    if decision.injected == Injected::Unreadable {
-        tracing::debug!("sandbox fault: answering an unreadable body");
-        let mut cut = body.len() / 2;
-        while !body.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        return response.body(body[..cut].to_owned());
-    }
-    response.body(body)
+    after_processing(
+        decision.injected,
+        response,
+        body,
+        &request_id,
+        host_id(&req),
+    )
+    .await
 }
 
 fn serve(

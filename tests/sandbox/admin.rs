@@ -40,11 +40,51 @@ async fn faults_can_be_read_set_and_cleared_at_run_time() {
 }
 
 #[tokio::test]
+async fn the_fault_settings_read_back_field_by_field() {
+    let sandbox = start().await;
+    assert_eq!(
+        sandbox.admin_get("/_sandbox/faults").await,
+        json!({
+            "latency_ms": 0,
+            "latency_jitter_ms": 0,
+            "error_rate": 0.0,
+            "unavailable_rate": 0.0,
+            "unreadable_rate": 0.0,
+            "drop_rate": 0.0,
+            "lost_drop_rate": 0.0,
+            "lost_timeout_rate": 0.0,
+            "lost_timeout_ms": 0,
+            "lost_error_rate": 0.0,
+            "throttle_per_second": 0,
+            "list_lag_ms": 0,
+        })
+    );
+    let lost = json!({
+        "lost_drop_rate": 0.25,
+        "lost_timeout_rate": 0.25,
+        "lost_timeout_ms": 1500,
+        "lost_error_rate": 0.5,
+        "list_lag_ms": 300,
+    });
+    let (status, echoed) = sandbox.admin_put("/_sandbox/faults", lost.clone()).await;
+    assert_eq!(status, 200);
+    let read = sandbox.admin_get("/_sandbox/faults").await;
+    assert_eq!(echoed, read);
+    for (field, value) in lost.as_object().unwrap() {
+        assert_eq!(&read[field], value, "{field}");
+    }
+    assert_eq!(read["error_rate"], json!(0.0));
+    sandbox.stop().await;
+}
+
+#[tokio::test]
 async fn invalid_fault_settings_are_refused() {
     let sandbox = start().await;
     for body in [
         json!({"error_rate": 2.0}),
         json!({"error_rate": 0.7, "drop_rate": 0.7}),
+        json!({"lost_error_rate": 0.5, "lost_drop_rate": 0.3, "unreadable_rate": 0.3}),
+        json!({"lost_timeout_rate": -0.1}),
         json!({"colour": "red"}),
     ] {
         let (status, answer) = sandbox.admin_put("/_sandbox/faults", body.clone()).await;

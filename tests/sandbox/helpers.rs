@@ -1,13 +1,13 @@
 //! Starting sandboxes and talking to them: signed calls (v1 or v3), hand-made v1 requests
 //! over arbitrary parameters, and the answers as status + headers + JSON.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::header::HeaderMap;
 use secrecy::SecretString;
 use serde_json::Value;
 use time::OffsetDateTime;
-use workorder_gateway::sandbox::{self, Account, SandboxConfig, SandboxHandle};
+use workorder_gateway::sandbox::{self, Account, FaultConfig, SandboxConfig, SandboxHandle};
 use workorder_gateway::upstream::encode::encode_pairs;
 use workorder_gateway::upstream::request::{CallSpec, SignedRequest, sign_call};
 use workorder_gateway::upstream::signer::sign_rpc_v1;
@@ -101,6 +101,16 @@ pub async fn start() -> Sandbox {
     start_with(config()).await
 }
 
+/// A sandbox with these faults from the start and this seed.
+pub async fn start_faulty(faults: FaultConfig, seed: u64) -> Sandbox {
+    start_with(SandboxConfig {
+        faults,
+        seed,
+        ..config()
+    })
+    .await
+}
+
 pub async fn start_with(config: SandboxConfig) -> Sandbox {
     let handle = sandbox::spawn("127.0.0.1:0".parse().unwrap(), config)
         .await
@@ -173,9 +183,29 @@ impl Sandbox {
             .await
     }
 
+    /// A v1 call as the demo account, signed now with a fresh nonce, not yet sent.
+    pub fn sign_demo(&self, action: &str, params: &[(&'static str, String)]) -> SignedRequest {
+        self.sign(
+            SignatureVersion::V1,
+            &demo_credentials(),
+            action,
+            params,
+            OffsetDateTime::now_utc(),
+            &fresh_nonce(),
+        )
+    }
+
     pub async fn try_send(&self, signed: &SignedRequest) -> reqwest::Result<Reply> {
-        let mut request = self
-            .http
+        self.try_send_via(&self.http, signed).await
+    }
+
+    /// Sends through `http` (another client, e.g. with a shorter timeout).
+    pub async fn try_send_via(
+        &self,
+        http: &reqwest::Client,
+        signed: &SignedRequest,
+    ) -> reqwest::Result<Reply> {
+        let mut request = http
             .post(format!("{}/?{}", self.handle.url(), signed.query))
             .body(signed.body.clone());
         for (name, value) in &signed.headers {
@@ -244,6 +274,37 @@ impl Sandbox {
             .json()
             .await
             .unwrap()
+    }
+
+    /// Replaces the faults at run time (missing fields are zero), asserting they were taken.
+    pub async fn set_faults(&self, faults: Value) {
+        let (status, answer) = self.admin_put("/_sandbox/faults", faults).await;
+        assert_eq!(status, 200, "{answer}");
+    }
+
+    /// Calls `action` as the demo account until its `Data` satisfies `done`, for at most
+    /// `within`; returns that `Data` and how long after `since` it was answered. Panics when
+    /// the deadline passes first.
+    pub async fn demo_until(
+        &self,
+        action: &str,
+        params: &[(&'static str, String)],
+        since: Instant,
+        within: Duration,
+        done: impl Fn(&Value) -> bool,
+    ) -> (Value, Duration) {
+        loop {
+            let data = self.demo(action, params).await.assert_ok().clone();
+            let elapsed = since.elapsed();
+            if done(&data) {
+                return (data, elapsed);
+            }
+            assert!(
+                elapsed < within,
+                "{action} still answers {data} after {elapsed:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     pub async fn admin_put(&self, path: &str, body: Value) -> (u16, Value) {

@@ -11,4 +11,6 @@ mod auth;
 mod catalog;
 mod client;
 mod faults;
+mod lag;
+mod lost;
 mod tickets;

@@ -1,6 +1,8 @@
-//! Fault injection, deterministic under a seed: added latency (fixed plus seeded jitter), a
-//! share of `500 System.error`, `503 ServiceUnavailable`, unreadable (truncated) answer bodies
-//! and dropped connections, and throttling above a per-account rate (`400 Throttling.User`).
+//! Fault injection, deterministic under a seed: added latency (fixed plus seeded jitter),
+//! answers lost before any processing (`500 System.error`, `503 ServiceUnavailable`, a dropped
+//! connection), answers lost after the call acted (dropped, withheld then dropped, replaced by
+//! a `500`, or truncated), throttling above a per-account rate (`400 Throttling.User`), and the
+//! lag of the list index (`list_lag_ms`, applied by the list actions).
 //!
 //! Determinism: one random draw decides the fate of each request (and one more its jitter),
 //! from a `StdRng` seeded with the configured seed and reseeded whenever the faults are set
@@ -17,6 +19,10 @@ use rand::{Rng as _, SeedableRng as _};
 use serde::{Deserialize, Serialize};
 
 use super::SandboxError;
+
+/// How long a `lost_timeout` answer is withheld when `lost_timeout_ms` is 0: longer than any
+/// sensible client timeout, so the client gives up first.
+pub const DEFAULT_LOST_TIMEOUT_MS: u64 = 30_000;
 
 /// What to inject. Rates are shares of requests in `[0, 1]`; together at most 1. Serialized
 /// as the JSON of `GET/PUT /_sandbox/faults` (missing fields are zero).
@@ -36,27 +42,70 @@ pub struct FaultConfig {
     pub unreadable_rate: f64,
     /// Share whose connection is closed without any answer (before any processing).
     pub drop_rate: f64,
+    /// Share processed normally, then whose connection is closed without any answer.
+    pub lost_drop_rate: f64,
+    /// Share processed normally, then whose answer is withheld for `lost_timeout_ms` before
+    /// the connection is closed without any answer.
+    pub lost_timeout_rate: f64,
+    /// How long a `lost_timeout_rate` answer is withheld, in milliseconds; 0 stands for
+    /// [`DEFAULT_LOST_TIMEOUT_MS`] (see [`FaultConfig::lost_timeout`]).
+    pub lost_timeout_ms: u64,
+    /// Share processed normally, then answered `500 System.error` all the same.
+    pub lost_error_rate: f64,
     /// Requests per second allowed per account; above it `400 Throttling.User`. 0 = no limit.
     pub throttle_per_second: u32,
+    /// Milliseconds after it was made before a new ticket or note shows in ListTickets and
+    /// ListTicketNotes (the upstream's list index is eventually consistent). 0 = at once.
+    pub list_lag_ms: u64,
 }
 
 impl FaultConfig {
+    /// Every rate with its name and the fate it draws, in the order the draw walks them.
+    /// New rates go last, so a seed keeps giving the same fates to configurations without them.
+    fn rates(&self) -> [(&'static str, f64, Injected); 7] {
+        [
+            ("drop_rate", self.drop_rate, Injected::Drop),
+            ("error_rate", self.error_rate, Injected::ServerError),
+            (
+                "unavailable_rate",
+                self.unavailable_rate,
+                Injected::Unavailable,
+            ),
+            (
+                "unreadable_rate",
+                self.unreadable_rate,
+                Injected::Unreadable,
+            ),
+            ("lost_drop_rate", self.lost_drop_rate, Injected::LostDrop),
+            (
+                "lost_timeout_rate",
+                self.lost_timeout_rate,
+                Injected::LostTimeout(self.lost_timeout()),
+            ),
+            ("lost_error_rate", self.lost_error_rate, Injected::LostError),
+        ]
+    }
+
+    /// How long a `lost_timeout` answer is withheld: `lost_timeout_ms`, or
+    /// [`DEFAULT_LOST_TIMEOUT_MS`] when it is 0 (so "missing fields are zero" still holds).
+    pub fn lost_timeout(&self) -> Duration {
+        Duration::from_millis(match self.lost_timeout_ms {
+            0 => DEFAULT_LOST_TIMEOUT_MS,
+            ms => ms,
+        })
+    }
+
     /// Checks that every rate is in `[0, 1]` and that they sum to at most 1.
     pub fn validate(&self) -> Result<(), SandboxError> {
-        let rates = [
-            ("error_rate", self.error_rate),
-            ("unavailable_rate", self.unavailable_rate),
-            ("unreadable_rate", self.unreadable_rate),
-            ("drop_rate", self.drop_rate),
-        ];
-        for (name, rate) in rates {
+        let rates = self.rates();
+        for (name, rate, _) in rates {
             if !(0.0..=1.0).contains(&rate) {
                 return Err(SandboxError::InvalidFaults(format!(
                     "{name} = {rate} is not between 0 and 1"
                 )));
             }
         }
-        let total: f64 = rates.iter().map(|(_, r)| r).sum();
+        let total: f64 = rates.iter().map(|(_, r, _)| r).sum();
         if total > 1.0 + 1e-9 {
             return Err(SandboxError::InvalidFaults(format!(
                 "the rates sum to {total}, more than 1"
@@ -67,15 +116,12 @@ impl FaultConfig {
 
     /// No random draw is needed: no rate and no jitter.
     fn is_deterministic_without_draws(&self) -> bool {
-        self.latency_jitter_ms == 0
-            && self.error_rate == 0.0
-            && self.unavailable_rate == 0.0
-            && self.unreadable_rate == 0.0
-            && self.drop_rate == 0.0
+        self.latency_jitter_ms == 0 && self.rates().iter().all(|(_, rate, _)| *rate == 0.0)
     }
 }
 
-/// The fate of one request.
+/// The fate of one request. The first three act before any processing (nothing happened);
+/// the `Lost*` ones and `Unreadable` after it (the call acted, then its answer is lost).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Injected {
     /// Served normally.
@@ -88,6 +134,12 @@ pub(crate) enum Injected {
     Unavailable,
     /// Served, then the body truncated.
     Unreadable,
+    /// Served, then the connection closed without an answer.
+    LostDrop,
+    /// Served, then the answer withheld this long, then the connection closed.
+    LostTimeout(Duration),
+    /// Served, then answered `500 System.error`.
+    LostError,
 }
 
 /// Latency and fate of one request.
@@ -117,6 +169,11 @@ impl Faults {
     /// The current settings.
     pub fn config(&self) -> Arc<FaultConfig> {
         self.config.load_full()
+    }
+
+    /// How long new tickets and notes stay out of the list answers (no lock: one atomic load).
+    pub fn list_lag(&self) -> Duration {
+        Duration::from_millis(self.config.load().list_lag_ms)
     }
 
     /// The current seed.
@@ -159,12 +216,7 @@ impl Faults {
         };
         let mut threshold = 0.0;
         let mut injected = Injected::Nothing;
-        for (rate, fault) in [
-            (config.drop_rate, Injected::Drop),
-            (config.error_rate, Injected::ServerError),
-            (config.unavailable_rate, Injected::Unavailable),
-            (config.unreadable_rate, Injected::Unreadable),
-        ] {
+        for (_, rate, fault) in config.rates() {
             threshold += rate;
             if draw < threshold {
                 injected = fault;
@@ -179,64 +231,4 @@ impl Faults {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn sequence(faults: &Faults, n: usize) -> Vec<Decision> {
-        (0..n).map(|_| faults.decide()).collect()
-    }
-
-    #[test]
-    fn the_same_seed_gives_the_same_faults() {
-        let config = FaultConfig {
-            error_rate: 0.2,
-            unavailable_rate: 0.2,
-            drop_rate: 0.1,
-            unreadable_rate: 0.1,
-            latency_jitter_ms: 5,
-            ..FaultConfig::default()
-        };
-        let a = Faults::new(config.clone(), 7);
-        let b = Faults::new(config.clone(), 7);
-        let first = sequence(&a, 200);
-        assert_eq!(first, sequence(&b, 200));
-        let kinds: std::collections::HashSet<_> = first.iter().map(|d| d.injected).collect();
-        assert_eq!(kinds.len(), 5, "every fate occurs in 200 draws: {kinds:?}");
-
-        a.set(config, None).unwrap();
-        assert_eq!(first, sequence(&a, 200), "reseeding restarts the sequence");
-    }
-
-    #[test]
-    fn rates_out_of_range_are_refused() {
-        for config in [
-            FaultConfig {
-                error_rate: 1.5,
-                ..FaultConfig::default()
-            },
-            FaultConfig {
-                error_rate: 0.6,
-                drop_rate: 0.6,
-                ..FaultConfig::default()
-            },
-        ] {
-            assert!(config.validate().is_err(), "{config:?}");
-        }
-    }
-
-    #[test]
-    fn a_rate_of_one_always_injects() {
-        let faults = Faults::new(
-            FaultConfig {
-                unavailable_rate: 1.0,
-                latency_ms: 3,
-                ..FaultConfig::default()
-            },
-            1,
-        );
-        for decision in sequence(&faults, 20) {
-            assert_eq!(decision.injected, Injected::Unavailable);
-            assert_eq!(decision.latency, Duration::from_millis(3));
-        }
-    }
-}
+mod tests;

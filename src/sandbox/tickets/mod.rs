@@ -1,5 +1,5 @@
 //! One account's tickets and the business rules on them (pure: no HTTP, no clock; the caller
-//! passes the time in epoch seconds).
+//! passes the time in epoch milliseconds).
 //!
 //! Rules: a new ticket is `in_progress` and its content is its first note; a user reply adds a
 //! note and puts the ticket back to `in_progress`; replying to a `completed` ticket is
@@ -7,13 +7,21 @@
 //! last note is the user's with an official note and `wait_feedback`. Unknown ids are
 //! `param.illegal` (another account's tickets are simply not in this book).
 //! `SecretContent` is kept in `secrets` and never leaves this module.
+//!
+//! Every ticket and note remembers the millisecond it was made, so the lists can leave out
+//! what the (eventually consistent) list index does not show yet; see [`Visibility`]. The wire
+//! keeps epoch seconds (`AddTime`, `GmtCreated`).
+
+mod texts;
 
 use std::collections::{HashMap, HashSet};
+use std::time::Duration;
 
 use rand::Rng as _;
 
 use super::reply::ApiError;
 use crate::upstream::Language;
+use texts::{confidential_placeholder, default_title, engineer_text};
 
 /// Ticket states as the API spells them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,7 +47,10 @@ pub(crate) struct Note {
     pub id: String,
     pub content: String,
     pub from_official: bool,
+    /// Epoch seconds, as `GmtCreated` shows it.
     pub gmt_created: i64,
+    /// Epoch milliseconds, for the list lag.
+    created_ms: i64,
 }
 
 /// One ticket.
@@ -49,7 +60,10 @@ pub(crate) struct Ticket {
     pub title: String,
     pub product_code: String,
     pub status: Status,
+    /// Epoch seconds, as `AddTime` shows it.
     pub add_time: i64,
+    /// Epoch milliseconds, for the list lag.
+    created_ms: i64,
     pub creator_id: String,
     pub language: Language,
     pub notes: Vec<Note>,
@@ -58,6 +72,13 @@ pub(crate) struct Ticket {
 }
 
 impl Ticket {
+    /// The notes the list index shows yet, oldest first.
+    pub fn listed_notes(&self, visibility: Visibility) -> impl Iterator<Item = &Note> {
+        self.notes
+            .iter()
+            .filter(move |n| visibility.shows(n.created_ms))
+    }
+
     /// How many confidential notes the ticket holds (their text never leaves the store).
     #[cfg(test)]
     pub fn secret_count(&self) -> usize {
@@ -74,6 +95,31 @@ pub(crate) struct NewTicket {
     pub secret_content: Option<String>,
     pub creator_id: String,
     pub language: Language,
+}
+
+/// What the list index shows at one moment: what was made at least `lag` earlier. The
+/// default (no lag) shows everything.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Visibility {
+    /// Now, in epoch milliseconds.
+    pub now_ms: i64,
+    /// How long a new ticket or note stays out of the lists.
+    pub lag: Duration,
+}
+
+impl Visibility {
+    /// Whether something made at `created_ms` is listed. Without a lag, always (even if the
+    /// wall clock stepped back since); with one, only once `lag` has passed.
+    fn shows(self, created_ms: i64) -> bool {
+        self.lag.is_zero()
+            || u128::try_from(self.now_ms.saturating_sub(created_ms))
+                .is_ok_and(|age| age >= self.lag.as_millis())
+    }
+}
+
+/// Epoch seconds of an epoch-milliseconds instant (what the wire shows).
+fn seconds(epoch_ms: i64) -> i64 {
+    epoch_ms.div_euclid(1000)
 }
 
 /// ListTickets filters; empty sets and `None`s filter nothing.
@@ -123,38 +169,9 @@ fn note_id() -> String {
     random_id(8)
 }
 
-/// The title a ticket gets when none is given: the first line of its content, shortened.
-fn default_title(content: &str) -> String {
-    let line = content.lines().next().unwrap_or_default().trim();
-    line.chars().take(50).collect()
-}
-
-/// Shown as the content of a reply that carried only `SecretContent`.
-fn confidential_placeholder(language: Language) -> &'static str {
-    match language {
-        Language::Zh => "（机密备注）",
-        Language::En => "(confidential note)",
-        Language::Jp => "（機密メモ）",
-    }
-}
-
-fn engineer_text(language: Language) -> &'static str {
-    match language {
-        Language::Zh => {
-            "您好，工程师已收到您的问题并开始排查。请确认问题是否仍然存在，并补充相关报错信息，以便我们进一步处理。"
-        }
-        Language::En => {
-            "Hello, a support engineer has picked up your ticket and is looking into it. Could you confirm the problem still occurs and share any error messages you see?"
-        }
-        Language::Jp => {
-            "お問い合わせありがとうございます。サポートエンジニアが調査を開始しました。問題が引き続き発生しているかご確認のうえ、エラーメッセージがあればお知らせください。"
-        }
-    }
-}
-
 impl TicketBook {
-    /// Files a new ticket and returns its 7-character id.
-    pub fn create(&mut self, new: NewTicket, now: i64) -> String {
+    /// Files a new ticket at `now_ms` and returns its 7-character id.
+    pub fn create(&mut self, new: NewTicket, now_ms: i64) -> String {
         let id = loop {
             let candidate = random_id(7);
             if !self.tickets.contains_key(&candidate) {
@@ -170,14 +187,16 @@ impl TicketBook {
             title,
             product_code: new.product_code,
             status: Status::InProgress,
-            add_time: now,
+            add_time: seconds(now_ms),
+            created_ms: now_ms,
             creator_id: new.creator_id,
             language: new.language,
             notes: vec![Note {
                 id: note_id(),
                 content: new.content,
                 from_official: false,
-                gmt_created: now,
+                gmt_created: seconds(now_ms),
+                created_ms: now_ms,
             }],
             secrets: new.secret_content.into_iter().collect(),
         };
@@ -199,13 +218,13 @@ impl TicketBook {
             .ok_or_else(|| ApiError::param_illegal("TicketId does not exist"))
     }
 
-    /// Adds the user's reply; at least one of `content` and `secret` is present.
+    /// Adds the user's reply at `now_ms`; at least one of `content` and `secret` is present.
     pub fn reply(
         &mut self,
         id: &str,
         content: Option<String>,
         secret: Option<String>,
-        now: i64,
+        now_ms: i64,
     ) -> Result<(), ApiError> {
         let ticket = self.ticket_mut(id)?;
         if ticket.status == Status::Completed {
@@ -217,7 +236,8 @@ impl TicketBook {
             id: note_id(),
             content,
             from_official: false,
-            gmt_created: now,
+            gmt_created: seconds(now_ms),
+            created_ms: now_ms,
         });
         ticket.secrets.extend(secret);
         ticket.status = Status::InProgress;
@@ -232,7 +252,7 @@ impl TicketBook {
 
     /// The simulated engineer's answer: only to an open ticket whose last note is the user's
     /// (so queued answers for several quick replies produce one answer). True if it answered.
-    pub fn engineer_answers(&mut self, id: &str, now: i64) -> bool {
+    pub fn engineer_answers(&mut self, id: &str, now_ms: i64) -> bool {
         let Some(ticket) = self.tickets.get_mut(id) else {
             return false;
         };
@@ -243,17 +263,20 @@ impl TicketBook {
                 id: note_id(),
                 content: engineer_text(ticket.language).to_owned(),
                 from_official: true,
-                gmt_created: now,
+                gmt_created: seconds(now_ms),
+                created_ms: now_ms,
             });
             ticket.status = Status::WaitFeedback;
         }
         awaiting
     }
 
-    /// One page (1-based) of the tickets matching `filter`, newest first, and the total count.
+    /// One page (1-based) of the listed tickets matching `filter`, newest first, and the
+    /// total count.
     pub fn list(
         &self,
         filter: &Filter,
+        visibility: Visibility,
         page_start: usize,
         page_size: usize,
     ) -> (usize, Vec<&Ticket>) {
@@ -262,7 +285,7 @@ impl TicketBook {
             .iter()
             .rev()
             .filter_map(|id| self.tickets.get(id))
-            .filter(|t| filter.matches(t));
+            .filter(|t| visibility.shows(t.created_ms) && filter.matches(t));
         let mut total = 0;
         let skip = (page_start - 1).saturating_mul(page_size);
         let mut page = Vec::with_capacity(page_size.min(100));
@@ -277,80 +300,4 @@ impl TicketBook {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn new_ticket(product: &str, content: &str) -> NewTicket {
-        NewTicket {
-            product_code: product.to_owned(),
-            title: None,
-            content: content.to_owned(),
-            secret_content: Some("instance i-123".to_owned()),
-            creator_id: "1".to_owned(),
-            language: Language::En,
-        }
-    }
-
-    #[test]
-    fn a_new_ticket_is_in_progress_with_its_content_as_first_note() {
-        let mut book = TicketBook::default();
-        let id = book.create(new_ticket("ecs", "cannot ssh\nmore"), 100);
-        assert_eq!(id.len(), 7);
-        assert!(
-            id.bytes()
-                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-        );
-        let ticket = book.get(&id).unwrap();
-        assert_eq!(ticket.status, Status::InProgress);
-        assert_eq!(ticket.title, "cannot ssh");
-        assert_eq!(ticket.notes[0].content, "cannot ssh\nmore");
-        assert_eq!(ticket.secret_count(), 1);
-    }
-
-    #[test]
-    fn the_conversation_moves_the_status_as_documented() {
-        let mut book = TicketBook::default();
-        let id = book.create(new_ticket("ecs", "help"), 100);
-        assert!(book.engineer_answers(&id, 110));
-        assert!(!book.engineer_answers(&id, 111), "one answer per user note");
-        assert_eq!(book.get(&id).unwrap().status, Status::WaitFeedback);
-        book.reply(&id, None, Some("secret".to_owned()), 120)
-            .unwrap();
-        let ticket = book.get(&id).unwrap();
-        assert_eq!(ticket.status, Status::InProgress);
-        assert_eq!(ticket.notes.last().unwrap().content, "(confidential note)");
-        book.close(&id).unwrap();
-        let err = book
-            .reply(&id, Some("again".to_owned()), None, 130)
-            .unwrap_err();
-        assert_eq!(err.code, "param.illegal");
-        assert!(!book.engineer_answers(&id, 140));
-    }
-
-    #[test]
-    fn listing_filters_and_pages_newest_first() {
-        let mut book = TicketBook::default();
-        let ids: Vec<String> = (0..5)
-            .map(|i| book.create(new_ticket(if i % 2 == 0 { "ecs" } else { "oss" }, "x"), i))
-            .collect();
-        let (total, page) = book.list(&Filter::default(), 1, 2);
-        assert_eq!(total, 5);
-        assert_eq!(
-            page.iter().map(|t| &t.id).collect::<Vec<_>>(),
-            [&ids[4], &ids[3]]
-        );
-        let (total, page) = book.list(&Filter::default(), 3, 2);
-        assert_eq!((total, page.len()), (5, 1));
-        let ecs_after_1 = Filter {
-            product_code: Some("ecs".to_owned()),
-            created_after: Some(1),
-            ..Filter::default()
-        };
-        let (total, page) = book.list(&ecs_after_1, 1, 20);
-        assert_eq!(total, 2);
-        assert_eq!(
-            page.iter().map(|t| &t.id).collect::<Vec<_>>(),
-            [&ids[4], &ids[2]]
-        );
-    }
-}
+mod tests;

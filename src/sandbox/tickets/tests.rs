@@ -1,0 +1,152 @@
+//! Unit tests of the ticket rules and of what the lists show.
+
+use super::*;
+
+fn new_ticket(product: &str, content: &str) -> NewTicket {
+    NewTicket {
+        product_code: product.to_owned(),
+        title: None,
+        content: content.to_owned(),
+        secret_content: Some("instance i-123".to_owned()),
+        creator_id: "1".to_owned(),
+        language: Language::En,
+    }
+}
+
+#[test]
+fn a_new_ticket_is_in_progress_with_its_content_as_first_note() {
+    let mut book = TicketBook::default();
+    let id = book.create(new_ticket("ecs", "cannot ssh\nmore"), 100_999);
+    assert_eq!(id.len(), 7);
+    assert!(
+        id.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    );
+    let ticket = book.get(&id).unwrap();
+    assert_eq!(ticket.status, Status::InProgress);
+    assert_eq!(ticket.title, "cannot ssh");
+    assert_eq!(ticket.notes[0].content, "cannot ssh\nmore");
+    assert_eq!(ticket.secret_count(), 1);
+    assert_eq!((ticket.add_time, ticket.notes[0].gmt_created), (100, 100));
+}
+
+#[test]
+fn the_conversation_moves_the_status_as_documented() {
+    let mut book = TicketBook::default();
+    let id = book.create(new_ticket("ecs", "help"), 100_000);
+    assert!(book.engineer_answers(&id, 110_000));
+    assert!(
+        !book.engineer_answers(&id, 111_000),
+        "one answer per user note"
+    );
+    assert_eq!(book.get(&id).unwrap().status, Status::WaitFeedback);
+    book.reply(&id, None, Some("secret".to_owned()), 120_000)
+        .unwrap();
+    let ticket = book.get(&id).unwrap();
+    assert_eq!(ticket.status, Status::InProgress);
+    assert_eq!(ticket.notes.last().unwrap().content, "(confidential note)");
+    book.close(&id).unwrap();
+    let err = book
+        .reply(&id, Some("again".to_owned()), None, 130_000)
+        .unwrap_err();
+    assert_eq!(err.code, "param.illegal");
+    assert!(!book.engineer_answers(&id, 140_000));
+}
+
+#[test]
+fn listing_filters_and_pages_newest_first() {
+    let mut book = TicketBook::default();
+    let ids: Vec<String> = (0..5)
+        .map(|i| {
+            let product = if i % 2 == 0 { "ecs" } else { "oss" };
+            book.create(new_ticket(product, "x"), i * 1000)
+        })
+        .collect();
+    let (total, page) = book.list(&Filter::default(), Visibility::default(), 1, 2);
+    assert_eq!(total, 5);
+    assert_eq!(
+        page.iter().map(|t| &t.id).collect::<Vec<_>>(),
+        [&ids[4], &ids[3]]
+    );
+    let (total, page) = book.list(&Filter::default(), Visibility::default(), 3, 2);
+    assert_eq!((total, page.len()), (5, 1));
+    let ecs_after_1 = Filter {
+        product_code: Some("ecs".to_owned()),
+        created_after: Some(1),
+        ..Filter::default()
+    };
+    let (total, page) = book.list(&ecs_after_1, Visibility::default(), 1, 20);
+    assert_eq!(total, 2);
+    assert_eq!(
+        page.iter().map(|t| &t.id).collect::<Vec<_>>(),
+        [&ids[4], &ids[2]]
+    );
+}
+
+fn at(now_ms: i64, lag_ms: u64) -> Visibility {
+    Visibility {
+        now_ms,
+        lag: Duration::from_millis(lag_ms),
+    }
+}
+
+#[test]
+fn the_lists_show_only_what_was_made_at_least_the_lag_ago() {
+    let mut book = TicketBook::default();
+    let old = book.create(new_ticket("ecs", "old"), 10_000);
+    let new = book.create(new_ticket("ecs", "new"), 10_200);
+    book.reply(&old, Some("late".to_owned()), None, 10_250)
+        .unwrap();
+    let listed = |visibility| {
+        let (total, page) = book.list(&Filter::default(), visibility, 1, 20);
+        let ids: Vec<String> = page.iter().map(|t| t.id.clone()).collect();
+        (total, ids)
+    };
+    assert_eq!(listed(at(10_299, 100)), (1, vec![old.clone()]));
+    assert_eq!(listed(at(10_300, 100)), (2, vec![new.clone(), old.clone()]));
+    // A lag changed later applies to everything listed from then on.
+    assert_eq!(listed(at(10_300, 60_000)), (0, vec![]));
+    // Without a lag everything shows, even if the wall clock stepped back.
+    assert_eq!(listed(at(0, 0)), (2, vec![new.clone(), old.clone()]));
+    // Asking for it by id does not get round the list index.
+    let by_id = Filter {
+        ids: HashSet::from([new.clone()]),
+        ..Filter::default()
+    };
+    assert_eq!(book.list(&by_id, at(10_299, 100), 1, 20).0, 0);
+
+    let notes = |id: &str, visibility| -> Vec<String> {
+        let ticket = book.get(id).unwrap();
+        ticket
+            .listed_notes(visibility)
+            .map(|n| n.content.clone())
+            .collect()
+    };
+    assert_eq!(notes(&old, at(10_349, 100)), ["old"]);
+    assert_eq!(notes(&old, at(10_350, 100)), ["old", "late"]);
+    assert_eq!(notes(&new, at(10_299, 100)), Vec::<String>::new());
+    assert_eq!(notes(&old, at(0, 0)), ["old", "late"]);
+}
+
+#[test]
+fn the_engineers_note_lags_like_any_other() {
+    let mut book = TicketBook::default();
+    let id = book.create(new_ticket("ecs", "help"), 5_000);
+    assert!(book.engineer_answers(&id, 9_000));
+    let officials = |visibility| {
+        book.get(&id)
+            .unwrap()
+            .listed_notes(visibility)
+            .filter(|n| n.from_official)
+            .count()
+    };
+    assert_eq!(officials(at(9_299, 300)), 0);
+    assert_eq!(officials(at(9_300, 300)), 1);
+    let ticket = book.get(&id).unwrap();
+    assert_eq!(
+        ticket.status,
+        Status::WaitFeedback,
+        "the status changes at once"
+    );
+    assert_eq!(ticket.notes[1].gmt_created, 9);
+}
