@@ -63,6 +63,9 @@ pub struct SandboxArgs {
     /// Milliseconds before a new ticket or note shows in ListTickets / ListTicketNotes.
     #[arg(long, default_value_t = 0)]
     pub list_lag_ms: u64,
+    /// Aim latency and fates at these actions only (comma list, e.g. CreateTicket,ReplyTicket).
+    #[arg(long, value_delimiter = ',')]
+    pub fault_actions: Vec<String>,
 }
 
 impl SandboxArgs {
@@ -92,6 +95,7 @@ impl SandboxArgs {
             lost_error_rate: self.lost_error_rate,
             throttle_per_second: self.throttle_per_second,
             list_lag_ms: self.list_lag_ms,
+            actions: self.fault_actions.clone(),
         };
         faults.validate()?;
         Ok(SandboxConfig {
@@ -207,6 +211,8 @@ mod tests {
             "0.25",
             "--list-lag-ms",
             "300",
+            "--fault-actions",
+            "CreateTicket,ReplyTicket",
         ])
         .to_config()
         .unwrap();
@@ -227,6 +233,7 @@ mod tests {
                 lost_error_rate: 0.25,
                 throttle_per_second: 50,
                 list_lag_ms: 300,
+                actions: vec!["CreateTicket".into(), "ReplyTicket".into()],
             }
         );
     }
@@ -238,6 +245,7 @@ mod tests {
             &["--lost-error-rate=-0.5"][..],
             &["--lost-drop-rate", "0.6", "--lost-timeout-rate", "0.6"][..],
             &["--engineer-delay-secs=-1"][..],
+            &["--fault-actions", "DeleteEverything"][..],
             &["--accounts", "/nonexistent.toml"][..],
         ] {
             assert!(args(bad).to_config().is_err(), "{bad:?}");

@@ -142,7 +142,12 @@ fn host_id(req: &HttpRequest) -> &str {
 
 async fn api(req: HttpRequest, body: web::Bytes, sandbox: web::Data<Sandbox>) -> HttpResponse {
     let request_id = new_request_id();
-    let decision = sandbox.faults.decide();
+    // The action is read only when faults are aimed: the plain path parses parameters once.
+    let decision = if sandbox.faults.aims_at_actions() {
+        sandbox.faults.decide_for(action_of(&req, &body).as_deref())
+    } else {
+        sandbox.faults.decide()
+    };
     if !decision.latency.is_zero() {
         tokio::time::sleep(decision.latency).await;
     }
@@ -183,6 +188,24 @@ async fn api(req: HttpRequest, body: web::Bytes, sandbox: web::Data<Sandbox>) ->
         host_id(&req),
     )
     .await
+}
+
+/// The action a call names (V3 header, else the `Action` parameter), for aiming faults.
+fn action_of(req: &HttpRequest, body: &[u8]) -> Option<String> {
+    if let Some(action) = req
+        .headers()
+        .get("x-acs-action")
+        .and_then(|v| v.to_str().ok())
+    {
+        return Some(action.to_owned());
+    }
+    let content_type = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    Params::parse(req.query_string(), content_type, body)
+        .get("Action")
+        .map(str::to_owned)
 }
 
 fn serve(

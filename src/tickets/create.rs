@@ -134,7 +134,7 @@ impl Write for CreateWrite<'_> {
         &self,
         since_ms: i64,
         claims: &Claims<'_>,
-    ) -> Result<(Option<Outcome>, Option<String>), UpstreamError> {
+    ) -> Result<(Option<Outcome>, Option<String>), ApiError> {
         let tenant = &self.principal.tenant;
         let client = &self.state.client;
         let wanted_title = self.request.title.as_deref().map(str::trim);
@@ -160,8 +160,20 @@ impl Write for CreateWrite<'_> {
                 if wanted_title.is_some_and(|t| ticket.title.as_deref().map(str::trim) != Some(t)) {
                     continue;
                 }
+                let resource = format!("ticket:{}", ticket.id);
+                if claims.held_by_another(&resource).await {
+                    continue;
+                }
                 if looked_at == MAX_CANDIDATES {
-                    return Ok((None, list_id));
+                    // Not every candidate was examined: "not found" would be a guess.
+                    return Err(ApiError::new(
+                        actix_web::http::StatusCode::BAD_GATEWAY,
+                        "upstream_error",
+                        "the Workorder API's answer was lost and too many similar new tickets \
+                         exist to tell whether this one was made; retry with the same \
+                         Idempotency-Key",
+                    )
+                    .with_upstream_request_id(list_id));
                 }
                 looked_at += 1;
                 let notes = tenant
@@ -177,7 +189,7 @@ impl Write for CreateWrite<'_> {
                     content_fingerprint(self.state.writes.fingerprinter(), &note.content)
                         == self.content
                 });
-                if matches && claims.take(&format!("ticket:{}", ticket.id)).await {
+                if matches && claims.take(&resource).await {
                     return Ok((
                         Some(Outcome {
                             id: ticket.id,
@@ -189,10 +201,17 @@ impl Write for CreateWrite<'_> {
                 }
             }
             if listed < 100 {
-                break;
+                return Ok((None, list_id));
             }
         }
-        Ok((None, list_id))
+        // More pages than were read: as above, "not found" would be a guess.
+        Err(ApiError::new(
+            actix_web::http::StatusCode::BAD_GATEWAY,
+            "upstream_error",
+            "the Workorder API's answer was lost and too many new tickets exist to tell whether \
+             this one was made; retry with the same Idempotency-Key",
+        )
+        .with_upstream_request_id(list_id))
     }
 
     fn made(&self, outcome: &Outcome) -> Option<String> {

@@ -21,6 +21,12 @@ use crate::upstream::UpstreamError;
 
 /// Longest pause between two looks at a key in flight elsewhere.
 const IN_FLIGHT_POLL: Duration = Duration::from_millis(100);
+/// Reads of one reconciliation look, first included. A look that fails leaves the outcome
+/// unknown and costs the client a retry, so it gets more tries than an ordinary read (whose
+/// own retries the client already made inside each try).
+const FIND_TRIES: u32 = 3;
+/// Pause between two tries of a look.
+const FIND_RETRY_PAUSE: Duration = Duration::from_millis(100);
 
 /// A write the driver can make exactly once.
 pub(super) trait Write {
@@ -40,7 +46,7 @@ pub(super) trait Write {
         &self,
         since_ms: i64,
         claims: &Claims<'_>,
-    ) -> Result<(Option<Outcome>, Option<String>), UpstreamError>;
+    ) -> Result<(Option<Outcome>, Option<String>), ApiError>;
 
     /// The resource a fresh outcome makes (`ticket:ID`), claimed so that no other write's
     /// reconciliation takes it for its own.
@@ -75,6 +81,16 @@ pub(super) struct Claims<'a> {
 }
 
 impl Claims<'_> {
+    /// Whether another write already holds `resource` (so it cannot be this write's result).
+    /// Checked before reading a candidate's notes: tickets made through the gateway are claimed
+    /// by their makers, so under load only the few unclaimed candidates cost a call.
+    pub(super) async fn held_by_another(&self, resource: &str) -> bool {
+        match self.records.resource_holder(self.tenant, resource).await {
+            Ok(holder) => holder.is_some_and(|h| h != self.holder),
+            Err(_) => false,
+        }
+    }
+
     /// Takes `resource` for this write: false when another write holds it. When the store
     /// cannot answer, the match is accepted (logged): the content already matched, and refusing
     /// it would re-send.
@@ -363,7 +379,15 @@ async fn reconcile<W: Write>(
                 .await
                 .map_err(|err| lease_failure(err, true))?;
         }
-        let (found, list_id) = match write.find(since, claims).await {
+        let mut looked = write.find(since, claims).await;
+        for _ in 1..FIND_TRIES {
+            if looked.is_ok() {
+                break;
+            }
+            tokio::time::sleep(FIND_RETRY_PAUSE).await;
+            looked = write.find(since, claims).await;
+        }
+        let (found, list_id) = match looked {
             Ok(found) => found,
             Err(err) => {
                 record_reconciliation(W::OPERATION, "failed");
@@ -373,7 +397,7 @@ async fn reconcile<W: Write>(
                     attempt_upstream_request_id = attempt_upstream_id.as_deref().unwrap_or(""),
                     "reconciliation could not read the upstream; the write's outcome stays unknown"
                 );
-                return Err(Failure::Unknown(ApiError::from(err)));
+                return Err(Failure::Unknown(err));
             }
         };
         if let Some(outcome) = found {

@@ -138,7 +138,7 @@ impl Write for ReplyWrite<'_> {
         &self,
         since_ms: i64,
         claims: &Claims<'_>,
-    ) -> Result<(Option<Outcome>, Option<String>), UpstreamError> {
+    ) -> Result<(Option<Outcome>, Option<String>), ApiError> {
         let answer = self
             .principal
             .tenant

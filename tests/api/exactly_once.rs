@@ -351,6 +351,7 @@ pub(crate) async fn forty_retrying_clients(
     let clients = (0..40).map(|client| async move {
         let key = format!("client-{client}-{}", uuid_like());
         let body = new_ticket(&format!("load client {client}"));
+        let mut seen = Vec::new();
         for attempt in 0..12 {
             // Every retry goes to the next replica.
             let gateway = gateways[(client + attempt) % gateways.len()];
@@ -362,7 +363,10 @@ pub(crate) async fn forty_retrying_clients(
                 .json(&body)
                 .send()
                 .await;
-            let Ok(response) = response else { continue };
+            let Ok(response) = response else {
+                seen.push("transport".to_owned());
+                continue;
+            };
             if response.status() == 201 {
                 return response.json::<Value>().await.unwrap()["id"]
                     .as_str()
@@ -370,13 +374,17 @@ pub(crate) async fn forty_retrying_clients(
                     .to_owned();
             }
             let status = response.status().as_u16();
+            seen.push(format!(
+                "{status} {}",
+                response.text().await.unwrap_or_default()
+            ));
             assert!(
                 matches!(status, 409 | 429 | 502 | 503 | 504),
                 "client {client}: {status}"
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("client {client}: no 201 within 12 attempts");
+        panic!("client {client}: no 201 within 12 attempts: {seen:#?}");
     });
     let got = futures_util::future::join_all(clients).await;
     let after: Vec<String> = all_ticket_ids(sandbox, gateways[0], token)

@@ -57,6 +57,7 @@ async fn the_fault_settings_read_back_field_by_field() {
             "lost_error_rate": 0.0,
             "throttle_per_second": 0,
             "list_lag_ms": 0,
+            "actions": [],
         })
     );
     let lost = json!({
@@ -86,6 +87,7 @@ async fn invalid_fault_settings_are_refused() {
         json!({"lost_error_rate": 0.5, "lost_drop_rate": 0.3, "unreadable_rate": 0.3}),
         json!({"lost_timeout_rate": -0.1}),
         json!({"colour": "red"}),
+        json!({"actions": ["DeleteEverything"]}),
     ] {
         let (status, answer) = sandbox.admin_put("/_sandbox/faults", body.clone()).await;
         assert_eq!(status, 400, "{body}");

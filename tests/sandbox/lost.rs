@@ -183,3 +183,30 @@ async fn a_lost_answer_can_hide_a_failure_too() {
     assert_eq!(data.assert_ok()["Total"], 0);
     sandbox.stop().await;
 }
+
+#[tokio::test]
+async fn faults_aimed_at_one_action_leave_the_others_alone() {
+    let sandbox = start_faulty(Default::default(), 0).await;
+    sandbox
+        .set_faults(json!({ "error_rate": 1.0, "latency_ms": 400, "actions": ["CreateTicket"] }))
+        .await;
+    let started = Instant::now();
+    sandbox.demo("ListTickets", &[]).await.assert_ok();
+    assert!(
+        started.elapsed() < Duration::from_millis(400),
+        "no latency for other actions"
+    );
+    let created = sandbox
+        .demo(
+            "CreateTicket",
+            &[
+                ("ProductCode", "ecs".to_owned()),
+                ("Category", "793".to_owned()),
+                ("Content", "aimed".to_owned()),
+                ("Email", "demo@example.com".to_owned()),
+            ],
+        )
+        .await;
+    created.assert_error(500, "System.error");
+    sandbox.stop().await;
+}

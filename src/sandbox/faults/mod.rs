@@ -57,6 +57,10 @@ pub struct FaultConfig {
     /// Milliseconds after it was made before a new ticket or note shows in ListTickets and
     /// ListTicketNotes (the upstream's list index is eventually consistent). 0 = at once.
     pub list_lag_ms: u64,
+    /// Only calls of these actions (`CreateTicket`, …) get latency and fates; empty = every
+    /// call. Calls of other actions draw nothing, so the fates of the chosen actions follow
+    /// the seed whatever else is called in between (tests aim a fault at one write).
+    pub actions: Vec<String>,
 }
 
 impl FaultConfig {
@@ -95,8 +99,18 @@ impl FaultConfig {
         })
     }
 
-    /// Checks that every rate is in `[0, 1]` and that they sum to at most 1.
+    /// Checks that every rate is in `[0, 1]`, that they sum to at most 1, and that `actions`
+    /// names Workorder actions.
     pub fn validate(&self) -> Result<(), SandboxError> {
+        if let Some(unknown) = self
+            .actions
+            .iter()
+            .find(|a| !super::verify::ACTIONS.contains(&a.as_str()))
+        {
+            return Err(SandboxError::InvalidFaults(format!(
+                "actions: {unknown:?} is not a Workorder action"
+            )));
+        }
         let rates = self.rates();
         for (name, rate, _) in rates {
             if !(0.0..=1.0).contains(&rate) {
@@ -192,6 +206,26 @@ impl Faults {
         *rng = StdRng::seed_from_u64(*current_seed);
         self.config.store(Arc::new(config));
         Ok(())
+    }
+
+    /// Whether fates are aimed at some actions only (then the caller names the action).
+    pub fn aims_at_actions(&self) -> bool {
+        !self.config.load().actions.is_empty()
+    }
+
+    /// Decides what happens to the next call of `action` (`None`: not known yet, e.g. a call
+    /// too malformed to name one): nothing at all when `actions` leaves it out.
+    pub fn decide_for(&self, action: Option<&str>) -> Decision {
+        let config = self.config.load();
+        if !config.actions.is_empty()
+            && !action.is_some_and(|a| config.actions.iter().any(|c| c == a))
+        {
+            return Decision {
+                latency: Duration::ZERO,
+                injected: Injected::Nothing,
+            };
+        }
+        self.decide()
     }
 
     /// Decides what happens to the next request.
