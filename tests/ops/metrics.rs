@@ -153,6 +153,28 @@ async fn metrics_cover_http_upstream_cache_jwks_in_flight_and_build_with_bounded
             "{series} missing or 0 in:\n{text}"
         );
     }
+    // Exactly-once write series exist from the start (at 0 here: nothing was reconciled).
+    for operation in ["create_ticket", "reply_ticket"] {
+        for result in ["found", "not_found", "failed"] {
+            let series = format!(
+                r#"wog_write_reconciliations_total{{operation="{operation}",result="{result}"}}"#
+            );
+            assert_eq!(sample(&text, &series), Some(0.0), "{series}");
+        }
+        for result in [
+            "sent",
+            "replayed",
+            "reconciled",
+            "in_progress",
+            "state_unavailable",
+            "unknown",
+            "failed",
+        ] {
+            let series =
+                format!(r#"wog_writes_total{{operation="{operation}",result="{result}"}}"#);
+            assert!(sample(&text, &series).is_some(), "{series} missing");
+        }
+    }
     let in_flight = sample(&text, "wog_http_requests_in_flight").expect("in-flight gauge");
     assert!(in_flight >= 1.0, "the /metrics request itself is in flight");
     for forbidden in [ticket.as_str(), user, "/no/such/path"] {
