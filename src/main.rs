@@ -72,6 +72,13 @@ fn token(config: Option<std::path::PathBuf>, args: &TokenArgs) -> Result<(), Str
             args.tenant
         );
     }
+    if let Some(max) = settings.auth.max_token_lifetime_secs
+        && args.ttl.as_secs() > max
+    {
+        eprintln!(
+            "warning: the ttl is longer than auth.max_token_lifetime_secs ({max} s); the token will get 401"
+        );
+    }
     let token = mint_dev_token(
         &secret,
         &DevTokenOptions {
@@ -83,6 +90,7 @@ fn token(config: Option<std::path::PathBuf>, args: &TokenArgs) -> Result<(), Str
             roles_claim: settings.auth.roles_claim.clone(),
             issuer: settings.auth.issuer.clone(),
             audience: settings.auth.audience.clone(),
+            typ: settings.auth.required_typ.clone(),
         },
     )
     .map_err(|e| e.to_string())?;

@@ -1,6 +1,7 @@
 //! The running gateway's lifecycle: graceful shutdown (readiness off, drain delay, in-flight
 //! requests finish) and configuration reload (SIGHUP, file watch, or [`AppHandle::reload`]),
-//! which swaps tenants and JWT keys atomically or keeps the old ones when the new file is bad.
+//! which swaps tenants and JWT keys atomically or keeps the old ones when the new file is bad
+//! (or names a new JWKS URL that cannot be fetched: a reload never swaps in an empty key set).
 
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
@@ -69,8 +70,14 @@ impl Reloader {
     pub(super) async fn reload(&self) -> Result<(), StartupError> {
         let result = async {
             let settings = Settings::load(Some(&self.config_path))?;
-            let live =
-                build_live(&settings, self.sandbox_endpoint.as_ref(), self.http.clone()).await?;
+            let running = self.state.live();
+            let live = build_live(
+                &settings,
+                self.sandbox_endpoint.as_ref(),
+                self.http.clone(),
+                Some(&running.authenticator),
+            )
+            .await?;
             Ok::<_, StartupError>((
                 live,
                 super::watch::watched_files(&settings, &self.config_path),

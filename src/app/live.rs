@@ -33,17 +33,22 @@ pub(super) async fn start_sandbox(settings: &Settings) -> Result<SandboxHandle, 
     Ok(handle)
 }
 
-/// Builds tenants and the authenticator from settings (start-up and every reload).
+/// Builds tenants and the authenticator from settings (start-up and every reload). `running` is
+/// the authenticator a reload replaces (`None` at start-up): its JWKS key set is carried over
+/// when `auth.jwks_url` is unchanged, so an IdP that is down during a reload changes nothing.
 pub(super) async fn build_live(
     settings: &Settings,
     sandbox_endpoint: Option<&Endpoint>,
     http: reqwest::Client,
+    running: Option<&Authenticator>,
 ) -> Result<LiveConfig, StartupError> {
     let tenants = TenantRegistry::from_settings(settings, sandbox_endpoint)?;
     let config = auth_config(&settings.auth, settings)?;
-    let authenticator = Authenticator::new(config, http)
-        .await
-        .map_err(|e| StartupError::Auth(e.to_string()))?;
+    let authenticator = match running {
+        None => Authenticator::new(config, http).await,
+        Some(running) => Authenticator::reloaded(config, http, running).await,
+    }
+    .map_err(|e| StartupError::Auth(e.to_string()))?;
     Ok(LiveConfig {
         tenants,
         authenticator,
@@ -83,6 +88,8 @@ fn auth_config(auth: &AuthSettings, settings: &Settings) -> Result<AuthConfig, S
         tenant_claim: auth.tenant_claim.clone(),
         roles_claim: auth.roles_claim.clone(),
         leeway: Duration::from_secs(auth.leeway_secs),
+        required_typ: auth.required_typ.clone(),
+        max_token_lifetime: auth.max_token_lifetime_secs.map(Duration::from_secs),
         hs256_secrets,
         public_keys,
         jwks_url,

@@ -82,7 +82,13 @@ impl Application {
             .map_err(StartupError::Sandbox)?;
         let client = UpstreamClient::new(settings.upstream.client_settings())?
             .with_observer(Arc::new(UpstreamMetrics));
-        let live = build_live(&settings, sandbox_endpoint.as_ref(), client.http().clone()).await?;
+        let live = build_live(
+            &settings,
+            sandbox_endpoint.as_ref(),
+            client.http().clone(),
+            None,
+        )
+        .await?;
         let catalog = Catalog::new(
             client.clone(),
             CacheSettings {

@@ -99,6 +99,7 @@ mod tests {
             [auth]
             hs256_secret_file = "/s/jwt"
             public_key_files = ["/s/idp.pem"]
+            audience = "workorder-gateway"
             [tenants.acme]
             endpoint = "cn-hangzhou"
             access_key_id = "LTAIacme"

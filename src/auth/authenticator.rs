@@ -1,8 +1,10 @@
 //! [`Authenticator`]: `Authorization` header in, [`Claims`] or [`AuthError`] out.
 //!
 //! Order of checks, each failing closed: bearer scheme → three base64url parts → JOSE header
-//! (`alg` must name a real algorithm) → key selection → signature → claims (`exp`, `nbf`, `iss`,
-//! `aud`, `sub`, tenant, permissions). Claims are read only after the signature verified.
+//! (`alg` must name a real algorithm) → key selection → signature → header `typ` (when one is
+//! required) → claims (`exp`, `nbf`, `iat`, `iss`, `aud`, `sub`, tenant, permissions). The
+//! header's `typ` and the claims are judged only after the signature verified, so a forged
+//! token is logged as what it is (`bad_signature`), whatever it claims to be.
 //!
 //! Key selection: a token naming a `kid` is checked only against keys with that `kid`; without
 //! one, against every key whose pinned algorithm equals the header's `alg`. When no key
@@ -13,7 +15,6 @@
 //! header is decoded on the stack; the only allocations are the decoded payload and the two
 //! strings of the result.
 
-use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
@@ -22,42 +23,39 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use super::claims::{ClaimRules, Claims, read_claims};
 use super::config::AuthConfig;
 use super::error::{AuthError, AuthSetupError};
-use super::jwks::{Jwks, JwksSettings, JwksStats, is_trustworthy_url, shown_url};
+use super::jwks::JwksStats;
 use super::keys::VerifyKey;
-use super::token::{HEADER_BUF_LEN, JoseHeader, Parts, bearer_token, parse_header, split};
+use super::refresh::{JwksSource, Occasion};
+use super::token::{
+    HEADER_BUF_LEN, JoseHeader, Parts, bearer_token, parse_header, split, typ_matches,
+};
 
 /// Verifies bearer tokens. Build once at start-up and share (it is `Send + Sync`).
 pub struct Authenticator {
     static_keys: Vec<VerifyKey>,
-    jwks: Option<Arc<Jwks>>,
+    jwks: Option<JwksSource>,
     tenant_claim: String,
     roles_claim: String,
     issuer: Option<String>,
     audience: Option<String>,
     leeway_secs: u64,
-    _refresher: Option<RefreshTask>,
+    required_typ: Option<String>,
+    max_lifetime_secs: Option<u64>,
 }
 
 impl std::fmt::Debug for Authenticator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Authenticator")
             .field("static_keys", &self.static_keys)
-            .field("jwks", &self.jwks.as_ref().map(|j| j.stats()))
+            .field("jwks", &self.jwks.as_ref().map(|j| j.jwks.stats()))
             .field("tenant_claim", &self.tenant_claim)
             .field("roles_claim", &self.roles_claim)
             .field("issuer", &self.issuer)
             .field("audience", &self.audience)
             .field("leeway_secs", &self.leeway_secs)
+            .field("required_typ", &self.required_typ)
+            .field("max_lifetime_secs", &self.max_lifetime_secs)
             .finish()
-    }
-}
-
-/// The periodic JWKS refresh; stops when the authenticator is dropped.
-struct RefreshTask(tokio::task::JoinHandle<()>);
-
-impl Drop for RefreshTask {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }
 
@@ -76,6 +74,28 @@ impl Authenticator {
     /// logged, not fatal: the IdP may come up after the gateway, and the first token with an
     /// unknown `kid` retries.
     pub async fn new(config: AuthConfig, http: reqwest::Client) -> Result<Self, AuthSetupError> {
+        Self::build(config, http, Occasion::StartUp).await
+    }
+
+    /// Builds the authenticator of a reloaded configuration, replacing `running`. Like
+    /// [`Authenticator::new`], except that it never ends up with an empty JWKS where `running`
+    /// has keys: an unchanged `jwks_url` starts from `running`'s key set (so an IdP that is down
+    /// during the reload changes nothing), and a new one must be fetched now, or this fails with
+    /// [`AuthSetupError::JwksUnavailable`].
+    pub async fn reloaded(
+        config: AuthConfig,
+        http: reqwest::Client,
+        running: &Authenticator,
+    ) -> Result<Self, AuthSetupError> {
+        let running_jwks = running.jwks.as_ref().map(|source| &*source.jwks);
+        Self::build(config, http, Occasion::Reload(running_jwks)).await
+    }
+
+    async fn build(
+        config: AuthConfig,
+        http: reqwest::Client,
+        occasion: Occasion<'_>,
+    ) -> Result<Self, AuthSetupError> {
         config.validate_claim_names()?;
         if config.hs256_secrets.is_empty()
             && config.public_keys.is_empty()
@@ -92,27 +112,9 @@ impl Authenticator {
             static_keys.push(VerifyKey::from_pem(source)?);
         }
 
-        let (jwks, refresher) = match config.jwks_url.clone() {
-            None => (None, None),
-            Some(url) => {
-                if !is_trustworthy_url(&url) {
-                    return Err(AuthSetupError::InsecureJwksUrl(shown_url(&url)));
-                }
-                let settings = JwksSettings {
-                    url,
-                    min_interval: config.jwks_refresh_min_interval,
-                    fetch_timeout: config.jwks_fetch_timeout,
-                };
-                let jwks = Arc::new(Jwks::new(settings, http));
-                let first_ok = jwks.refresh().await;
-                let task = spawn_refresher(
-                    Arc::downgrade(&jwks),
-                    first_ok,
-                    config.jwks_max_age,
-                    config.jwks_refresh_min_interval,
-                );
-                (Some(jwks), Some(task))
-            }
+        let jwks = match config.jwks_url.clone() {
+            None => None,
+            Some(url) => Some(super::refresh::start(url, &config, http, occasion).await?),
         };
 
         Ok(Authenticator {
@@ -123,7 +125,8 @@ impl Authenticator {
             issuer: config.issuer,
             audience: config.audience,
             leeway_secs: config.leeway.as_secs(),
-            _refresher: refresher,
+            required_typ: config.required_typ,
+            max_lifetime_secs: config.max_token_lifetime.map(|d| d.as_secs()),
         })
     }
 
@@ -134,6 +137,11 @@ impl Authenticator {
         let mut header_buf = [0u8; HEADER_BUF_LEN];
         let header = parse_header(parts.header, &mut header_buf)?;
         self.verify_signature(&header, &parts).await?;
+        if let Some(required) = &self.required_typ
+            && !typ_matches(header.typ.as_deref(), required)
+        {
+            return Err(AuthError::WrongType);
+        }
         let payload = URL_SAFE_NO_PAD
             .decode(parts.payload)
             .map_err(|_| AuthError::Malformed)?;
@@ -143,13 +151,17 @@ impl Authenticator {
             issuer: self.issuer.as_deref(),
             audience: self.audience.as_deref(),
             leeway_secs: self.leeway_secs,
+            max_lifetime_secs: self.max_lifetime_secs,
         };
         read_claims(&payload, &rules, now_secs())
     }
 
     /// JWKS refresh counters (all zero when no JWKS is configured).
     pub fn jwks_stats(&self) -> JwksStats {
-        self.jwks.as_ref().map(|j| j.stats()).unwrap_or_default()
+        self.jwks
+            .as_ref()
+            .map(|j| j.jwks.stats())
+            .unwrap_or_default()
     }
 
     async fn verify_signature(
@@ -157,9 +169,9 @@ impl Authenticator {
         header: &JoseHeader<'_>,
         parts: &Parts<'_>,
     ) -> Result<(), AuthError> {
-        let jwks_keys = self.jwks.as_ref().map(|j| j.keys());
+        let jwks_keys = self.jwks.as_ref().map(|j| j.jwks.keys());
         let first = self.lookup(header, parts, jwks_keys.as_deref().map(Vec::as_slice));
-        let outcome = match (first, &self.jwks) {
+        let outcome = match (first, self.jwks.as_ref().map(|j| &j.jwks)) {
             (Lookup::Miss(_), Some(jwks)) => {
                 jwks.refresh_on_miss().await;
                 let fresh = jwks.keys();
@@ -214,24 +226,6 @@ impl Authenticator {
         }
         Lookup::Rejected(AuthError::BadSignature)
     }
-}
-
-/// Refreshes the JWKS every `max_age`, or every `retry` while fetches fail, until the cache is
-/// dropped.
-fn spawn_refresher(
-    jwks: std::sync::Weak<Jwks>,
-    first_ok: bool,
-    max_age: std::time::Duration,
-    retry: std::time::Duration,
-) -> RefreshTask {
-    RefreshTask(tokio::spawn(async move {
-        let mut last_ok = first_ok;
-        loop {
-            tokio::time::sleep(if last_ok { max_age } else { retry }).await;
-            let Some(jwks) = jwks.upgrade() else { break };
-            last_ok = jwks.refresh().await;
-        }
-    }))
 }
 
 fn now_secs() -> u64 {

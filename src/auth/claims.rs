@@ -1,9 +1,12 @@
 //! [`Claims`]: what a verified token says about its caller, and the rules its payload must
-//! meet: `exp` required, then `nbf`, `iss`, `aud` (the last two only when configured), then
-//! `sub` and the tenant as non-empty strings, permissions from roles and `scope`.
+//! meet: `exp` required, then `nbf`, `iat` (never in the future; required, and `exp - iat`
+//! bounded, when a maximum lifetime is configured), `iss`, `aud` (the last two only when
+//! configured), then `sub` and the tenant as non-empty strings, permissions from roles and
+//! `scope`.
 //!
-//! Invariant: `exp` and `nbf` are compared with the configured leeway; a claim of the wrong type
-//! is [`AuthError::InvalidClaim`], never silently ignored. Reading the JSON is `payload.rs`.
+//! Invariant: `exp`, `nbf` and `iat` are compared with the configured leeway (the lifetime is a
+//! difference of two issuer-side times, so it gets none); a claim of the wrong type is
+//! [`AuthError::InvalidClaim`], never silently ignored. Reading the JSON is `payload.rs`.
 
 use super::error::{AuthError, Claim};
 use super::payload::{AudienceMatch, PermissionList, RawClaims, Value, parse_payload};
@@ -29,6 +32,7 @@ pub(crate) struct ClaimRules<'c> {
     pub(crate) issuer: Option<&'c str>,
     pub(crate) audience: Option<&'c str>,
     pub(crate) leeway_secs: u64,
+    pub(crate) max_lifetime_secs: Option<u64>,
 }
 
 /// Reads and checks the decoded payload of a token whose signature already verified.
@@ -45,18 +49,19 @@ pub(crate) fn read_claims(
 fn check(raw: RawClaims<'_>, rules: &ClaimRules<'_>, now: u64) -> Result<Claims, AuthError> {
     let now = now as f64;
     let leeway = rules.leeway_secs as f64;
-    match raw.exp {
+    let exp = match raw.exp {
         None => return Err(AuthError::MissingClaim(Claim::Expiry)),
         Some(Value::Num(exp)) if now >= exp + leeway => return Err(AuthError::Expired),
-        Some(Value::Num(_)) => {}
+        Some(Value::Num(exp)) => exp,
         Some(_) => return Err(AuthError::InvalidClaim(Claim::Expiry)),
-    }
+    };
     match raw.nbf {
         None => {}
         Some(Value::Num(nbf)) if now + leeway < nbf => return Err(AuthError::NotYetValid),
         Some(Value::Num(_)) => {}
         Some(_) => return Err(AuthError::InvalidClaim(Claim::NotBefore)),
     }
+    check_issued_at(raw.iat, exp, rules, now)?;
     if let Some(expected) = rules.issuer {
         match raw.iss {
             None => return Err(AuthError::MissingClaim(Claim::Issuer)),
@@ -92,6 +97,31 @@ fn check(raw: RawClaims<'_>, rules: &ClaimRules<'_>, now: u64) -> Result<Claims,
         tenant,
         permissions: roles.union(scope),
     })
+}
+
+/// `iat`: a token from the future is refused whatever the configuration (the issuer's clock, or
+/// the token, cannot be trusted); with a maximum lifetime, `iat` is required, since without it
+/// the lifetime of a token with a far `exp` could not be bounded.
+fn check_issued_at(
+    iat: Option<Value<'_>>,
+    exp: f64,
+    rules: &ClaimRules<'_>,
+    now: f64,
+) -> Result<(), AuthError> {
+    let iat = match iat {
+        None => None,
+        Some(Value::Num(iat)) if iat > now + rules.leeway_secs as f64 => {
+            return Err(AuthError::IssuedInFuture);
+        }
+        Some(Value::Num(iat)) => Some(iat),
+        Some(_) => return Err(AuthError::InvalidClaim(Claim::IssuedAt)),
+    };
+    match (rules.max_lifetime_secs, iat) {
+        (None, _) => Ok(()),
+        (Some(_), None) => Err(AuthError::MissingClaim(Claim::IssuedAt)),
+        (Some(max), Some(iat)) if exp - iat > max as f64 => Err(AuthError::LifetimeTooLong),
+        (Some(_), Some(_)) => Ok(()),
+    }
 }
 
 /// A non-empty string claim.

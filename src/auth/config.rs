@@ -31,8 +31,13 @@ pub struct AuthConfig {
     pub tenant_claim: String,
     /// Name of the claim holding an array of permission strings (default `roles`).
     pub roles_claim: String,
-    /// Clock skew tolerated on `exp` and `nbf` (default 30 s).
+    /// Clock skew tolerated on `exp`, `nbf` and `iat` (default 30 s).
     pub leeway: Duration,
+    /// Required JOSE header `typ` (e.g. `at+jwt`, RFC 9068), compared as a media type: case
+    /// does not matter and an `application/` prefix is optional. `None`: any `typ`, or none.
+    pub required_typ: Option<String>,
+    /// Longest accepted `exp - iat`; tokens without `iat` are then refused. `None`: no limit.
+    pub max_token_lifetime: Option<Duration>,
     /// HS256 secrets (each at least 32 bytes); tokens without `kid` are tried against each.
     pub hs256_secrets: Vec<SecretString>,
     /// RS256 / ES256 public keys.
@@ -55,6 +60,8 @@ impl Default for AuthConfig {
             tenant_claim: "tenant".to_owned(),
             roles_claim: "roles".to_owned(),
             leeway: Duration::from_secs(30),
+            required_typ: None,
+            max_token_lifetime: None,
             hs256_secrets: Vec::new(),
             public_keys: Vec::new(),
             jwks_url: None,

@@ -30,6 +30,9 @@ pub struct DevTokenOptions {
     pub issuer: Option<String>,
     /// `aud`, when the gateway checks one.
     pub audience: Option<String>,
+    /// The JOSE header `typ`, when the gateway requires one (`auth.required_typ`); `JWT`
+    /// otherwise.
+    pub typ: Option<String>,
 }
 
 impl DevTokenOptions {
@@ -44,6 +47,7 @@ impl DevTokenOptions {
             roles_claim: "roles".to_owned(),
             issuer: None,
             audience: None,
+            typ: None,
         }
     }
 }
@@ -101,10 +105,10 @@ pub fn mint_dev_token(
     if let Some(aud) = &opts.audience {
         claims.insert("aud".into(), Value::from(aud.as_str()));
     }
-    jsonwebtoken::encode(
-        &Header::new(Algorithm::HS256),
-        &claims,
-        &EncodingKey::from_secret(bytes),
-    )
-    .map_err(DevTokenError::Sign)
+    let mut header = Header::new(Algorithm::HS256);
+    if let Some(typ) = &opts.typ {
+        header.typ = Some(typ.clone());
+    }
+    jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(bytes))
+        .map_err(DevTokenError::Sign)
 }

@@ -26,6 +26,8 @@ pub enum Claim {
     Issuer,
     /// `aud`.
     Audience,
+    /// `iat`.
+    IssuedAt,
 }
 
 impl fmt::Display for Claim {
@@ -39,6 +41,7 @@ impl fmt::Display for Claim {
             Claim::NotBefore => "`nbf`",
             Claim::Issuer => "`iss`",
             Claim::Audience => "`aud`",
+            Claim::IssuedAt => "`iat`",
         })
     }
 }
@@ -60,6 +63,17 @@ pub enum AuthError {
     /// `nbf` is in the future (beyond the leeway).
     #[error("the token is not valid yet")]
     NotYetValid,
+    /// `iat` is in the future (beyond the leeway): the issuer's clock is off, or the token was
+    /// minted to outlive its stated lifetime.
+    #[error("the token was issued in the future")]
+    IssuedInFuture,
+    /// `exp - iat` exceeds the configured maximum lifetime.
+    #[error("the token lifetime exceeds the accepted maximum")]
+    LifetimeTooLong,
+    /// The JOSE header's `typ` is absent or not the configured one (for example an ID token
+    /// where an access token is required).
+    #[error("the token type is not accepted")]
+    WrongType,
     /// No candidate key verifies the signature.
     #[error("the token signature does not verify")]
     BadSignature,
@@ -92,6 +106,9 @@ impl AuthError {
             AuthError::Malformed => "malformed",
             AuthError::Expired => "expired",
             AuthError::NotYetValid => "not_yet_valid",
+            AuthError::IssuedInFuture => "issued_in_future",
+            AuthError::LifetimeTooLong => "lifetime_too_long",
+            AuthError::WrongType => "wrong_type",
             AuthError::BadSignature => "bad_signature",
             AuthError::WrongIssuer => "wrong_issuer",
             AuthError::WrongAudience => "wrong_audience",
@@ -130,6 +147,17 @@ pub enum AuthSetupError {
         "auth.jwks_url {0:?} must use https (plain http is accepted only for loopback addresses)"
     )]
     InsecureJwksUrl(String),
+    /// On a reload, the JWKS at a new `auth.jwks_url` could not be fetched: swapping it in would
+    /// leave no key to verify with, so the reload is refused and the running keys stay.
+    #[error(
+        "auth.jwks_url {url:?} cannot be fetched ({reason}); the reload is refused and the running configuration keeps its keys"
+    )]
+    JwksUnavailable {
+        /// The URL, without userinfo, query or fragment.
+        url: String,
+        /// Why the fetch failed.
+        reason: String,
+    },
     /// A configured claim name is empty, clashes with a registered claim, or with the other.
     #[error("auth.{setting} = {name:?} cannot be used: {reason}")]
     BadClaimName {

@@ -53,14 +53,7 @@ pub(crate) fn is_trustworthy_url(url: &reqwest::Url) -> bool {
     let host = url.host_str().unwrap_or_default();
     match url.scheme() {
         "https" => !host.is_empty(),
-        "http" => {
-            host.eq_ignore_ascii_case("localhost")
-                || host
-                    .trim_start_matches('[')
-                    .trim_end_matches(']')
-                    .parse::<std::net::IpAddr>()
-                    .is_ok_and(|ip| ip.is_loopback())
-        }
+        "http" => crate::validation::is_loopback_host(host),
         _ => false,
     }
 }
@@ -117,14 +110,19 @@ pub(crate) struct Jwks {
 }
 
 impl Jwks {
-    /// An empty cache; nothing is fetched until [`Jwks::refresh`] or a miss.
-    pub(crate) fn new(settings: JwksSettings, http: reqwest::Client) -> Self {
+    /// A cache holding `initial` (empty at start-up; the running key set on a reload); nothing
+    /// is fetched until [`Jwks::refresh`] or a miss.
+    pub(crate) fn new(
+        settings: JwksSettings,
+        http: reqwest::Client,
+        initial: Arc<Vec<VerifyKey>>,
+    ) -> Self {
         let shown_url = shown_url(&settings.url);
         Jwks {
             shown_url,
             settings,
             http,
-            keys: ArcSwap::from_pointee(Vec::new()),
+            keys: ArcSwap::new(initial),
             generation: AtomicU64::new(0),
             refresh: tokio::sync::Mutex::new(RefreshState::default()),
             ok: AtomicU64::new(0),
@@ -137,6 +135,16 @@ impl Jwks {
         self.keys.load_full()
     }
 
+    /// Where the keys are fetched from.
+    pub(crate) fn url(&self) -> &reqwest::Url {
+        &self.settings.url
+    }
+
+    /// The URL as logs and errors show it (no userinfo, query or fragment).
+    pub(crate) fn shown_url(&self) -> &str {
+        &self.shown_url
+    }
+
     /// Counters for metrics.
     pub(crate) fn stats(&self) -> JwksStats {
         JwksStats {
@@ -146,8 +154,9 @@ impl Jwks {
         }
     }
 
-    /// Unconditional fetch (start-up and the periodic refresh). Returns whether it succeeded.
-    pub(crate) async fn refresh(&self) -> bool {
+    /// Unconditional fetch (start-up, reload and the periodic refresh); `Err` says why it
+    /// failed (the last good set stays either way).
+    pub(crate) async fn refresh(&self) -> Result<(), String> {
         let _guard = self.refresh.lock().await;
         self.fetch_and_store().await
     }
@@ -167,13 +176,14 @@ impl Jwks {
             return;
         }
         state.last_on_demand = Some(Instant::now());
-        self.fetch_and_store().await;
+        // A failure is logged and counted inside; the caller's lookup decides what it means.
+        let _ = self.fetch_and_store().await;
     }
 
     /// Fetches once; on success swaps the new set in. Called with the refresh mutex held.
-    async fn fetch_and_store(&self) -> bool {
+    async fn fetch_and_store(&self) -> Result<(), String> {
         let outcome = self.fetch().await;
-        let ok = match outcome {
+        let result = match outcome {
             Ok(keys) => {
                 tracing::info!(
                     jwks_url = %self.shown_url,
@@ -183,7 +193,7 @@ impl Jwks {
                 self.keys.store(Arc::new(keys));
                 self.ok.fetch_add(1, Ordering::Relaxed);
                 crate::telemetry::metrics::record_jwks_refresh(true);
-                true
+                Ok(())
             }
             Err(reason) => {
                 tracing::warn!(
@@ -193,11 +203,11 @@ impl Jwks {
                 );
                 self.failed.fetch_add(1, Ordering::Relaxed);
                 crate::telemetry::metrics::record_jwks_refresh(false);
-                false
+                Err(reason)
             }
         };
         self.generation.fetch_add(1, Ordering::Release);
-        ok
+        result
     }
 
     async fn fetch(&self) -> Result<Vec<VerifyKey>, String> {

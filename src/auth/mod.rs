@@ -10,15 +10,18 @@
 //!   token against an RSA/EC key, and any algorithm no configured key uses are refused;
 //! - a `kid` only ever selects keys with that `kid`; an unknown one allows one rate-limited
 //!   JWKS refetch, then is refused;
-//! - `exp` is required; `exp` and `nbf` allow the configured leeway; `iss` and `aud` are
-//!   checked when configured;
+//! - `exp` is required; `exp`, `nbf` and `iat` allow the configured leeway (an `iat` in the
+//!   future beyond it is refused); `iss`, `aud`, the header `typ` and the lifetime `exp - iat`
+//!   are checked when configured;
+//! - a configuration reload never replaces a non-empty JWKS key set with an empty one;
 //! - no error, log line or `Debug` output contains the token.
 //!
 //! - [`config`]: [`AuthConfig`], [`PublicKeySource`].
 //! - [`authenticator`]: [`Authenticator`] (key selection, signature, then claims).
 //! - `token` / `payload`: reading the header and payload without needless allocation;
 //!   [`claims`]: the rules the payload must meet.
-//! - `keys`: one key pinned to one algorithm. [`jwks`]: the cached, refreshed JWKS.
+//! - `keys`: one key pinned to one algorithm. [`jwks`]: the cached, refreshed JWKS; `refresh`:
+//!   its first fetch, background refresh and fate across reloads.
 //! - [`dev_token`]: [`mint_dev_token`] for the `token` command.
 
 pub mod authenticator;
@@ -30,6 +33,7 @@ pub mod jwks;
 mod keys;
 mod payload;
 pub mod permissions;
+mod refresh;
 mod token;
 
 pub use authenticator::Authenticator;

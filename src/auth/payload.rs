@@ -60,6 +60,7 @@ pub(crate) struct RawClaims<'de> {
     pub(crate) scope: Option<Value<'de>>,
     pub(crate) exp: Option<Value<'de>>,
     pub(crate) nbf: Option<Value<'de>>,
+    pub(crate) iat: Option<Value<'de>>,
     pub(crate) iss: Option<Value<'de>>,
     pub(crate) aud: Option<AudienceMatch>,
 }
@@ -100,6 +101,7 @@ impl<'de> Visitor<'de> for PayloadSeed<'_, '_> {
                 "scope" => set_once(&mut raw.scope, map.next_value::<Value<'de>>()?)?,
                 "exp" => set_once(&mut raw.exp, map.next_value::<Value<'de>>()?)?,
                 "nbf" => set_once(&mut raw.nbf, map.next_value::<Value<'de>>()?)?,
+                "iat" => set_once(&mut raw.iat, map.next_value::<Value<'de>>()?)?,
                 "iss" if rules.issuer.is_some() => {
                     set_once(&mut raw.iss, map.next_value::<Value<'de>>()?)?;
                 }

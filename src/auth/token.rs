@@ -1,11 +1,11 @@
 //! The outer layers of a bearer token: the `Authorization` header, the three base64url parts and
-//! the JOSE header (`alg`, `kid`).
+//! the JOSE header (`alg`, `kid`, `typ`).
 //!
 //! Invariants: nothing here allocates on the success path (the header is decoded into a caller's
 //! stack buffer and borrowed from it); a header with `crit` is refused because the gateway
 //! understands no JWS extension (RFC 7515 §4.1.11); an `alg` that no [`Algorithm`] names
 //! (`none` included) is [`AuthError::AlgorithmNotAllowed`], not "malformed", so logs say what
-//! was attempted.
+//! was attempted; a `typ` that is not a string is malformed (RFC 7515 §4.1.9 makes it one).
 
 use std::borrow::Cow;
 use std::str::FromStr;
@@ -80,6 +80,7 @@ fn is_token_byte(b: u8) -> bool {
 pub(crate) struct JoseHeader<'b> {
     pub(crate) alg: Algorithm,
     pub(crate) kid: Option<Cow<'b, str>>,
+    pub(crate) typ: Option<Cow<'b, str>>,
 }
 
 #[derive(Deserialize)]
@@ -88,6 +89,8 @@ struct RawHeader<'b> {
     alg: Cow<'b, str>,
     #[serde(borrow, default)]
     kid: Option<Cow<'b, str>>,
+    #[serde(borrow, default)]
+    typ: Option<Cow<'b, str>>,
     #[serde(default)]
     crit: Option<serde::de::IgnoredAny>,
 }
@@ -111,7 +114,27 @@ pub(crate) fn parse_header<'b>(
         return Err(AuthError::Malformed);
     }
     let alg = Algorithm::from_str(&raw.alg).map_err(|_| AuthError::AlgorithmNotAllowed)?;
-    Ok(JoseHeader { alg, kid: raw.kid })
+    Ok(JoseHeader {
+        alg,
+        kid: raw.kid,
+        typ: raw.typ,
+    })
+}
+
+/// Whether the header's `typ` names the `required` media type. RFC 7515 §4.1.9: a `typ`
+/// without a `/` stands for `application/<typ>`, and media types compare case-insensitively
+/// (RFC 2045 §5.1), so `at+jwt`, `AT+JWT` and `application/at+jwt` are one type (RFC 9068 §4).
+pub(crate) fn typ_matches(typ: Option<&str>, required: &str) -> bool {
+    const APPLICATION: &str = "application/";
+    fn subtype(media_type: &str) -> &str {
+        match media_type.get(..APPLICATION.len()) {
+            Some(prefix) if prefix.eq_ignore_ascii_case(APPLICATION) => {
+                &media_type[APPLICATION.len()..]
+            }
+            _ => media_type,
+        }
+    }
+    typ.is_some_and(|typ| subtype(typ).eq_ignore_ascii_case(subtype(required)))
 }
 
 #[cfg(test)]
@@ -186,6 +209,7 @@ mod tests {
                 Ok((Algorithm::ES256, Some("k1"))),
             ),
             (b64(r#"{"alg":"RS256"}"#), Ok((Algorithm::RS256, None))),
+            (b64(r#"{"alg":"RS256","typ":7}"#), Err(AuthError::Malformed)),
         ];
         for (encoded, expected) in cases {
             let mut buf = [0; HEADER_BUF_LEN];
@@ -194,6 +218,30 @@ mod tests {
 
             let got = got.as_ref().map(|h| (h.alg, h.kid.as_deref()));
             assert_eq!(got, expected.as_ref().map(|(a, k)| (*a, *k)), "{encoded}");
+        }
+    }
+
+    #[test]
+    fn typ_is_compared_as_a_media_type_with_an_optional_application_prefix() {
+        let cases = [
+            (Some("at+jwt"), "at+jwt", true),
+            (Some("AT+JWT"), "at+jwt", true),
+            (Some("application/at+jwt"), "at+jwt", true),
+            (Some("Application/At+Jwt"), "at+jwt", true),
+            (Some("at+jwt"), "application/at+jwt", true),
+            (Some("JWT"), "at+jwt", false),
+            (Some("application/jwt"), "at+jwt", false),
+            (Some("text/at+jwt"), "at+jwt", false),
+            (Some("at+jwt "), "at+jwt", false),
+            (Some(""), "at+jwt", false),
+            (None, "at+jwt", false),
+        ];
+        for (typ, required, expected) in cases {
+            assert_eq!(
+                typ_matches(typ, required),
+                expected,
+                "{typ:?} vs {required}"
+            );
         }
     }
 }

@@ -1,5 +1,11 @@
-//! `[auth]`: how JWTs are verified (keys, JWKS, claim names). Secrets are named, never inlined
-//! outside the demo.
+//! `[auth]`: how JWTs are verified (keys, JWKS, claim names, token shape). Secrets are named,
+//! never inlined outside the demo.
+//!
+//! Invariants checked here, each naming its key: with asymmetric keys (`public_key_files`,
+//! `jwks_url`) `audience` is required, and with `jwks_url` `issuer` too — an IdP signs tokens
+//! for every application it serves with the same keys, so without them a token issued for
+//! another application would pass (an HS256 secret is ours alone, so there they stay optional);
+//! the leeway and the JWKS intervals are bounded, so a typo cannot silently disable a check.
 
 use std::path::PathBuf;
 
@@ -7,6 +13,15 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::SettingsError;
+
+/// Largest accepted `auth.leeway_secs`: clocks that disagree by more than five minutes are a
+/// fault to fix, and a larger leeway keeps expired tokens alive that long.
+pub const MAX_LEEWAY_SECS: u64 = 300;
+
+/// Largest accepted JWKS interval (`auth.jwks_max_age_secs`,
+/// `auth.jwks_refresh_min_interval_secs`): one day. Past it a revoked key stays trusted, or a
+/// rotated-in one unknown, for longer than any IdP's rotation notice.
+pub const MAX_JWKS_INTERVAL_SECS: u64 = 86_400;
 
 /// `[auth]`.
 #[derive(Debug, Deserialize)]
@@ -20,8 +35,12 @@ pub struct AuthSettings {
     pub tenant_claim: String,
     /// Claim holding the roles array.
     pub roles_claim: String,
-    /// Clock leeway for `exp` and `nbf`, seconds.
+    /// Clock leeway for `exp`, `nbf` and `iat`, seconds (at most [`MAX_LEEWAY_SECS`]).
     pub leeway_secs: u64,
+    /// Required JOSE header `typ` (e.g. `at+jwt`), when set.
+    pub required_typ: Option<String>,
+    /// Longest accepted `exp - iat`, seconds, when set; tokens without `iat` are then refused.
+    pub max_token_lifetime_secs: Option<u64>,
     /// HS256 secret, inline (demo only).
     pub hs256_secret: Option<SecretString>,
     /// Environment variable holding the HS256 secret.
@@ -47,6 +66,8 @@ impl Default for AuthSettings {
             tenant_claim: "tenant".into(),
             roles_claim: "roles".into(),
             leeway_secs: 30,
+            required_typ: None,
+            max_token_lifetime_secs: None,
             hs256_secret: None,
             hs256_secret_env: None,
             hs256_secret_file: None,
@@ -96,6 +117,91 @@ impl AuthSettings {
                 "auth",
                 "no JWT key configured: set hs256_secret_env / hs256_secret_file, public_key_files or jwks_url".into(),
             ));
+        }
+        self.validate_audience_and_issuer()?;
+        self.validate_token_rules()?;
+        self.validate_jwks_intervals()
+    }
+
+    /// An IdP's keys sign tokens for all its applications: only `aud` (and, for a JWKS, which
+    /// may be shared by several issuers, `iss`) says a token was meant for this gateway.
+    fn validate_audience_and_issuer(&self) -> Result<(), SettingsError> {
+        for (key, value) in [
+            ("auth.audience", &self.audience),
+            ("auth.issuer", &self.issuer),
+        ] {
+            if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+                return Err(SettingsError::invalid(
+                    key,
+                    "must not be empty (leave it out instead)".into(),
+                ));
+            }
+        }
+        let asymmetric = match (self.public_key_files.is_empty(), self.jwks_url.is_some()) {
+            (_, true) => Some("jwks_url"),
+            (false, false) => Some("public_key_files"),
+            (true, false) => None,
+        };
+        if let Some(source) = asymmetric
+            && self.audience.is_none()
+        {
+            return Err(SettingsError::invalid(
+                "auth.audience",
+                format!(
+                    "is required with auth.{source}: the IdP's keys also sign tokens for its other applications, and only `aud` tells them apart"
+                ),
+            ));
+        }
+        if self.jwks_url.is_some() && self.issuer.is_none() {
+            return Err(SettingsError::invalid(
+                "auth.issuer",
+                "is required with auth.jwks_url: only `iss` ties a token to the issuer whose keys are published there".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    fn validate_token_rules(&self) -> Result<(), SettingsError> {
+        if self.leeway_secs > MAX_LEEWAY_SECS {
+            return Err(SettingsError::invalid(
+                "auth.leeway_secs",
+                format!(
+                    "{} is more than {MAX_LEEWAY_SECS} seconds: fix the clocks instead (a larger leeway keeps expired tokens valid that long)",
+                    self.leeway_secs
+                ),
+            ));
+        }
+        if let Some(typ) = &self.required_typ
+            && (typ.is_empty() || typ.chars().any(|c| c.is_whitespace() || c.is_control()))
+        {
+            return Err(SettingsError::invalid(
+                "auth.required_typ",
+                format!("{typ:?} is not a media type (e.g. \"at+jwt\")"),
+            ));
+        }
+        if self.max_token_lifetime_secs == Some(0) {
+            return Err(SettingsError::invalid(
+                "auth.max_token_lifetime_secs",
+                "must be at least 1 (0 would refuse every token); leave it out for no limit".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    fn validate_jwks_intervals(&self) -> Result<(), SettingsError> {
+        for (key, secs) in [
+            ("auth.jwks_max_age_secs", self.jwks_max_age_secs),
+            (
+                "auth.jwks_refresh_min_interval_secs",
+                self.jwks_refresh_min_interval_secs,
+            ),
+        ] {
+            if secs == 0 || secs > MAX_JWKS_INTERVAL_SECS {
+                return Err(SettingsError::invalid(
+                    key,
+                    format!("{secs} is outside 1 to {MAX_JWKS_INTERVAL_SECS} seconds"),
+                ));
+            }
         }
         Ok(())
     }

@@ -4,7 +4,7 @@
 //!
 //! Invariants: unknown keys are errors (every section is `deny_unknown_fields`); the built-in
 //! defaults contain no tenant, so a production file never inherits the demo tenant; secrets are
-//! [`SecretString`]s read from `*_env` / `*_file` (inline only for sandbox tenants);
+//! [`SecretString`]s read from `*_env` / `*_file` (inline only for simulator tenants);
 //! [`Settings::validate`] names the exact key that is wrong. The key names are a contract
 //! (`docs/configuration.md` documents every one, and a test keeps that list complete).
 
@@ -20,7 +20,9 @@ use figment::Figment;
 use figment::providers::{Env, Format as _, Toml};
 use serde::Deserialize;
 
-pub use auth_section::{AuthSettings, KeyFileWithKid, PublicKeyFile};
+pub use auth_section::{
+    AuthSettings, KeyFileWithKid, MAX_JWKS_INTERVAL_SECS, MAX_LEEWAY_SECS, PublicKeyFile,
+};
 pub use idempotency_section::IdempotencySettings;
 pub use secret_source::{SecretOrigin, SecretSource};
 pub use sections::{
@@ -35,10 +37,11 @@ pub const DEFAULT_CONFIG_FILE: &str = "config/default.toml";
 /// Environment variable prefix; `__` separates levels.
 pub const ENV_PREFIX: &str = "WOG_";
 
-/// The JWT secret of the demo configuration; refused when a tenant talks to a real endpoint.
+/// The JWT secret of the demo configuration; refused while any tenant is not a simulator.
 pub const DEMO_JWT_SECRET: &str = "workorder-gateway-demo-secret-not-for-production";
 
-/// The sandbox demo account's AccessKey id and secret; refused against a real endpoint.
+/// The sandbox demo account's AccessKey id and secret; refused for a tenant that is not a
+/// simulator.
 pub const DEMO_ACCESS_KEY_ID: &str = "LTAIsandboxDEMO";
 /// See [`DEMO_ACCESS_KEY_ID`].
 pub const DEMO_ACCESS_KEY_SECRET: &str = "sandbox-demo-secret";
@@ -149,8 +152,9 @@ impl Settings {
         }
     }
 
-    /// Refuses the demo JWT secret while any enabled tenant uses a real endpoint. Checked on
-    /// the inline value here and again on the resolved value (env or file) at start-up.
+    /// Refuses the demo JWT secret while any enabled tenant is not a simulator (see
+    /// [`TenantSettings::is_simulator`]). Checked on the inline value here and again on the
+    /// resolved value (env or file) at start-up.
     pub fn refuse_demo_jwt_secret(
         &self,
         secret: &secrecy::SecretString,
@@ -158,14 +162,12 @@ impl Settings {
         let real_tenant = self
             .tenants
             .iter()
-            .find(|(_, t)| t.enabled && !t.is_sandbox_endpoint());
+            .find(|(_, t)| t.enabled && !t.is_simulator());
         match real_tenant {
             Some((id, _)) if secrecy::ExposeSecret::expose_secret(secret) == DEMO_JWT_SECRET => {
                 Err(SettingsError::invalid(
                     "auth.hs256_secret",
-                    format!(
-                        "the demo JWT secret is refused while tenant {id} uses a real endpoint"
-                    ),
+                    format!("the demo JWT secret is refused while tenant {id} is not a simulator"),
                 ))
             }
             _ => Ok(()),
@@ -190,5 +192,9 @@ fn validate_tenant_id(id: &str) -> Result<(), SettingsError> {
     }
 }
 
+#[cfg(test)]
+mod auth_tests;
+#[cfg(test)]
+mod endpoint_tests;
 #[cfg(test)]
 mod tests;

@@ -1,5 +1,19 @@
 //! `[tenants.<id>]`: one tenant's endpoint, signature version and credential sources, with the
-//! rules that keep demo credentials and inline secrets away from real endpoints.
+//! rules that keep demo credentials and inline secrets away from real endpoints and secrets off
+//! networks in clear.
+//!
+//! Rules (each refusal names its key):
+//! - A *simulator* tenant — `endpoint = "sandbox"` (the embedded simulator), or `simulator =
+//!   true` on a plain `http://` endpoint whose host is loopback (127.0.0.0/8, `::1`,
+//!   `localhost`), or on another host together with `allow_insecure_http = true` (a simulator in
+//!   a neighbouring container) — may have inline secrets and the demo credentials. No other
+//!   tenant may: an `http://` URL alone does not make an endpoint a simulator, since a typo or a
+//!   proxy would otherwise unlock the published demo key against a real account.
+//! - A plain `http://` endpoint on a non-loopback host sends the signed requests and the STS
+//!   token across the network in clear: refused unless `allow_insecure_http = true`.
+//! - `simulator = true` on an HTTPS endpoint or a region id, and `allow_insecure_http = true` on
+//!   anything but a plain `http://` URL, are refused: the flags mean something only there, and a
+//!   stale flag must not lie in wait for the endpoint to change.
 
 use std::path::PathBuf;
 
@@ -38,6 +52,12 @@ pub struct TenantSettings {
     pub default_email: Option<String>,
     /// A disabled tenant's users get 403 `tenant_not_configured`.
     pub enabled: bool,
+    /// The plain-`http://` endpoint is a Workorder simulator: inline secrets and the demo
+    /// credentials are allowed (see the module docs for where).
+    pub simulator: bool,
+    /// Accept a plain-`http://` endpoint on a non-loopback host (secrets cross the network in
+    /// clear).
+    pub allow_insecure_http: bool,
 }
 
 impl Default for TenantSettings {
@@ -55,6 +75,8 @@ impl Default for TenantSettings {
             language: Language::Zh,
             default_email: None,
             enabled: true,
+            simulator: false,
+            allow_insecure_http: false,
         }
     }
 }
@@ -67,6 +89,8 @@ impl std::fmt::Debug for TenantSettings {
             .field("access_key_id", &self.access_key_id)
             .field("language", &self.language)
             .field("enabled", &self.enabled)
+            .field("simulator", &self.simulator)
+            .field("allow_insecure_http", &self.allow_insecure_http)
             .finish_non_exhaustive()
     }
 }
@@ -74,12 +98,46 @@ impl std::fmt::Debug for TenantSettings {
 /// The endpoint value naming the embedded sandbox.
 pub const SANDBOX_ENDPOINT: &str = "sandbox";
 
+/// What kind of transport a tenant's endpoint is, as far as the rules care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Transport {
+    /// `"sandbox"`: the embedded simulator, in this process.
+    Embedded,
+    /// HTTPS (a URL or a region id).
+    Https,
+    /// Plain HTTP to this machine.
+    LoopbackHttp,
+    /// Plain HTTP to another host.
+    RemoteHttp,
+}
+
 impl TenantSettings {
-    /// True for the embedded sandbox and for plain-`http://` URLs. The real Workorder API is
-    /// HTTPS-only, so a plain-HTTP endpoint is a simulator (a standalone sandbox in compose, a
-    /// test double); demo credentials and inline secrets are allowed only there.
-    pub fn is_sandbox_endpoint(&self) -> bool {
-        self.endpoint == SANDBOX_ENDPOINT || self.endpoint.starts_with("http://")
+    /// True for a simulator tenant: `endpoint = "sandbox"`, or `simulator = true` on a plain
+    /// `http://` endpoint that is loopback or explicitly `allow_insecure_http`. Inline secrets
+    /// and the demo credentials are allowed only there; everywhere else they are refused.
+    pub fn is_simulator(&self) -> bool {
+        match self.transport() {
+            Some(Transport::Embedded) => true,
+            Some(Transport::LoopbackHttp) => self.simulator,
+            Some(Transport::RemoteHttp) => self.simulator && self.allow_insecure_http,
+            Some(Transport::Https) | None => false,
+        }
+    }
+
+    /// The transport, or `None` when the endpoint does not parse (validation reports that).
+    fn transport(&self) -> Option<Transport> {
+        if self.endpoint == SANDBOX_ENDPOINT {
+            return Some(Transport::Embedded);
+        }
+        let endpoint = self.parsed_endpoint("").ok().flatten()?;
+        let url = endpoint.url();
+        Some(match url.scheme() {
+            "http" if crate::validation::is_loopback_host(url.host_str().unwrap_or_default()) => {
+                Transport::LoopbackHttp
+            }
+            "http" => Transport::RemoteHttp,
+            _ => Transport::Https,
+        })
     }
 
     /// The endpoint, unless it is the embedded sandbox (resolved at start-up).
@@ -114,6 +172,7 @@ impl TenantSettings {
     pub(super) fn validate(&self, id: &str, sandbox_enabled: bool) -> Result<(), SettingsError> {
         let key = |name: &str| format!("tenants.{id}.{name}");
         self.parsed_endpoint(id)?;
+        self.validate_transport(id)?;
         if self.endpoint == SANDBOX_ENDPOINT && !sandbox_enabled && self.enabled {
             return Err(SettingsError::invalid(
                 &key("endpoint"),
@@ -126,19 +185,26 @@ impl TenantSettings {
                 "is required".into(),
             ));
         }
-        if !self.is_sandbox_endpoint() {
-            if self.access_key_secret.is_some() || self.security_token.is_some() {
-                return Err(SettingsError::invalid(
-                    &key("access_key_secret"),
-                    "inline secrets are for sandbox tenants only; use access_key_secret_env or access_key_secret_file"
-                        .into(),
-                ));
+        if !self.is_simulator() {
+            for (name, inline) in [
+                ("access_key_secret", self.access_key_secret.is_some()),
+                ("security_token", self.security_token.is_some()),
+            ] {
+                if inline {
+                    return Err(SettingsError::invalid(
+                        &key(name),
+                        format!(
+                            "inline secrets are for simulator tenants only (endpoint = \"sandbox\", or simulator = true on a loopback http:// endpoint); use {name}_env or {name}_file"
+                        ),
+                    ));
+                }
             }
             // A demo secret read from env or file is caught after resolution (`tenants`).
             if self.access_key_id == DEMO_ACCESS_KEY_ID {
                 return Err(SettingsError::invalid(
                     &key("access_key_id"),
-                    "the sandbox demo credentials are refused against a real endpoint".into(),
+                    "the sandbox demo credentials are refused for a tenant that is not a simulator"
+                        .into(),
                 ));
             }
         }
@@ -148,6 +214,36 @@ impl TenantSettings {
             return Err(SettingsError::invalid(
                 &key("default_email"),
                 format!("{email:?} is not an email address"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The transport rules of the module docs: plain HTTP off this machine only when asked for,
+    /// and each flag only where it means something.
+    fn validate_transport(&self, id: &str) -> Result<(), SettingsError> {
+        let key = |name: &str| format!("tenants.{id}.{name}");
+        let transport = self.transport();
+        let plain_http = matches!(
+            transport,
+            Some(Transport::LoopbackHttp | Transport::RemoteHttp)
+        );
+        if self.allow_insecure_http && !plain_http {
+            return Err(SettingsError::invalid(
+                &key("allow_insecure_http"),
+                "applies only to a plain http:// endpoint; remove it".into(),
+            ));
+        }
+        if self.simulator && !plain_http && transport != Some(Transport::Embedded) {
+            return Err(SettingsError::invalid(
+                &key("simulator"),
+                "a simulator is reached over plain http:// (or is endpoint = \"sandbox\"); the Workorder API itself is HTTPS".into(),
+            ));
+        }
+        if transport == Some(Transport::RemoteHttp) && !self.allow_insecure_http {
+            return Err(SettingsError::invalid(
+                &key("endpoint"),
+                "plain http:// to a host other than this machine would carry the signed requests and the STS token in clear; use https, or set allow_insecure_http = true (with simulator = true for a simulator on another host)".into(),
             ));
         }
         Ok(())

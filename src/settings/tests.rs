@@ -213,7 +213,7 @@ fn the_demo_jwt_secret_is_refused_whatever_its_source_while_a_real_endpoint_is_c
         ))
         .is_ok()
     );
-    let sandbox_only = Settings::from_toml_str("[auth]\nhs256_secret_env = \"JWT\"\n[tenants.demo]\nendpoint = \"http://127.0.0.1:9000\"\naccess_key_id = \"k\"\n")
+    let sandbox_only = Settings::from_toml_str("[auth]\nhs256_secret_env = \"JWT\"\n[tenants.demo]\nendpoint = \"http://127.0.0.1:9000\"\nsimulator = true\naccess_key_id = \"k\"\n")
         .expect("parses");
     assert!(
         sandbox_only.refuse_demo_jwt_secret(&demo).is_ok(),

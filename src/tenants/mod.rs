@@ -70,18 +70,19 @@ impl TenantRegistry {
                     "missing: set access_key_secret_env or access_key_secret_file".into(),
                 )
             })?;
-            if !tenant.is_sandbox_endpoint() && secret.expose_secret() == DEMO_ACCESS_KEY_SECRET {
+            if !tenant.is_simulator() && secret.expose_secret() == DEMO_ACCESS_KEY_SECRET {
                 return Err(SettingsError::invalid(
                     &format!("tenants.{id}.access_key_secret"),
-                    "the sandbox demo secret is refused against a real endpoint".into(),
+                    "the sandbox demo secret is refused for a tenant that is not a simulator"
+                        .into(),
                 ));
             }
             let mut credentials = Credentials::new(tenant.access_key_id.clone(), secret);
             if let Some((token, origin)) = tenant.token_source(id).resolve()? {
-                if origin == SecretOrigin::Inline && !tenant.is_sandbox_endpoint() {
+                if origin == SecretOrigin::Inline && !tenant.is_simulator() {
                     return Err(SettingsError::invalid(
                         &format!("tenants.{id}.security_token"),
-                        "inline tokens are for sandbox tenants only".into(),
+                        "inline tokens are for simulator tenants only".into(),
                     ));
                 }
                 credentials = credentials.with_security_token(token);

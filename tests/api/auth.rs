@@ -1,13 +1,17 @@
 //! JWT authentication over HTTP: every failure is 401 `unauthenticated` with
 //! `WWW-Authenticate: Bearer error="invalid_token"`; RS256 / ES256 PEM keys from
 //! `auth.public_key_files` (with and without a `kid`); roles vs `scope`; a JWKS IdP (wiremock)
-//! rotating its key. Keys: `tests/fixtures/keys/` (see its README). This file holds the
+//! rotating its key, and going down across a configuration reload; the header `typ`, the
+//! token lifetime and `iat`. Keys: `tests/fixtures/keys/` (see its README). This file holds the
 //! helpers; the tests are in `auth/`.
 
 mod failures;
+mod idp;
 mod jwks;
 mod pem_keys;
 mod permissions;
+mod reload;
+mod token_rules;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -17,6 +21,19 @@ use serde_json::{Value, json};
 use crate::support::{SECRET, TestGateway, demo_config, problem};
 
 const CHALLENGE: &str = r#"Bearer error="invalid_token""#;
+
+/// The detail of every 401: the same whatever went wrong (the reason is logged only).
+const GENERIC_DETAIL: &str = "a valid bearer token is required";
+
+/// The `aud` and `iss` every configuration with asymmetric keys must pin; [`claims`] carries
+/// both (a configuration that pins neither ignores them).
+const AUDIENCE: &str = "workorder-gateway";
+const ISSUER: &str = "https://idp.example.com/";
+
+/// `[auth]` lines pinning [`AUDIENCE`] and [`ISSUER`].
+fn pinned() -> String {
+    format!("audience = {AUDIENCE:?}\nissuer = {ISSUER:?}")
+}
 
 fn key_path(name: &str) -> String {
     format!("{}/tests/fixtures/keys/{name}", env!("CARGO_MANIFEST_DIR"))
@@ -38,11 +55,12 @@ fn now() -> u64 {
         .as_secs()
 }
 
-/// A valid payload for alice of tenant demo with `tickets:read`; `changes` set (or, when
-/// null, remove) claims.
+/// A valid payload for alice of tenant demo with `tickets:read`, for [`AUDIENCE`] from
+/// [`ISSUER`]; `changes` set (or, when null, remove) claims.
 fn claims(changes: Value) -> Value {
     let mut claims = json!({
-        "sub": "alice", "tenant": "demo", "roles": ["tickets:read"], "exp": now() + 300
+        "sub": "alice", "tenant": "demo", "roles": ["tickets:read"], "exp": now() + 300,
+        "aud": AUDIENCE, "iss": ISSUER,
     });
     for (key, value) in changes.as_object().unwrap() {
         if value.is_null() {
@@ -103,7 +121,8 @@ async fn assert_rejected(gateway: &TestGateway, authorization: Option<&str>) {
         Some(CHALLENGE),
         "{authorization:?}"
     );
-    problem(response, 401, "unauthenticated").await;
+    let body = problem(response, 401, "unauthenticated").await;
+    assert_eq!(body["detail"], GENERIC_DETAIL, "{authorization:?}");
 }
 
 async fn assert_token_rejected(gateway: &TestGateway, token: &str) {

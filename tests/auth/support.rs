@@ -136,7 +136,8 @@ pub fn jwks(keys: &[Value]) -> ResponseTemplate {
 }
 
 /// A wiremock IdP whose `/jwks.json` answer can be swapped mid-test while its request log
-/// keeps counting.
+/// keeps counting. A server of its own (not one from wiremock's pool, which would keep listening
+/// after the test dropped it and could be handed to another test), so dropping it stops it.
 pub struct Idp {
     pub server: MockServer,
     answer: Arc<Mutex<ResponseTemplate>>,
@@ -152,7 +153,7 @@ impl Respond for Swappable {
 
 impl Idp {
     pub async fn start(answer: ResponseTemplate) -> Self {
-        let server = MockServer::start().await;
+        let server = MockServer::builder().start().await;
         let answer = Arc::new(Mutex::new(answer));
         Mock::given(method("GET"))
             .and(path("/jwks.json"))
@@ -172,6 +173,21 @@ impl Idp {
 
     pub async fn requests(&self) -> usize {
         self.server.received_requests().await.unwrap().len()
+    }
+
+    /// Shuts the server down and waits until its port refuses connections.
+    pub async fn stop(self) {
+        let address = *self.server.address();
+        drop(self);
+        let started = std::time::Instant::now();
+        let patience = std::time::Duration::from_millis(50);
+        while std::net::TcpStream::connect_timeout(&address, patience).is_ok() {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(5),
+                "the IdP at {address} does not stop"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
     }
 
     pub fn config(&self) -> AuthConfig {

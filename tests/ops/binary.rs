@@ -48,6 +48,7 @@ timeout_secs = 10
 level = "info"
 [tenants.acme]
 endpoint = "{sandbox_url}"
+simulator = true
 access_key_id = "{key_id}"
 access_key_secret = "{secret}"
 default_email = "{EMAIL}"

@@ -44,23 +44,27 @@ retry_base_delay_ms = 1
 retry_max_delay_ms = 2
 [tenants.acme]
 endpoint = "{sandbox_url}"
+simulator = true
 access_key_id = "{ACCESS_KEY_ID}"
 access_key_secret = "{ACCESS_KEY_SECRET}"
 default_email = "{EMAIL}"
 language = "en"
 [tenants.acmev3]
 endpoint = "{sandbox_url}"
+simulator = true
 signature = "v3"
 access_key_id = "{ACCESS_KEY_ID}"
 access_key_secret = "{ACCESS_KEY_SECRET}"
 default_email = "{EMAIL}"
 [tenants.wrongkey]
 endpoint = "{sandbox_url}"
+simulator = true
 access_key_id = "{ACCESS_KEY_ID}"
 access_key_secret = "{WRONG_SECRET}"
 default_email = "{EMAIL}"
 [tenants.broken]
 endpoint = "{broken_url}"
+simulator = true
 access_key_id = "{ACCESS_KEY_ID}"
 access_key_secret = "{ACCESS_KEY_SECRET}"
 default_email = "{EMAIL}"

@@ -43,7 +43,10 @@ async fn gateway_with_jwks(idp: &MockServer) -> (TestGateway, SandboxHandle) {
     let sandbox = start_sandbox(vec![account(ACCESS_KEY_ID, ACCESS_KEY_SECRET, EMAIL)]).await;
     let toml = fixture::config(&sandbox.url(), "http://127.0.0.1:9", "").replace(
         "[auth]\n",
-        &format!("[auth]\njwks_url = \"{}/jwks.json\"\n", idp.uri()),
+        &format!(
+            "[auth]\njwks_url = \"{}/jwks.json\"\nissuer = \"https://idp.example.com/\"\naudience = \"workorder-gateway\"\n",
+            idp.uri()
+        ),
     );
     (TestGateway::start(&toml).await, sandbox)
 }

@@ -215,8 +215,8 @@ request_timeout_ms = 2000
 breaker_failure_threshold = 0
 "#;
 
-/// A `[tenants.<id>]` table for a tenant calling the standalone sandbox at `url` (a plain
-/// `http://` URL counts as a sandbox endpoint, so the secret may be inline).
+/// A `[tenants.<id>]` table for a tenant calling the standalone sandbox at `url` (a loopback
+/// `http://` URL; `simulator = true` lets the secret be inline).
 pub fn sandbox_tenant(
     id: &str,
     url: &str,
@@ -229,6 +229,7 @@ pub fn sandbox_tenant(
         r#"
 [tenants.{id}]
 endpoint = "{url}"
+simulator = true
 signature = "{signature}"
 access_key_id = "{access_key_id}"
 access_key_secret = "{secret}"

@@ -1,57 +1,13 @@
 //! A JWKS from a wiremock IdP: rotation to a new `kid`, unknown kids, untrusted keys.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use jsonwebtoken::jwk::Jwk;
-use jsonwebtoken::{Algorithm, EncodingKey};
-use serde_json::{Value, json};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use jsonwebtoken::Algorithm;
+use serde_json::json;
 
+use super::idp::{Idp, jwk};
 use super::*;
 use crate::support::TestGateway;
-
-/// A wiremock IdP whose `/jwks.json` answer can be swapped mid-test.
-struct Idp {
-    server: MockServer,
-    answer: Arc<Mutex<Value>>,
-}
-
-struct Swappable(Arc<Mutex<Value>>);
-
-impl Respond for Swappable {
-    fn respond(&self, _: &Request) -> ResponseTemplate {
-        ResponseTemplate::new(200).set_body_json(self.0.lock().unwrap().clone())
-    }
-}
-
-impl Idp {
-    async fn start(keys: Vec<Value>) -> Self {
-        let server = MockServer::start().await;
-        let answer = Arc::new(Mutex::new(json!({ "keys": keys })));
-        Mock::given(method("GET"))
-            .and(path("/jwks.json"))
-            .respond_with(Swappable(answer.clone()))
-            .mount(&server)
-            .await;
-        Self { server, answer }
-    }
-
-    fn rotate(&self, keys: Vec<Value>) {
-        *self.answer.lock().unwrap() = json!({ "keys": keys });
-    }
-
-    async fn fetches(&self) -> usize {
-        self.server.received_requests().await.unwrap().len()
-    }
-}
-
-fn jwk(kid: &str, key: &EncodingKey, alg: Algorithm) -> Value {
-    let mut jwk = Jwk::from_encoding_key(key, alg).unwrap();
-    jwk.common.key_id = Some(kid.to_owned());
-    serde_json::to_value(jwk).unwrap()
-}
 
 #[tokio::test]
 async fn jwks_key_rotated_in_by_the_idp_is_accepted_after_the_rotation() {
@@ -59,10 +15,7 @@ async fn jwks_key_rotated_in_by_the_idp_is_accepted_after_the_rotation() {
     let new = private_key("rsa_b_private.pem");
     let idp = Idp::start(vec![jwk("2024-01", &old, Algorithm::RS256)]).await;
     let config = auth_config(
-        &format!(
-            "jwks_url = \"{}/jwks.json\"\njwks_refresh_min_interval_secs = 1",
-            idp.server.uri()
-        ),
+        &format!("{}\njwks_refresh_min_interval_secs = 1", idp.auth_lines()),
         false,
     );
     let gateway = TestGateway::start(&config).await;
@@ -94,10 +47,7 @@ async fn jwks_token_with_an_unknown_kid_or_an_untrusted_key_is_401() {
     let trusted = private_key("rsa_a_private.pem");
     let attacker = private_key("rsa_b_private.pem");
     let idp = Idp::start(vec![jwk("k1", &trusted, Algorithm::RS256)]).await;
-    let config = auth_config(
-        &format!("jwks_url = \"{}/jwks.json\"", idp.server.uri()),
-        false,
-    );
+    let config = auth_config(&idp.auth_lines(), false);
     let gateway = TestGateway::start(&config).await;
 
     assert_token_rejected(

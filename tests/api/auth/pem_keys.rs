@@ -8,8 +8,9 @@ use workorder_gateway::settings::{KeyFileWithKid, PublicKeyFile, Settings};
 use super::*;
 use crate::support::{SECRET, TestGateway};
 
+/// `public_key_files` with `entries`, and the audience and issuer they require.
 fn pem_files(entries: &[&str]) -> String {
-    format!("public_key_files = [{}]", entries.join(", "))
+    format!("{}\npublic_key_files = [{}]", pinned(), entries.join(", "))
 }
 
 fn plain(name: &str) -> String {
@@ -132,7 +133,8 @@ async fn pem_key_configured_without_a_kid_refuses_tokens_naming_one() {
 #[test]
 fn public_key_files_accepts_paths_and_tables_with_a_kid() {
     let config = auth_config(
-        r#"public_key_files = ["a.pem", { file = "b.pem", kid = "k-b" }]"#,
+        r#"audience = "gw"
+public_key_files = ["a.pem", { file = "b.pem", kid = "k-b" }]"#,
         true,
     );
 

@@ -84,7 +84,7 @@ impl FakeWorkorder {
     /// A tenant table pointing at this double.
     fn tenant(&self, id: &str) -> String {
         format!(
-            "[tenants.{id}]\nendpoint = \"{}\"\naccess_key_id = \"LTAI{id}\"\n\
+            "[tenants.{id}]\nendpoint = \"{}\"\nsimulator = true\naccess_key_id = \"LTAI{id}\"\n\
              access_key_secret = \"{id}-secret\"\ndefault_email = \"ops@{id}.example\"\n",
             self.server.uri()
         )
