@@ -1,5 +1,7 @@
-//! The two permissions the gateway knows (`tickets:read`, `tickets:write`) and a small set of
-//! them, filled from a token's roles claim and OAuth `scope`.
+//! The permissions the gateway knows (`tickets:read`, `tickets:write`, and their tenant-wide
+//! forms `tickets:read:all`, `tickets:write:all`) and a small set of them, filled from a token's
+//! roles claim and OAuth `scope`. A tenant-wide form implies the plain one; it matters only for
+//! tenants with `ticket_visibility = "own"`, whose users otherwise reach only their own tickets.
 //!
 //! Invariant: unknown permission strings are ignored, never an error: IdPs put many unrelated
 //! roles and scopes (`openid`, `profile`, …) in the same claims.
@@ -13,17 +15,37 @@ pub enum Permission {
     TicketsRead,
     /// `tickets:write`: POST on tickets, notes and close.
     TicketsWrite,
+    /// `tickets:read:all`: read every ticket of the tenant, not only one's own.
+    TicketsReadAll,
+    /// `tickets:write:all`: reply to and close every ticket of the tenant.
+    TicketsWriteAll,
 }
 
 impl Permission {
     /// Every permission, in a stable order.
-    pub const ALL: [Permission; 2] = [Permission::TicketsRead, Permission::TicketsWrite];
+    pub const ALL: [Permission; 4] = [
+        Permission::TicketsRead,
+        Permission::TicketsWrite,
+        Permission::TicketsReadAll,
+        Permission::TicketsWriteAll,
+    ];
 
     /// The string form used in tokens (`tickets:read`).
     pub const fn as_str(self) -> &'static str {
         match self {
             Permission::TicketsRead => "tickets:read",
             Permission::TicketsWrite => "tickets:write",
+            Permission::TicketsReadAll => "tickets:read:all",
+            Permission::TicketsWriteAll => "tickets:write:all",
+        }
+    }
+
+    /// The plain permission a tenant-wide one implies.
+    const fn implied(self) -> Option<Permission> {
+        match self {
+            Permission::TicketsReadAll => Some(Permission::TicketsRead),
+            Permission::TicketsWriteAll => Some(Permission::TicketsWrite),
+            _ => None,
         }
     }
 
@@ -36,6 +58,8 @@ impl Permission {
         match self {
             Permission::TicketsRead => 1,
             Permission::TicketsWrite => 2,
+            Permission::TicketsReadAll => 4,
+            Permission::TicketsWriteAll => 8,
         }
     }
 }
@@ -64,6 +88,9 @@ impl Permissions {
     /// Adds `permission` to the set.
     pub fn insert(&mut self, permission: Permission) {
         self.0 |= permission.bit();
+        if let Some(implied) = permission.implied() {
+            self.0 |= implied.bit();
+        }
     }
 
     /// Whether the set holds no permission.
@@ -124,6 +151,8 @@ mod tests {
         let cases = [
             ("tickets:read", Some(Permission::TicketsRead)),
             ("tickets:write", Some(Permission::TicketsWrite)),
+            ("tickets:read:all", Some(Permission::TicketsReadAll)),
+            ("tickets:write:all", Some(Permission::TicketsWriteAll)),
             ("tickets:admin", None),
             ("Tickets:Read", None),
             ("", None),
@@ -139,6 +168,15 @@ mod tests {
 
         assert!(set.contains(Permission::TicketsRead));
         assert!(set.contains(Permission::TicketsWrite));
+        assert_eq!(set.iter().count(), 2);
+    }
+
+    #[test]
+    fn a_tenant_wide_permission_implies_the_plain_one() {
+        let set = Permissions::from_space_separated("tickets:read:all");
+        assert!(set.contains(Permission::TicketsRead));
+        assert!(set.contains(Permission::TicketsReadAll));
+        assert!(!set.contains(Permission::TicketsWrite));
         assert_eq!(set.iter().count(), 2);
     }
 

@@ -14,7 +14,7 @@ use super::views::NoteList;
 use crate::app::{AppState, Principal};
 use crate::auth::Permission;
 use crate::error::{ApiError, FieldError};
-use crate::tickets::{NewReply, WrittenHow};
+use crate::tickets::{Access, NewReply, WrittenHow};
 use crate::upstream::actions::ListTicketNotes;
 
 /// Longest accepted reply (characters).
@@ -22,7 +22,9 @@ const MAX_REPLY_CHARS: usize = 10_000;
 
 /// A ticket's notes, oldest first.
 ///
-/// Needs `tickets:read`.
+/// Needs `tickets:read`. Every `tickets:read` user of the tenant sees every ticket of it, unless
+/// the tenant has `ticket_visibility = "own"`: then only the caller's own tickets (others are
+/// 404), unless the caller holds `tickets:read:all`.
 #[utoipa::path(
     get, path = "/tickets/{id}/notes", tag = "tickets",
     params(("id" = String, Path, description = "Ticket id"), ("lang" = Option<String>, Query, description = "zh, en or jp")),
@@ -42,6 +44,10 @@ pub async fn list_notes(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::TicketsRead)?;
     let language = language::resolve(&req, principal.tenant.language)?;
+    state
+        .writes
+        .ensure_reachable(&principal, &id, Access::Read)
+        .await?;
     find_ticket(&state, &principal, &id, language).await?;
     let answer = principal
         .tenant
@@ -70,7 +76,8 @@ pub struct NewNote {
 
 /// Reply to a ticket, exactly once. Send an `Idempotency-Key` header to make retries safe.
 ///
-/// Needs `tickets:write`. When the upstream's answer is lost the gateway looks for the note
+/// Needs `tickets:write` (with `ticket_visibility = "own"`: on one's own tickets, unless
+/// `tickets:write:all`). When the upstream's answer is lost the gateway looks for the note
 /// before sending again. With a key: a repeat replays the first answer, a repeat while the first
 /// is running waits, then 409; 503 `state_unavailable` when the shared state is unreachable.
 #[utoipa::path(

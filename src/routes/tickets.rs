@@ -13,12 +13,14 @@ use super::{language, ticket_query};
 use crate::app::{AppState, Principal};
 use crate::auth::Permission;
 use crate::error::ApiError;
-use crate::tickets::WrittenHow;
+use crate::tickets::{Access, WrittenHow, limited_to_own};
 use crate::upstream::actions::CloseTicket;
 
 /// List the tenant's tickets.
 ///
-/// Needs `tickets:read`.
+/// Needs `tickets:read`. Every `tickets:read` user of the tenant sees every ticket of it, unless
+/// the tenant has `ticket_visibility = "own"`: then only the caller's own tickets (others are
+/// 404), unless the caller holds `tickets:read:all`.
 #[utoipa::path(
     get, path = "/tickets", tag = "tickets",
     params(
@@ -46,7 +48,27 @@ pub async fn list_tickets(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::TicketsRead)?;
     let language = language::resolve(&req, principal.tenant.language)?;
-    let request = ticket_query::parse(req.query_string(), language)?;
+    let mut request = ticket_query::parse(req.query_string(), language)?;
+    if limited_to_own(&principal, Access::Read) {
+        let owned = state
+            .writes
+            .owned_ids(&principal.tenant.id, &principal.user)
+            .await?;
+        request.ids = if request.ids.is_empty() {
+            owned
+        } else {
+            request.ids.retain(|id| owned.contains(id));
+            request.ids
+        };
+        if request.ids.is_empty() {
+            return Ok(HttpResponse::Ok().json(TicketPage {
+                total: 0,
+                page: request.page_start.unwrap_or(1),
+                page_size: request.page_size.unwrap_or(ticket_query::DEFAULT_PAGE_SIZE),
+                items: Vec::new(),
+            }));
+        }
+    }
     let (page, page_size) = (
         request.page_start.unwrap_or(1),
         request.page_size.unwrap_or(ticket_query::DEFAULT_PAGE_SIZE),
@@ -66,7 +88,9 @@ pub async fn list_tickets(
 
 /// Read one ticket.
 ///
-/// Needs `tickets:read`.
+/// Needs `tickets:read`. Every `tickets:read` user of the tenant sees every ticket of it, unless
+/// the tenant has `ticket_visibility = "own"`: then only the caller's own tickets (others are
+/// 404), unless the caller holds `tickets:read:all`.
 #[utoipa::path(
     get, path = "/tickets/{id}", tag = "tickets",
     params(("id" = String, Path, description = "Ticket id: 1 to 32 of [A-Za-z0-9]"), ("lang" = Option<String>, Query, description = "zh, en or jp")),
@@ -86,6 +110,10 @@ pub async fn get_ticket(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::TicketsRead)?;
     let language = language::resolve(&req, principal.tenant.language)?;
+    state
+        .writes
+        .ensure_reachable(&principal, &id, Access::Read)
+        .await?;
     let (ticket, request_id) = find_ticket(&state, &principal, &id, language).await?;
     let mut response = HttpResponse::Ok();
     upstream_id_header(&mut response, request_id.as_deref());
@@ -94,7 +122,8 @@ pub async fn get_ticket(
 
 /// File a ticket, exactly once. Send an `Idempotency-Key` header to make retries safe.
 ///
-/// Needs `tickets:write`. When the upstream's answer is lost the gateway looks for the ticket
+/// Needs `tickets:write`; the ticket is recorded as the caller's (see `ticket_visibility`).
+/// When the upstream's answer is lost the gateway looks for the ticket
 /// before sending again, so a 201 may come from a reconciled attempt. With a key: a repeat
 /// replays the first answer (`Idempotent-Replayed: true`), a repeat while the first is running
 /// waits, then 409; 503 `state_unavailable` when the shared state is unreachable. On 409, 429,
@@ -157,7 +186,9 @@ pub async fn create_ticket(
 
 /// Close a ticket (idempotent: closing a closed ticket succeeds).
 ///
-/// Needs `tickets:write`.
+/// Needs `tickets:write`. Every `tickets:write` user of the tenant may act on every ticket of
+/// it, unless the tenant has `ticket_visibility = "own"`: then only on the caller's own tickets
+/// (others are 404), unless the caller holds `tickets:write:all`.
 #[utoipa::path(
     post, path = "/tickets/{id}/close", tag = "tickets",
     params(("id" = String, Path, description = "Ticket id")),
@@ -177,6 +208,10 @@ pub async fn close_ticket(
     principal.require(Permission::TicketsWrite)?;
     let language = language::resolve(&req, principal.tenant.language)?;
     let result = async {
+        state
+            .writes
+            .ensure_reachable(&principal, &id, Access::Write)
+            .await?;
         find_ticket(&state, &principal, &id, language).await?;
         let answer = principal
             .tenant

@@ -29,7 +29,7 @@ pub use sections::{
     CatalogSettings, LimitSettings, LogFormat, LogSettings, ReloadSettings, SandboxSettings,
     ServerSettings, ShutdownSettings, UpstreamSettings,
 };
-pub use tenant::{SANDBOX_ENDPOINT, TenantSettings};
+pub use tenant::{SANDBOX_ENDPOINT, TenantSettings, TicketVisibility};
 
 /// The configuration file used when `--config` is not given: the sandbox demo.
 pub const DEFAULT_CONFIG_FILE: &str = "config/default.toml";

@@ -58,6 +58,23 @@ pub struct TenantSettings {
     /// Accept a plain-`http://` endpoint on a non-loopback host (secrets cross the network in
     /// clear).
     pub allow_insecure_http: bool,
+    /// Who sees which of the tenant's tickets: everyone with `tickets:read` (`tenant`, the
+    /// default) or each user only the tickets they filed through the gateway (`own`).
+    pub ticket_visibility: TicketVisibility,
+}
+
+/// Who sees which of a tenant's tickets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TicketVisibility {
+    /// Every `tickets:read` user sees all of the tenant's tickets; every `tickets:write` user
+    /// may reply to and close any of them.
+    #[default]
+    Tenant,
+    /// A user reaches only the tickets they created through the gateway (others' answer 404);
+    /// `tickets:read:all` / `tickets:write:all` restore the tenant-wide view. Needs the shared
+    /// state (ownership is recorded there).
+    Own,
 }
 
 impl Default for TenantSettings {
@@ -77,6 +94,7 @@ impl Default for TenantSettings {
             enabled: true,
             simulator: false,
             allow_insecure_http: false,
+            ticket_visibility: TicketVisibility::Tenant,
         }
     }
 }
@@ -91,6 +109,7 @@ impl std::fmt::Debug for TenantSettings {
             .field("enabled", &self.enabled)
             .field("simulator", &self.simulator)
             .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("ticket_visibility", &self.ticket_visibility)
             .finish_non_exhaustive()
     }
 }

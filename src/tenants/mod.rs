@@ -26,6 +26,8 @@ pub struct Tenant {
     pub language: Language,
     /// Contact email for new tickets that name none.
     pub default_email: Option<String>,
+    /// Who sees which of the tenant's tickets.
+    pub visibility: crate::settings::TicketVisibility,
 }
 
 impl Tenant {
@@ -99,6 +101,7 @@ impl TenantRegistry {
                     },
                     language: tenant.language,
                     default_email: tenant.default_email.clone(),
+                    visibility: tenant.ticket_visibility,
                 }),
             );
         }

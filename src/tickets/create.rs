@@ -44,6 +44,15 @@ pub async fn create_ticket(
     };
     let body = fingerprinter.of("body", &[body]);
     let result = run(writes, &write, tenant, key, body).await;
+    if let Ok(written) = &result
+        && written.how != WrittenHow::Replayed
+        && let Err(err) = writes
+            .record_owner(tenant, &principal.user, &written.outcome.id)
+            .await
+    {
+        // The ticket exists; only an own-visibility tenant's user would miss it in lists.
+        tracing::warn!(error = %err, ticket_id = %written.outcome.id, "ticket owner not recorded");
+    }
     match &result {
         Ok(written) => audit(
             principal,

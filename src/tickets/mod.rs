@@ -9,12 +9,14 @@
 
 mod create;
 mod exactly_once;
+mod ownership;
 mod reply;
 
 use std::time::Duration;
 
 pub use create::create_ticket;
 pub use exactly_once::{Written, WrittenHow};
+pub use ownership::{Access, OWNED_INDEX_MAX, limited_to_own};
 pub use reply::{NewReply, reply_to_ticket};
 
 use crate::settings::IdempotencySettings;

@@ -9,6 +9,7 @@
 //! later reply with the same text whose answer is lost, within the margin, could be taken for
 //! it. Both windows are the clock-skew margin (`idempotency.clock_skew_secs`) wide.
 
+use super::Access;
 use super::create::content_fingerprint;
 use super::exactly_once::{Claims, Write, Written, WrittenHow, run};
 use crate::app::{AppState, Principal};
@@ -99,6 +100,10 @@ impl Write for ReplyWrite<'_> {
     const OPERATION: &'static str = "reply_ticket";
 
     async fn prepare(&self) -> Result<(), ApiError> {
+        self.state
+            .writes
+            .ensure_reachable(self.principal, self.ticket_id, Access::Write)
+            .await?;
         let (ticket, _) =
             find_ticket(self.state, self.principal, self.ticket_id, self.language).await?;
         if ticket.ticket_status == "completed" {
