@@ -1,9 +1,9 @@
 //! The outermost middleware: gives every request its id (header and task-local), a tracing
 //! span (`http_request`: request id, method, route template, status, latency, trace id; the
 //! principal extractor adds tenant and user), the incoming trace context (task-local, for
-//! upstream calls), an access log line, metrics, and makes sure any
-//! error response — including the framework's own (unknown route, wrong method, extractor
-//! failures) — is an `application/problem+json` document.
+//! upstream calls), an access log line, metrics, `X-Content-Type-Options: nosniff` on every
+//! response, and makes sure any error response — including the framework's own (unknown route,
+//! wrong method, extractor failures) — is an `application/problem+json` document.
 
 use std::panic::AssertUnwindSafe;
 use std::time::Instant;
@@ -14,7 +14,9 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::InternalError;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue};
+use actix_web::http::header::{
+    CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue, X_CONTENT_TYPE_OPTIONS,
+};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpResponse, ResponseError as _};
 use tracing::{Instrument as _, field};
@@ -91,11 +93,13 @@ pub async fn request_context(
                 tracing::info!("request finished");
             }
             let with_id = |mut response: HttpResponse| {
+                let headers = response.headers_mut();
                 if let Ok(value) = HeaderValue::from_str(&id) {
-                    response
-                        .headers_mut()
-                        .insert(HeaderName::from_static(REQUEST_ID), value);
+                    headers.insert(HeaderName::from_static(REQUEST_ID), value);
                 }
+                // Every answer, error or not: a browser must never guess a type (a JSON error
+                // echoing input sniffed as HTML would run as a page of this origin).
+                headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
                 response
             };
             match outcome {
