@@ -190,6 +190,7 @@ fn http_server(
     let base_path = settings.server.base_path.clone();
     let origins = settings.server.cors_allowed_origins.clone();
     let max_body = settings.server.max_body_bytes;
+    let docs_enabled = settings.server.docs_enabled;
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
@@ -199,7 +200,7 @@ fn http_server(
             // problem+json body, and error responses keep their CORS headers.
             .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
             .wrap(from_fn(request_context))
-            .configure(crate::routes::configure(&base_path))
+            .configure(crate::routes::configure(&base_path, docs_enabled))
             .default_service(web::to(crate::routes::not_found))
     })
     .listen(listener)?

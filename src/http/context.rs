@@ -1,9 +1,9 @@
 //! The outermost middleware: gives every request its id (header and task-local), a tracing
 //! span (`http_request`: request id, method, route template, status, latency, trace id; the
 //! principal extractor adds tenant and user), the incoming trace context (task-local, for
-//! upstream calls), an access log line, metrics, and makes sure any
-//! error response — including the framework's own (unknown route, wrong method, extractor
-//! failures) — is an `application/problem+json` document.
+//! upstream calls), an access log line, metrics, `X-Content-Type-Options: nosniff` on every
+//! response, and makes sure any error response — including the framework's own (unknown route,
+//! wrong method, extractor failures) — is an `application/problem+json` document.
 
 use std::panic::AssertUnwindSafe;
 use std::time::Instant;
@@ -14,7 +14,9 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::InternalError;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue};
+use actix_web::http::header::{
+    AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue, X_CONTENT_TYPE_OPTIONS,
+};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpResponse, ResponseError as _};
 use tracing::{Instrument as _, field};
@@ -24,9 +26,17 @@ use crate::error::{ApiError, PROBLEM_JSON};
 
 /// The middleware function; install with `actix_web::middleware::from_fn(request_context)`.
 pub async fn request_context(
-    req: ServiceRequest,
+    mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
+    // The bearer token is only ever read in place (the principal extractor borrows it), never
+    // copied. Marked sensitive, a `Debug` of the header map (ours, a library's) prints
+    // `Sensitive` instead of it; actix's `Debug` of the whole request redacts it already.
+    let headers = req.headers_mut();
+    for mut token in headers.remove(AUTHORIZATION) {
+        token.set_sensitive(true);
+        headers.append(AUTHORIZATION, token);
+    }
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
     let id = request_id::accept_or_generate(header(REQUEST_ID));
     let trace = trace_context::TraceParent::parse(header("traceparent"));
@@ -91,11 +101,13 @@ pub async fn request_context(
                 tracing::info!("request finished");
             }
             let with_id = |mut response: HttpResponse| {
+                let headers = response.headers_mut();
                 if let Ok(value) = HeaderValue::from_str(&id) {
-                    response
-                        .headers_mut()
-                        .insert(HeaderName::from_static(REQUEST_ID), value);
+                    headers.insert(HeaderName::from_static(REQUEST_ID), value);
                 }
+                // Every answer, error or not: a browser must never guess a type (a JSON error
+                // echoing input sniffed as HTML would run as a page of this origin).
+                headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
                 response
             };
             match outcome {
@@ -200,6 +212,42 @@ mod tests {
             .get(CONTENT_TYPE)
             .map(|v| v.to_str().unwrap_or_default().to_owned());
         assert_eq!(content_type.as_deref(), Some(PROBLEM_JSON));
+    }
+
+    #[actix_web::test]
+    async fn the_incoming_bearer_token_never_shows_in_debug_output_yet_reads_as_sent() {
+        let app = test::init_service(
+            App::new()
+                .wrap(actix_web::middleware::from_fn(request_context))
+                .route(
+                    "/echo",
+                    web::get().to(|req: actix_web::HttpRequest| async move {
+                        let read = req
+                            .headers()
+                            .get(AUTHORIZATION)
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or_default()
+                            .to_owned();
+                        format!("{read}\n{:?}", req.headers())
+                    }),
+                ),
+        )
+        .await;
+        let request = test::TestRequest::get()
+            .uri("/echo")
+            .insert_header((AUTHORIZATION, "Bearer tok-5e1f.secret"))
+            .to_request();
+
+        let body = test::call_and_read_body(&app, request).await;
+
+        let body = String::from_utf8(body.to_vec()).unwrap();
+        let (read, debug) = body.split_once('\n').unwrap();
+        assert_eq!(read, "Bearer tok-5e1f.secret");
+        assert!(!debug.contains("tok-5e1f"), "{debug}");
+        assert!(
+            debug.contains(r#""authorization": Value { inner: [Sensitive] }"#),
+            "{debug}"
+        );
     }
 
     #[actix_web::test]

@@ -21,11 +21,15 @@ use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 
-/// Registers every route under `base_path` (API.md), plus the docs.
-pub fn configure(base_path: &str) -> impl FnOnce(&mut web::ServiceConfig) + use<> {
+/// Registers every route under `base_path` (API.md), plus the OpenAPI document and, when
+/// `docs_enabled`, the Swagger UI.
+pub fn configure(
+    base_path: &str,
+    docs_enabled: bool,
+) -> impl FnOnce(&mut web::ServiceConfig) + use<> {
     let base = base_path.to_owned();
     move |cfg: &mut web::ServiceConfig| {
-        docs::configure(cfg, &base);
+        docs::configure(cfg, &base, docs_enabled);
         cfg.service(
             web::scope(&base)
                 .route("/healthz", web::get().to(health::healthz))

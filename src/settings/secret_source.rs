@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use secrecy::SecretString;
+use zeroize::Zeroizing;
 
 use super::SettingsError;
 
@@ -62,13 +63,17 @@ impl SecretSource<'_> {
             return Ok(Some((non_empty(value, &self.key)?, SecretOrigin::Env)));
         }
         if let Some(path) = self.file {
-            let value = std::fs::read_to_string(path).map_err(|e| {
-                SettingsError::invalid(
-                    &format!("{}_file", self.key),
-                    format!("cannot read {}: {e}", path.display()),
-                )
-            })?;
-            let trimmed = value.strip_suffix('\n').unwrap_or(&value);
+            // The file as read (with its newline) is a second copy of the secret: wiped once
+            // the trimmed value has been taken from it.
+            let value = std::fs::read_to_string(path)
+                .map(Zeroizing::new)
+                .map_err(|e| {
+                    SettingsError::invalid(
+                        &format!("{}_file", self.key),
+                        format!("cannot read {}: {e}", path.display()),
+                    )
+                })?;
+            let trimmed = value.strip_suffix('\n').unwrap_or(value.as_str());
             let trimmed = trimmed.strip_suffix('\r').unwrap_or(trimmed).to_owned();
             return Ok(Some((non_empty(trimmed, &self.key)?, SecretOrigin::File)));
         }

@@ -24,6 +24,8 @@ pub struct ServerSettings {
     pub cors_allowed_origins: Vec<String>,
     /// Worker threads; 0 = one per core.
     pub workers: usize,
+    /// Serve the Swagger UI at `/docs/`; `/openapi.json` (the contract) is served either way.
+    pub docs_enabled: bool,
 }
 
 impl Default for ServerSettings {
@@ -34,6 +36,7 @@ impl Default for ServerSettings {
             base_path: String::new(),
             cors_allowed_origins: Vec::new(),
             workers: 0,
+            docs_enabled: true,
         }
     }
 }

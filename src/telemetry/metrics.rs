@@ -2,7 +2,9 @@
 //!
 //! Invariant: label values come from small closed sets (route templates, methods, status
 //! classes, action names, outcome labels, cache names, tenant ids from configuration) — never
-//! ticket ids, user ids or raw paths — so cardinality stays bounded.
+//! ticket ids, user ids, raw paths or methods as written — so cardinality stays bounded. A
+//! series lives as long as the process: a label taken from the request would let any client,
+//! without a token, grow this registry (and every scrape) without bound.
 
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -16,7 +18,7 @@ use prometheus_client::registry::Registry;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct HttpLabels {
-    method: String,
+    method: &'static str,
     route: String,
     status_class: &'static str,
 }
@@ -157,10 +159,26 @@ fn status_class(status: u16) -> &'static str {
     }
 }
 
-/// Records one served HTTP request. `route` is the matched template or `unmatched`.
+/// The values of the `method` label: the methods routed (`GET`, `POST`), `OPTIONS` (CORS
+/// preflights, answered by the CORS layer when `server.cors_allowed_origins` is set), and
+/// `other` for everything else. actix-web accepts any token as a method (`XQWERTY /products`
+/// is a 405), so the method as written is never a label.
+pub const HTTP_METHOD_LABELS: [&str; 4] = ["GET", "POST", "OPTIONS", "other"];
+
+/// The `method` label of a request method: itself when listed, else `other`.
+fn method_label(method: &str) -> &'static str {
+    HTTP_METHOD_LABELS
+        .iter()
+        .find(|label| **label == method)
+        .copied()
+        .unwrap_or("other")
+}
+
+/// Records one served HTTP request. `route` is the matched template (from the route table, a
+/// closed set) or `unmatched`; `method` is mapped onto [`HTTP_METHOD_LABELS`].
 pub fn record_http(method: &str, route: &str, status: u16, latency: Duration) {
     let labels = HttpLabels {
-        method: method.to_owned(),
+        method: method_label(method),
         route: route.to_owned(),
         status_class: status_class(status),
     };
@@ -240,4 +258,19 @@ pub fn render() -> String {
         out.clear();
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routed_methods_keep_their_name_and_any_other_token_is_other() {
+        for method in ["GET", "POST", "OPTIONS"] {
+            assert_eq!(method_label(method), method);
+        }
+        for method in ["HEAD", "PUT", "DELETE", "get", "XQWERTYUI", ""] {
+            assert_eq!(method_label(method), "other", "{method}");
+        }
+    }
 }

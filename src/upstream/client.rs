@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{HeaderName, HeaderValue};
 use time::OffsetDateTime;
 use tracing::{Instrument as _, field};
 
@@ -256,7 +256,7 @@ impl UpstreamClient {
         );
         let started = Instant::now();
         let nonce = uuid::Uuid::new_v4().simple().to_string();
-        let signed = sign_call(
+        let mut signed = sign_call(
             target.signature,
             &target.credentials,
             &CallSpec {
@@ -269,16 +269,11 @@ impl UpstreamClient {
         );
         let mut url = target.endpoint.url().clone();
         url.set_query(Some(&signed.query));
-        let mut headers = HeaderMap::new();
-        for (name, value) in &signed.headers {
-            if *name == "host" {
-                continue; // the transport writes the same value from the URL
-            }
-            let value = HeaderValue::from_str(value).map_err(|_| {
-                UpstreamError::Connect(format!("header {name} has a value that cannot be sent"))
-            })?;
-            headers.insert(HeaderName::from_static(name), value);
-        }
+        let headers = signed.header_map();
+        // Copied into the URL and the header map: the STS token's copy in the signed request
+        // goes now, whatever happens next.
+        signed.wipe();
+        let mut headers = headers.map_err(|e| UpstreamError::Connect(e.to_string()))?;
         // W3C trace context of the request being served, passed on. Deliberately outside the
         // signature (never in V3's SignedHeaders): the upstream ignores it, and a signature
         // must not depend on whether an ingress traced the request.

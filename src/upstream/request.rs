@@ -10,8 +10,10 @@
 //! - **v3**: business parameters in the query (SDK 1.0.1); `x-acs-*` headers, `host`, and an
 //!   `Authorization` header; `accept: application/json` asks for JSON.
 
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use time::OffsetDateTime;
 use time::macros::format_description;
+use zeroize::Zeroize as _;
 
 use super::credentials::{Credentials, SignatureVersion};
 use super::encode::encode_pairs;
@@ -38,7 +40,16 @@ pub struct CallSpec<'a> {
     pub nonce: &'a str,
 }
 
+/// Headers whose values are credentials: the V3 `Authorization` (a signature over this very
+/// request) and the STS token. Sent marked sensitive, so the HTTP stack never adds them to an
+/// HTTP/2 header compression table and `Debug` prints `Sensitive` instead of the value.
+pub const SENSITIVE_HEADERS: [&str; 2] = ["authorization", "x-acs-security-token"];
+
 /// A request ready to send: `POST {endpoint}/?{query}` with these headers and body.
+///
+/// The query (v1) and the headers (V3) may hold a copy of the STS token: the client calls
+/// [`SignedRequest::wipe`] once it has built what it sends. The copies handed to the transport
+/// (the URL, the header map) are beyond its reach and are not wiped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignedRequest {
     /// Encoded query string without the leading `?`.
@@ -47,6 +58,38 @@ pub struct SignedRequest {
     pub headers: Vec<(&'static str, String)>,
     /// The body bytes; empty for none.
     pub body: Vec<u8>,
+}
+
+/// A header of a signed call whose value is not valid in HTTP.
+#[derive(Debug, thiserror::Error)]
+#[error("header {0} has a value that cannot be sent")]
+pub struct UnsendableHeader(pub &'static str);
+
+impl SignedRequest {
+    /// The headers as sent: all but `host` (the transport writes the same value from the URL),
+    /// each of [`SENSITIVE_HEADERS`] marked sensitive.
+    pub fn header_map(&self) -> Result<HeaderMap, UnsendableHeader> {
+        let mut headers = HeaderMap::with_capacity(self.headers.len());
+        for (name, value) in &self.headers {
+            if *name == "host" {
+                continue;
+            }
+            let mut value = HeaderValue::from_str(value).map_err(|_| UnsendableHeader(name))?;
+            value.set_sensitive(SENSITIVE_HEADERS.contains(name));
+            headers.insert(HeaderName::from_static(name), value);
+        }
+        Ok(headers)
+    }
+
+    /// Wipes the query and the header values, which may hold a copy of the STS token (v1 puts
+    /// it in the query, V3 in a header); the body is left as it is. Call once they have been
+    /// copied into what is sent.
+    pub fn wipe(&mut self) {
+        self.query.zeroize();
+        for (_, value) in &mut self.headers {
+            value.zeroize();
+        }
+    }
 }
 
 /// Formats a signing time as the APIs want it: UTC, `yyyy-MM-ddTHH:mm:ssZ`, no fraction.
@@ -136,5 +179,94 @@ fn sign_v3_call(credentials: &Credentials, spec: &CallSpec<'_>) -> SignedRequest
         query: encode_pairs(query),
         headers,
         body: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::SecretString;
+
+    use super::*;
+
+    fn spec() -> CallSpec<'static> {
+        CallSpec {
+            action: "ListTickets",
+            params: &[],
+            host: "workorder.aliyuncs.com",
+            timestamp: OffsetDateTime::UNIX_EPOCH,
+            nonce: "nonce-1",
+        }
+    }
+
+    fn sts() -> Credentials {
+        Credentials::new("STS.key-id", SecretString::from("key-secret"))
+            .with_security_token(SecretString::from("sts-token-7f3a"))
+    }
+
+    #[test]
+    fn the_v3_signature_and_the_sts_token_are_sent_as_sensitive_headers_and_nothing_else_is() {
+        let signed = sign_call(SignatureVersion::V3, &sts(), &spec());
+
+        let headers = signed.header_map().unwrap();
+
+        assert_eq!(headers["x-acs-security-token"], "sts-token-7f3a");
+        assert!(
+            headers["authorization"]
+                .to_str()
+                .unwrap()
+                .starts_with("ACS3-HMAC-SHA256 Credential=STS.key-id,")
+        );
+        let sensitive: Vec<&str> = headers
+            .iter()
+            .filter(|(_, value)| value.is_sensitive())
+            .map(|(name, _)| name.as_str())
+            .collect();
+        assert_eq!(sensitive, ["x-acs-security-token", "authorization"]);
+        assert_eq!(headers.len(), 8, "{headers:?}");
+        assert!(!headers.contains_key("host"));
+        let shown = format!("{headers:?}");
+        assert!(!shown.contains("sts-token-7f3a"), "{shown}");
+        assert!(!shown.contains("Signature="), "{shown}");
+    }
+
+    #[test]
+    fn v1_sends_no_credential_header() {
+        let signed = sign_call(SignatureVersion::V1, &sts(), &spec());
+
+        let headers = signed.header_map().unwrap();
+
+        assert!(signed.query.contains("SecurityToken=sts-token-7f3a"));
+        assert!(headers.is_empty(), "{headers:?}");
+    }
+
+    #[test]
+    fn wiping_clears_the_query_and_every_header_value_but_not_the_body() {
+        let mut v1 = sign_call(SignatureVersion::V1, &sts(), &spec());
+        let mut v3 = sign_call(SignatureVersion::V3, &sts(), &spec());
+        v1.body = b"Content=hi".to_vec();
+
+        v1.wipe();
+        v3.wipe();
+
+        assert_eq!(v1.query, "");
+        assert_eq!(v1.body, b"Content=hi");
+        assert!(v3.headers.iter().all(|(_, value)| value.is_empty()));
+        assert_eq!(v3.headers.len(), 9);
+    }
+
+    #[test]
+    fn a_header_value_that_cannot_be_sent_is_named() {
+        let signed = SignedRequest {
+            query: String::new(),
+            headers: vec![("x-acs-action", "bad\nvalue".to_owned())],
+            body: Vec::new(),
+        };
+
+        let error = signed.header_map().unwrap_err();
+
+        assert_eq!(
+            error.to_string(),
+            "header x-acs-action has a value that cannot be sent"
+        );
     }
 }

@@ -18,6 +18,12 @@
 //! 3. Signature: lower-case `hex(HMAC-SHA256(secret, StringToSign))`; the key has no `&`.
 //! 4. `Authorization: ACS3-HMAC-SHA256 Credential=<id>,SignedHeaders=<a;b>,Signature=<hex>`.
 //!    The form body is not in the canonical query: it is covered by `x-acs-content-sha256`.
+//!
+//! # Secrets in memory
+//! The v1 key buffer (`secret&`) is wiped when dropped; the V3 key is the secret's own bytes,
+//! not copied. The keyed HMAC states (inner and outer hash states, derived from the key) are
+//! wiped on drop by the `zeroize` features of `hmac`, `sha1` and `sha2`. Not wiped: the one
+//! padded key block `hmac` builds on its stack while keying (inside the crate).
 
 use std::collections::BTreeMap;
 
@@ -25,6 +31,7 @@ use base64::Engine as _;
 use hmac::{Hmac, KeyInit, Mac};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
 
 use super::encode::percent_encode;
 
@@ -68,7 +75,12 @@ pub fn sign_rpc_v1<'a>(
         percent_encode("/"),
         percent_encode(&canonical_query)
     );
-    let mut mac = Hmac::<Sha1>::new_from_slice(format!("{access_key_secret}&").as_bytes())
+    // The key is the secret plus `&`: a copy of the secret, wiped when dropped. Sized up front
+    // so no growth leaves an unwiped earlier buffer behind.
+    let mut key = Zeroizing::new(Vec::with_capacity(access_key_secret.len() + 1));
+    key.extend_from_slice(access_key_secret.as_bytes());
+    key.push(b'&');
+    let mut mac = Hmac::<Sha1>::new_from_slice(&key)
         .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
     mac.update(string_to_sign.as_bytes());
     let signature = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());

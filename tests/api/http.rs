@@ -1,10 +1,14 @@
 //! HTTP behaviour around the resources: request ids, `X-Upstream-Request-Id` and
 //! `traceparent` (here); CORS (`cors`); `server.base_path` and the self-hosted Swagger UI
-//! (`mounting`); the public operational routes, readiness during shutdown (`operational`).
+//! (`mounting`); the public operational routes, readiness during shutdown (`operational`);
+//! nosniff, the docs' CSP and `server.docs_enabled` (`security_headers`), and the Swagger UI
+//! under its CSP in headless Chromium (`browser`).
 
+mod browser;
 mod cors;
 mod mounting;
 mod operational;
+mod security_headers;
 
 use crate::support::{READ_WRITE, TestGateway, demo_config, problem};
 

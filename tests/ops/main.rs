@@ -12,6 +12,7 @@ mod support;
 
 mod audit;
 mod binary;
+mod cardinality;
 mod config_reference;
 mod fixture;
 mod lifecycle;
