@@ -24,11 +24,10 @@ use super::live::{build_live, start_sandbox};
 use super::state::AppState;
 use crate::catalog::{Catalog, CatalogSettings as CacheSettings};
 use crate::http::context::request_context;
-use crate::http::rate_limit::RateLimiter;
+use crate::http::rate_limit::RateLimits;
 use crate::routes::idempotency::IdempotencyStore;
 use crate::sandbox::SandboxHandle;
 use crate::settings::{DEFAULT_CONFIG_FILE, Settings, SettingsError};
-use crate::state::{Fingerprinter, StateStore};
 use crate::telemetry::metrics::UpstreamMetrics;
 use crate::upstream::{Endpoint, UpstreamClient};
 
@@ -91,14 +90,15 @@ impl Application {
                 max_entries: settings.catalog.max_entries,
             },
         );
+        let (state_store, fingerprinter) = crate::state::from_settings(&settings.state)?;
         let state = web::Data::new(AppState {
             client,
             catalog,
             live: ArcSwap::from_pointee(live),
-            limiter: RateLimiter::new(settings.limits.requests_per_second, settings.limits.burst),
+            limits: RateLimits::new(&settings.limits, state_store.clone(), fingerprinter.clone()),
             idempotency: IdempotencyStore::default(),
-            state_store: StateStore::memory(100_000),
-            fingerprinter: Fingerprinter::random(),
+            state_store,
+            fingerprinter,
             base_path: settings.server.base_path.clone(),
             draining: AtomicBool::new(false),
         });

@@ -11,6 +11,7 @@
 mod auth_section;
 mod secret_source;
 mod sections;
+mod state_section;
 mod tenant;
 
 use std::path::{Path, PathBuf};
@@ -24,6 +25,9 @@ pub use secret_source::{SecretOrigin, SecretSource};
 pub use sections::{
     CatalogSettings, LimitSettings, LogFormat, LogSettings, ReloadSettings, SandboxSettings,
     ServerSettings, ShutdownSettings, UpstreamSettings,
+};
+pub use state_section::{
+    MIN_FINGERPRINT_SECRET_BYTES, StateBackendKind, StateSettings, redacted_url,
 };
 pub use tenant::{SANDBOX_ENDPOINT, TenantSettings};
 
@@ -55,8 +59,10 @@ pub struct Settings {
     pub sandbox: SandboxSettings,
     /// `[upstream]`: timeouts and retries towards the Workorder API.
     pub upstream: UpstreamSettings,
-    /// `[limits]`: per-user request rate limit.
+    /// `[limits]`: per-user and per-tenant request rate limits.
     pub limits: LimitSettings,
+    /// `[state]`: where the state shared by replicas lives (memory or Redis).
+    pub state: StateSettings,
     /// `[shutdown]`: drain timing on SIGTERM.
     pub shutdown: ShutdownSettings,
     /// `[reload]`: watching the configuration for changes.
@@ -134,6 +140,7 @@ impl Settings {
         self.catalog.validate()?;
         self.upstream.validate()?;
         self.limits.validate()?;
+        self.state.validate()?;
         for (id, tenant) in &self.tenants {
             validate_tenant_id(id)?;
             tenant.validate(id, self.sandbox.enabled)?;
