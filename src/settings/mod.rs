@@ -37,6 +37,11 @@ pub const DEFAULT_CONFIG_FILE: &str = "config/default.toml";
 /// Environment variable prefix; `__` separates levels.
 pub const ENV_PREFIX: &str = "WOG_";
 
+/// `WOG_` variables that are not configuration keys: `WOG_CONFIG` names the file itself (the
+/// CLI's `--config`); `WOG_TEST_REQUIRE_REDIS` is the test harness's (CI exports it for the
+/// whole test run, which also starts gateways and the binary, so it must not be an unknown key).
+pub const NOT_KEYS: [&str; 2] = ["config", "test_require_redis"];
+
 /// The JWT secret of the demo configuration; refused when a tenant talks to a real endpoint.
 pub const DEMO_JWT_SECRET: &str = "workorder-gateway-demo-secret-not-for-production";
 
@@ -113,8 +118,7 @@ impl Settings {
         }
         let figment = Figment::new()
             .merge(Toml::file_exact(&path))
-            // `WOG_CONFIG` names the file itself (the CLI's `--config`), not a key.
-            .merge(Env::prefixed(ENV_PREFIX).split("__").ignore(&["config"]));
+            .merge(Env::prefixed(ENV_PREFIX).split("__").ignore(&NOT_KEYS));
         Self::from_figment(figment)
     }
 

@@ -178,6 +178,7 @@ fn the_environment_overrides_the_file_and_the_demo_file_is_not_inherited() {
             "[\"https://support.example.com\"]",
         );
         jail.set_env("WOG_CONFIG", "prod.toml");
+        jail.set_env("WOG_TEST_REQUIRE_REDIS", "1");
         let settings = Settings::load(Some(&jail.directory().join("prod.toml"))).expect("loads");
         assert_eq!(settings.server.listen.to_string(), "0.0.0.0:8080");
         assert_eq!(settings.catalog.ttl_secs, 42);
