@@ -2,8 +2,8 @@
 //! the only code that reads that header; handlers receive `{ tenant, user, permissions }`.
 //!
 //! Order of checks: token (401) → tenant configured and enabled (403 `tenant_not_configured`)
-//! → per-user rate limit (429). Permissions are checked by the handler via
-//! [`Principal::require`] (403 `forbidden`).
+//! → per-user, then per-tenant rate limit (429; one state store round trip each). Permissions
+//! are checked by the handler via [`Principal::require`] (403 `forbidden`).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -76,8 +76,9 @@ impl FromRequest for Principal {
                 ApiError::tenant_not_configured()
             })?;
             state
-                .limiter
+                .limits
                 .check(&tenant.id, &claims.subject)
+                .await
                 .map_err(ApiError::rate_limited)?;
             Ok(Self {
                 tenant,

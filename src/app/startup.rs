@@ -24,10 +24,9 @@ use super::live::{build_live, start_sandbox};
 use super::state::AppState;
 use crate::catalog::{Catalog, CatalogSettings as CacheSettings};
 use crate::http::context::request_context;
-use crate::http::rate_limit::RateLimiter;
+use crate::http::rate_limit::RateLimits;
 use crate::sandbox::SandboxHandle;
 use crate::settings::{DEFAULT_CONFIG_FILE, Settings, SettingsError};
-use crate::state::{Fingerprinter, StateStore};
 use crate::telemetry::metrics::UpstreamMetrics;
 use crate::tickets::TicketWrites;
 use crate::upstream::{Endpoint, UpstreamClient};
@@ -97,14 +96,17 @@ impl Application {
                 max_entries: settings.catalog.max_entries,
             },
         );
-        let state_store = StateStore::memory(100_000);
-        let fingerprinter = Fingerprinter::random();
-        let writes = TicketWrites::new(state_store.clone(), fingerprinter, &settings.idempotency);
+        let (state_store, fingerprinter) = crate::state::from_settings(&settings.state)?;
+        let writes = TicketWrites::new(
+            state_store.clone(),
+            fingerprinter.clone(),
+            &settings.idempotency,
+        );
         let state = web::Data::new(AppState {
             client,
             catalog,
             live: ArcSwap::from_pointee(live),
-            limiter: RateLimiter::new(settings.limits.requests_per_second, settings.limits.burst),
+            limits: RateLimits::new(&settings.limits, state_store.clone(), fingerprinter),
             state_store,
             writes,
             base_path: settings.server.base_path.clone(),

@@ -9,7 +9,7 @@ use arc_swap::ArcSwap;
 
 use crate::auth::Authenticator;
 use crate::catalog::Catalog;
-use crate::http::rate_limit::RateLimiter;
+use crate::http::rate_limit::RateLimits;
 use crate::state::StateStore;
 use crate::tenants::TenantRegistry;
 use crate::tickets::TicketWrites;
@@ -32,8 +32,8 @@ pub struct AppState {
     pub catalog: Catalog,
     /// Tenants and JWT keys, swapped on reload.
     pub live: ArcSwap<LiveConfig>,
-    /// Per-user request limits.
-    pub limiter: RateLimiter,
+    /// Per-user and per-tenant request limits (in the state store).
+    pub limits: RateLimits,
     /// State shared with other replicas (or this process's own, with the memory backend).
     pub state_store: StateStore,
     /// Ticket writes, exactly once (idempotency records, reconciliation).

@@ -7,12 +7,34 @@ use utoipa::ToSchema;
 
 use crate::app::AppState;
 use crate::error::ApiError;
+use crate::state::StateStatus;
 
 /// Health answer.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
     /// `ok` or `ready`.
     pub status: &'static str,
+}
+
+/// Readiness answer: ready, with the shared state's reachability as detail.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Readiness {
+    /// Always `ready` (a draining gateway answers 503 instead).
+    #[schema(example = "ready")]
+    pub status: &'static str,
+    /// The state store as this replica last saw it.
+    pub state: StateHealth,
+}
+
+/// Which state backend serves this replica and whether it answers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StateHealth {
+    /// `memory` or `redis`.
+    #[schema(example = "redis")]
+    pub backend: &'static str,
+    /// `up` or `down` (memory is always `up`). Down does not make the replica unready: reads
+    /// keep working, rate limits fall back to this replica, keyed writes answer 503.
+    pub status: StateStatus,
 }
 
 /// Liveness: the process is up and serving.
@@ -22,9 +44,11 @@ pub async fn healthz() -> HttpResponse {
 }
 
 /// Readiness: configuration loaded and not draining. Turns 503 at SIGTERM so the ingress stops
-/// routing here before the listener closes.
+/// routing here before the listener closes. The shared state being down does not make a replica
+/// unready (it would take every replica out at once while reads still work); it is reported in
+/// `state.status`.
 #[utoipa::path(get, path = "/readyz", tag = "operations", responses(
-    (status = 200, description = "Ready", body = Health),
+    (status = 200, description = "Ready; `state` tells whether the shared state answers", body = Readiness),
     (status = 503, description = "Draining", body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     if state.is_draining() {
@@ -34,7 +58,13 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
             "shutting down",
         ));
     }
-    Ok(HttpResponse::Ok().json(Health { status: "ready" }))
+    Ok(HttpResponse::Ok().json(Readiness {
+        status: "ready",
+        state: StateHealth {
+            backend: state.state_store.backend_name(),
+            status: state.state_store.status(),
+        },
+    }))
 }
 
 /// Prometheus metrics (OpenMetrics text).

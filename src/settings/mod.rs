@@ -12,6 +12,7 @@ mod auth_section;
 mod idempotency_section;
 mod secret_source;
 mod sections;
+mod state_section;
 mod tenant;
 
 use std::path::{Path, PathBuf};
@@ -29,6 +30,9 @@ pub use sections::{
     CatalogSettings, LimitSettings, LogFormat, LogSettings, ReloadSettings, SandboxSettings,
     ServerSettings, ShutdownSettings, UpstreamSettings,
 };
+pub use state_section::{
+    MIN_FINGERPRINT_SECRET_BYTES, StateBackendKind, StateSettings, redacted_url,
+};
 pub use tenant::{SANDBOX_ENDPOINT, TenantSettings, TicketVisibility};
 
 /// The configuration file used when `--config` is not given: the sandbox demo.
@@ -36,6 +40,11 @@ pub const DEFAULT_CONFIG_FILE: &str = "config/default.toml";
 
 /// Environment variable prefix; `__` separates levels.
 pub const ENV_PREFIX: &str = "WOG_";
+
+/// `WOG_` variables that are not configuration keys: `WOG_CONFIG` names the file itself (the
+/// CLI's `--config`); `WOG_TEST_REQUIRE_REDIS` and `WOG_TEST_REQUIRE_CHROMIUM` are the test harness's (CI exports it for the
+/// whole test run, which also starts gateways and the binary, so it must not be an unknown key).
+pub const NOT_KEYS: [&str; 3] = ["config", "test_require_redis", "test_require_chromium"];
 
 /// The JWT secret of the demo configuration; refused while any tenant is not a simulator.
 pub const DEMO_JWT_SECRET: &str = "workorder-gateway-demo-secret-not-for-production";
@@ -60,10 +69,12 @@ pub struct Settings {
     pub sandbox: SandboxSettings,
     /// `[upstream]`: timeouts and retries towards the Workorder API.
     pub upstream: UpstreamSettings,
-    /// `[limits]`: per-user request rate limit.
+    /// `[limits]`: per-user and per-tenant request rate limits.
     pub limits: LimitSettings,
     /// `[idempotency]`: exactly-once writes (records, leases, reconciliation).
     pub idempotency: IdempotencySettings,
+    /// `[state]`: where the state shared by replicas lives (memory or Redis).
+    pub state: StateSettings,
     /// `[shutdown]`: drain timing on SIGTERM.
     pub shutdown: ShutdownSettings,
     /// `[reload]`: watching the configuration for changes.
@@ -114,8 +125,7 @@ impl Settings {
         }
         let figment = Figment::new()
             .merge(Toml::file_exact(&path))
-            // `WOG_CONFIG` names the file itself (the CLI's `--config`), not a key.
-            .merge(Env::prefixed(ENV_PREFIX).split("__").ignore(&["config"]));
+            .merge(Env::prefixed(ENV_PREFIX).split("__").ignore(&NOT_KEYS));
         Self::from_figment(figment)
     }
 
@@ -142,6 +152,7 @@ impl Settings {
         self.upstream.validate()?;
         self.limits.validate()?;
         self.idempotency.validate()?;
+        self.state.validate()?;
         for (id, tenant) in &self.tenants {
             validate_tenant_id(id)?;
             tenant.validate(id, self.sandbox.enabled)?;

@@ -1,6 +1,6 @@
 //! The smaller configuration sections (`[server]`, `[catalog]`, `[sandbox]`, `[upstream]`,
 //! `[limits]`, `[shutdown]`, `[reload]`, `[log]`), each with its defaults and its own checks.
-//! `[auth]` and `[tenants.<id>]` have files of their own.
+//! `[auth]`, `[state]` and `[tenants.<id>]` have files of their own.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -222,7 +222,8 @@ impl UpstreamSettings {
     }
 }
 
-/// `[limits]`: a token bucket per user (tenant + `sub`).
+/// `[limits]`: a rate per user (tenant + `sub`) and, optionally, one per tenant. Both are kept
+/// in the state store, so with Redis they hold across replicas.
 #[derive(Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LimitSettings {
@@ -230,6 +231,11 @@ pub struct LimitSettings {
     pub requests_per_second: u32,
     /// Burst size per user.
     pub burst: u32,
+    /// Sustained requests per second per tenant (all its users together); 0 (the default)
+    /// disables the limit.
+    pub tenant_requests_per_second: u32,
+    /// Burst size per tenant.
+    pub tenant_burst: u32,
 }
 
 impl Default for LimitSettings {
@@ -237,6 +243,8 @@ impl Default for LimitSettings {
         Self {
             requests_per_second: 20,
             burst: 40,
+            tenant_requests_per_second: 0,
+            tenant_burst: 0,
         }
     }
 }
@@ -247,6 +255,12 @@ impl LimitSettings {
             return Err(SettingsError::invalid(
                 "limits.burst",
                 "must be at least 1 when limits are on".into(),
+            ));
+        }
+        if self.tenant_requests_per_second > 0 && self.tenant_burst == 0 {
+            return Err(SettingsError::invalid(
+                "limits.tenant_burst",
+                "must be at least 1 when the tenant limit is on".into(),
             ));
         }
         Ok(())

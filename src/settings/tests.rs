@@ -178,6 +178,7 @@ fn the_environment_overrides_the_file_and_the_demo_file_is_not_inherited() {
             "[\"https://support.example.com\"]",
         );
         jail.set_env("WOG_CONFIG", "prod.toml");
+        jail.set_env("WOG_TEST_REQUIRE_REDIS", "1");
         let settings = Settings::load(Some(&jail.directory().join("prod.toml"))).expect("loads");
         assert_eq!(settings.server.listen.to_string(), "0.0.0.0:8080");
         assert_eq!(settings.catalog.ttl_secs, 42);
@@ -219,4 +220,121 @@ fn the_demo_jwt_secret_is_refused_whatever_its_source_while_a_real_endpoint_is_c
         sandbox_only.refuse_demo_jwt_secret(&demo).is_ok(),
         "demo secrets are fine against simulators"
     );
+}
+
+const STATE_AUTH: &str = "[auth]\nhs256_secret_env = \"JWT\"\n";
+
+fn state(lines: &str) -> Result<Settings, SettingsError> {
+    Settings::from_toml_str(&format!("{STATE_AUTH}[state]\n{lines}\n"))
+}
+
+#[test]
+fn the_state_section_refuses_what_cannot_work_and_names_the_key() {
+    let cases = [
+        (
+            "backend = \"redis\"\nfingerprint_secret_env = \"FP\"",
+            "state.redis_url",
+        ),
+        (
+            "backend = \"redis\"\nredis_url = \"redis://127.0.0.1:6379\"",
+            "state.fingerprint_secret_env",
+        ),
+        (
+            "redis_url = \"redis://r:6379\"\nredis_url_env = \"REDIS_URL\"",
+            "state.redis_url",
+        ),
+        (
+            "fingerprint_secret_env = \"A\"\nfingerprint_secret_file = \"/b\"",
+            "state.fingerprint_secret_env",
+        ),
+        ("redis_url = \"http://r:6379\"", "state.redis_url"),
+        ("redis_url = \"redis://\"", "state.redis_url"),
+        ("connect_timeout_ms = 0", "state.connect_timeout_ms"),
+        ("command_timeout_ms = 0", "state.command_timeout_ms"),
+        (
+            "memory_capacity_per_tenant = 0",
+            "state.memory_capacity_per_tenant",
+        ),
+        ("key_prefix = \"has space:\"", "state.key_prefix"),
+        ("backend = \"valkey\"", "backend"),
+    ];
+    for (lines, key) in cases {
+        let err = state(lines).expect_err(key);
+        assert!(key_of(&err).contains(key), "{lines}: {err}");
+    }
+    let err = Settings::from_toml_str(&format!(
+        "{STATE_AUTH}[limits]\ntenant_requests_per_second = 5\n"
+    ))
+    .expect_err("a tenant rate needs a burst");
+    assert_eq!(key_of(&err), "limits.tenant_burst");
+}
+
+#[test]
+fn an_inline_redis_url_with_a_password_is_refused_without_repeating_it() {
+    for url in [
+        "redis://:hunter2-inline@redis.internal:6379/0",
+        "rediss://app:hunter2-inline@redis.internal:6380",
+    ] {
+        let err = state(&format!("redis_url = \"{url}\"")).expect_err("password inline");
+        assert_eq!(key_of(&err), "state.redis_url");
+        assert!(!err.to_string().contains("hunter2-inline"), "{err}");
+        assert!(err.to_string().contains("redis_url_env"), "{err}");
+    }
+    let user_only = state(
+        "backend = \"redis\"\nredis_url = \"redis://app@r:6379\"\nfingerprint_secret_env = \"FP\"",
+    );
+    assert!(user_only.is_ok(), "a user name alone is no secret");
+    assert_eq!(
+        super::redacted_url("rediss://app:hunter2@r.example.com:6380/1"),
+        "rediss://app:***@r.example.com:6380/1"
+    );
+    assert_eq!(super::redacted_url("redis://r:6379"), "redis://r:6379");
+}
+
+#[test]
+fn redis_urls_and_fingerprint_keys_resolve_from_env_and_files_with_their_rules() {
+    Jail::expect_with(|jail| {
+        jail.set_env("REDIS_URL", "rediss://:pw-from-env@r.example.com:6380/2");
+        jail.create_file("fp.key", &format!("{}\n", "k".repeat(32)))?;
+        jail.create_file("short.key", "too-short\n")?;
+        jail.set_env("BAD_URL", "http://:pw-bad@r:6379");
+        let settings = state(&format!(
+            "backend = \"redis\"\nredis_url_env = \"REDIS_URL\"\nfingerprint_secret_file = \"{}\"",
+            jail.directory().join("fp.key").display()
+        ))
+        .expect("parses");
+        let url = settings
+            .state
+            .resolve_redis_url()
+            .expect("resolves")
+            .expect("set");
+        assert_eq!(
+            secrecy::ExposeSecret::expose_secret(&url),
+            "rediss://:pw-from-env@r.example.com:6380/2"
+        );
+        let key = settings
+            .state
+            .resolve_fingerprint_secret()
+            .expect("32 bytes")
+            .expect("set");
+        assert_eq!(secrecy::ExposeSecret::expose_secret(&key).len(), 32);
+
+        let short = state(&format!(
+            "backend = \"redis\"\nredis_url_env = \"REDIS_URL\"\nfingerprint_secret_file = \"{}\"",
+            jail.directory().join("short.key").display()
+        ))
+        .expect("parses");
+        let err = short.state.resolve_fingerprint_secret().expect_err("short");
+        assert_eq!(key_of(&err), "state.fingerprint_secret_file");
+
+        let bad = state("redis_url_env = \"BAD_URL\"").expect("parses; read at start-up");
+        let err = bad.state.resolve_redis_url().expect_err("not redis://");
+        assert_eq!(key_of(&err), "state.redis_url_env");
+        assert!(!err.to_string().contains("pw-bad"), "{err}");
+
+        let unset = state("redis_url_env = \"NOT_SET_ANYWHERE\"").expect("parses");
+        let err = unset.state.resolve_redis_url().expect_err("unset");
+        assert_eq!(key_of(&err), "state.redis_url_env");
+        Ok(())
+    });
 }

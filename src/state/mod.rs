@@ -7,11 +7,17 @@
 //! lives once, in Rust ([`writes`]), whatever the backend.
 //!
 //! Invariants: every key is namespaced by tenant (and, in Redis, by `state.key_prefix`); every
-//! value expires; no value holds request content (bodies are compared by keyed hash).
+//! value expires; no value holds request content (bodies are compared by keyed hash); a
+//! primitive never waits on Redis longer than `state.command_timeout_ms`, and fails at once
+//! while Redis is known to be down (callers then decide what is safe without it).
 
 mod fingerprint;
 mod gcra;
+mod health;
 mod memory;
+mod redis;
+mod scripts;
+mod setup;
 pub mod writes;
 
 use std::time::Duration;
@@ -19,6 +25,10 @@ use std::time::Duration;
 pub use fingerprint::{Fingerprint, Fingerprinter};
 pub use gcra::RateDecision;
 pub use memory::MemoryBackend;
+pub use redis::{RedisBackend, RedisOptions};
+pub use setup::from_settings;
+
+use crate::telemetry::metrics;
 
 /// The shared state could not be read or written (Redis down, timed out, or answered
 /// something unexpected). Callers decide what is safe without it.
@@ -26,10 +36,31 @@ pub use memory::MemoryBackend;
 #[error("shared state unavailable: {0}")]
 pub struct StateError(pub String);
 
+/// Whether the backend answers, as last seen (for `/readyz` and `wog_state_up`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum StateStatus {
+    /// Reachable (memory always is).
+    Up,
+    /// Not reachable: primitives fail at once until the probe finds it again.
+    Down,
+}
+
+impl StateStatus {
+    /// `up` or `down`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Up => "up",
+            Self::Down => "down",
+        }
+    }
+}
+
 /// Which backend holds the state.
 #[derive(Clone)]
 enum Backend {
     Memory(MemoryBackend),
+    Redis(RedisBackend),
 }
 
 /// The state store: cheap to clone, shared by all workers.
@@ -40,24 +71,47 @@ pub struct StateStore {
 
 impl std::fmt::Debug for StateStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StateStore")
-            .field("backend", &self.backend_name())
-            .finish()
+        let mut debug = f.debug_struct("StateStore");
+        debug.field("backend", &self.backend_name());
+        if let Backend::Redis(redis) = &self.backend {
+            debug.field("redis", &redis.redacted_url());
+        }
+        debug.finish()
     }
 }
 
 impl StateStore {
     /// An in-process store holding at most `capacity_per_tenant` keys per tenant.
     pub fn memory(capacity_per_tenant: u64) -> Self {
+        metrics::set_state_up(true);
         Self {
             backend: Backend::Memory(MemoryBackend::new(capacity_per_tenant)),
         }
+    }
+
+    /// A store in Redis. Returns at once, without waiting for Redis (which may be down): the
+    /// connection is made in the background. Must be called inside a Tokio runtime; fails only
+    /// on an unusable URL.
+    pub fn redis(options: RedisOptions) -> Result<Self, StateError> {
+        Ok(Self {
+            backend: Backend::Redis(RedisBackend::connect(options)?),
+        })
     }
 
     /// `memory` or `redis`, for logs, metrics and `/readyz`.
     pub fn backend_name(&self) -> &'static str {
         match &self.backend {
             Backend::Memory(_) => "memory",
+            Backend::Redis(_) => "redis",
+        }
+    }
+
+    /// Whether the backend answered last time it was asked (no round trip).
+    pub fn status(&self) -> StateStatus {
+        match &self.backend {
+            Backend::Memory(_) => StateStatus::Up,
+            Backend::Redis(redis) if redis.is_up() => StateStatus::Up,
+            Backend::Redis(_) => StateStatus::Down,
         }
     }
 
@@ -68,9 +122,11 @@ impl StateStore {
 
     /// The value under `key` of `tenant`, if any and not expired.
     pub async fn get(&self, tenant: &str, key: &str) -> Result<Option<String>, StateError> {
-        match &self.backend {
+        let result = match &self.backend {
             Backend::Memory(memory) => Ok(memory.get(tenant, key)),
-        }
+            Backend::Redis(redis) => redis.get(tenant, key).await,
+        };
+        counted("get", result)
     }
 
     /// Replaces the value under `key` with `new` (`None` deletes it) if and only if the current
@@ -84,9 +140,15 @@ impl StateStore {
         new: Option<&str>,
         ttl: Duration,
     ) -> Result<bool, StateError> {
-        match &self.backend {
+        let result = match &self.backend {
             Backend::Memory(memory) => Ok(memory.compare_and_swap(tenant, key, expected, new, ttl)),
-        }
+            Backend::Redis(redis) => {
+                redis
+                    .compare_and_swap(tenant, key, expected, new, ttl)
+                    .await
+            }
+        };
+        counted("compare_and_swap", result)
     }
 
     /// One GCRA check of `bucket` under `tenant`: `per_second` sustained, `burst` at once.
@@ -99,17 +161,34 @@ impl StateStore {
         burst: u32,
         now_ms: i64,
     ) -> Result<RateDecision, StateError> {
-        match &self.backend {
+        let result = match &self.backend {
             Backend::Memory(memory) => {
                 Ok(memory.rate_check(tenant, bucket, per_second, burst, now_ms))
             }
-        }
+            Backend::Redis(redis) => {
+                redis
+                    .rate_check(tenant, bucket, per_second, burst, now_ms)
+                    .await
+            }
+        };
+        counted("rate_check", result)
     }
 
-    /// Whether the backend answers now (always true in memory).
+    /// Whether the backend answers now: a real round trip, tried even while the backend is
+    /// known down (always fine in memory). Updates [`StateStore::status`].
     pub async fn ping(&self) -> Result<(), StateError> {
-        match &self.backend {
+        let result = match &self.backend {
             Backend::Memory(_) => Ok(()),
-        }
+            Backend::Redis(redis) => redis.ping().await,
+        };
+        counted("ping", result)
     }
+}
+
+/// Counts a failure of `operation` in `wog_state_errors_total`.
+fn counted<T>(operation: &'static str, result: Result<T, StateError>) -> Result<T, StateError> {
+    if result.is_err() {
+        metrics::record_state_error(operation);
+    }
+    result
 }

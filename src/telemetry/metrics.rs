@@ -48,6 +48,14 @@ struct JwksLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StateLabels {
+    operation: &'static str,
+}
+
+/// The state store's operations, the closed label set of `wog_state_errors_total`.
+pub const STATE_OPERATIONS: [&str; 4] = ["get", "compare_and_swap", "rate_check", "ping"];
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct BuildLabels {
     version: &'static str,
 }
@@ -61,6 +69,9 @@ struct Metrics {
     upstream_latency: Family<UpstreamLatencyLabels, Histogram>,
     cache_lookups: Family<CacheLabels, Counter>,
     jwks_refreshes: Family<JwksLabels, Counter>,
+    state_up: Gauge,
+    state_errors: Family<StateLabels, Counter>,
+    rate_limit_fallbacks: Counter,
 }
 
 fn latency_histogram() -> Histogram {
@@ -94,6 +105,14 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
             .get_or_create(&JwksLabels { result })
             .inc_by(0);
     }
+    let state_up = Gauge::default();
+    let state_errors = Family::<StateLabels, Counter>::default();
+    for operation in STATE_OPERATIONS {
+        state_errors
+            .get_or_create(&StateLabels { operation })
+            .inc_by(0);
+    }
+    let rate_limit_fallbacks = Counter::default();
     let build_info = Family::<BuildLabels, Gauge>::default();
     build_info
         .get_or_create(&BuildLabels {
@@ -135,6 +154,21 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         "JWKS fetches by result (ok, failed)",
         jwks_refreshes.clone(),
     );
+    registry.register(
+        "state_up",
+        "Whether the shared state store answers (1) or not (0); memory is always 1",
+        state_up.clone(),
+    );
+    registry.register(
+        "state_errors",
+        "Failed state store operations by operation",
+        state_errors.clone(),
+    );
+    registry.register(
+        "rate_limit_fallbacks",
+        "Rate checks decided by this replica alone because the state store failed",
+        rate_limit_fallbacks.clone(),
+    );
     registry.register("build_info", "Build information", build_info);
     super::write_metrics::register(&mut registry);
     Metrics {
@@ -146,6 +180,9 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         upstream_latency,
         cache_lookups,
         jwks_refreshes,
+        state_up,
+        state_errors,
+        rate_limit_fallbacks,
     }
 });
 
@@ -221,6 +258,24 @@ pub fn record_jwks_refresh(ok: bool) {
         .jwks_refreshes
         .get_or_create(&JwksLabels { result })
         .inc();
+}
+
+/// Sets `wog_state_up` (one store per process; the last transition wins).
+pub fn set_state_up(up: bool) {
+    METRICS.state_up.set(i64::from(up));
+}
+
+/// Counts a failed state store operation; `operation` is one of [`STATE_OPERATIONS`].
+pub fn record_state_error(operation: &'static str) {
+    METRICS
+        .state_errors
+        .get_or_create(&StateLabels { operation })
+        .inc();
+}
+
+/// Counts a rate check decided locally because the state store failed.
+pub fn record_rate_limit_fallback() {
+    METRICS.rate_limit_fallbacks.inc();
 }
 
 /// Feeds upstream call outcomes into the metrics (installed on the shared `UpstreamClient`).

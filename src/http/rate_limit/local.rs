@@ -1,17 +1,17 @@
-//! A token bucket per user (tenant + `sub`): `requests_per_second` sustained, `burst` at once.
-//! Protects the tenant's upstream quota from one runaway frontend; over the limit is 429
-//! `rate_limited` with `Retry-After`. Buckets of idle users are evicted, so memory is bounded by
-//! the number of recently active users.
+//! This replica's own token buckets, one per (tenant, key): `requests_per_second` sustained,
+//! `burst` at once. The fallback of the shared limits (see the parent module) while the state
+//! store fails: each replica then limits on its own. Buckets of idle keys are evicted, so memory
+//! is bounded by the number of recently active users (or tenants).
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use moka::sync::Cache;
 
-/// Buckets by (tenant, user).
+/// Buckets by (tenant, key).
 type Buckets = Cache<(String, String), Arc<Mutex<Bucket>>>;
 
-/// Per-user token buckets.
+/// Token buckets by (tenant, key): a user's `sub`, or `""` for the tenant as a whole.
 #[derive(Clone)]
 pub struct RateLimiter {
     per_second: f64,
@@ -50,12 +50,13 @@ impl RateLimiter {
         }
     }
 
-    /// Takes one token for this user, or says how long until one is available.
-    pub fn check(&self, tenant: &str, user: &str) -> Result<(), Duration> {
+    /// Takes one token from the bucket of `key` in `tenant`, or says how long until one is
+    /// available.
+    pub fn check(&self, tenant: &str, key: &str) -> Result<(), Duration> {
         let Some(buckets) = &self.buckets else {
             return Ok(());
         };
-        let bucket = buckets.get_with((tenant.to_owned(), user.to_owned()), || {
+        let bucket = buckets.get_with((tenant.to_owned(), key.to_owned()), || {
             Arc::new(Mutex::new(Bucket {
                 tokens: self.burst,
                 refilled_at: Instant::now(),

@@ -1,0 +1,155 @@
+//! Request rate limits: `[limits] requests_per_second` / `burst` per user (tenant + `sub`) and,
+//! when set, `tenant_requests_per_second` / `tenant_burst` per tenant. Over either is 429
+//! `rate_limited` with `Retry-After`. They protect a tenant's upstream quota from one runaway
+//! frontend (and the tenants from each other).
+//!
+//! Each limit is one GCRA check in the state store: atomic and one round trip, so with Redis a
+//! limit holds across every replica. Buckets are `rl:user:{hash}` (a keyed hash of the `sub`,
+//! so the store holds no user id) and `rl:tenant`, under the tenant.
+//!
+//! Invariant: the store failing never fails a request: that check is then decided by this
+//! replica's own buckets ([`RateLimiter`]), counted in `wog_rate_limit_fallbacks_total` and
+//! logged at most once per [`FALLBACK_LOG_EVERY_MS`] (an outage must not flood the log).
+
+mod local;
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+pub use local::RateLimiter;
+
+use crate::settings::LimitSettings;
+use crate::state::writes::{Clock, system_clock};
+use crate::state::{Fingerprinter, RateDecision, StateError, StateStore};
+use crate::telemetry::metrics;
+
+/// At most one fallback log line per this many milliseconds.
+pub const FALLBACK_LOG_EVERY_MS: i64 = 10_000;
+
+/// The bucket of a whole tenant.
+const TENANT_BUCKET: &str = "rl:tenant";
+
+/// One configured rate; `per_second == 0` is off.
+#[derive(Debug, Clone, Copy)]
+struct Rate {
+    per_second: u32,
+    burst: u32,
+}
+
+impl Rate {
+    fn is_on(self) -> bool {
+        self.per_second > 0
+    }
+}
+
+/// The per-user and per-tenant limits of one gateway.
+#[derive(Debug)]
+pub struct RateLimits {
+    store: StateStore,
+    fingerprinter: Fingerprinter,
+    user: Rate,
+    tenant: Rate,
+    local_users: RateLimiter,
+    local_tenants: RateLimiter,
+    clock: Clock,
+    fallback_logged_ms: AtomicI64,
+}
+
+impl RateLimits {
+    /// The limits `settings` describe, kept in `store`; user buckets are named with
+    /// `fingerprinter` (the same key on every replica).
+    pub fn new(settings: &LimitSettings, store: StateStore, fingerprinter: Fingerprinter) -> Self {
+        Self {
+            store,
+            fingerprinter,
+            user: Rate {
+                per_second: settings.requests_per_second,
+                burst: settings.burst,
+            },
+            tenant: Rate {
+                per_second: settings.tenant_requests_per_second,
+                burst: settings.tenant_burst,
+            },
+            local_users: RateLimiter::new(settings.requests_per_second, settings.burst),
+            local_tenants: RateLimiter::new(
+                settings.tenant_requests_per_second,
+                settings.tenant_burst,
+            ),
+            clock: system_clock,
+            fallback_logged_ms: AtomicI64::new(i64::MIN),
+        }
+    }
+
+    /// The same limits on another clock (tests).
+    #[must_use]
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Charges one request of `user` in `tenant`, or says how long to wait. The user's limit
+    /// is checked first, so a user over it does not use up the tenant's budget.
+    pub async fn check(&self, tenant: &str, user: &str) -> Result<(), Duration> {
+        if self.user.is_on() {
+            let hash = self.fingerprinter.of("rate-limit-user", &[user.as_bytes()]);
+            let bucket = format!("rl:user:{}", hash.to_hex());
+            match self.shared(tenant, &bucket, self.user).await {
+                Ok(decision) => decision?,
+                Err(error) => {
+                    self.fell_back(&error);
+                    self.local_users.check(tenant, user)?;
+                }
+            }
+        }
+        if self.tenant.is_on() {
+            match self.shared(tenant, TENANT_BUCKET, self.tenant).await {
+                Ok(decision) => decision?,
+                Err(error) => {
+                    self.fell_back(&error);
+                    self.local_tenants.check(tenant, "")?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// One check in the store: the decision, or the store's failure.
+    async fn shared(
+        &self,
+        tenant: &str,
+        bucket: &str,
+        rate: Rate,
+    ) -> Result<Result<(), Duration>, StateError> {
+        let now_ms = (self.clock)();
+        let decision = self
+            .store
+            .rate_check(tenant, bucket, rate.per_second, rate.burst, now_ms)
+            .await?;
+        Ok(match decision {
+            RateDecision::Allowed => Ok(()),
+            RateDecision::Limited(wait) => Err(wait),
+        })
+    }
+
+    fn fell_back(&self, error: &StateError) {
+        metrics::record_rate_limit_fallback();
+        let now_ms = (self.clock)();
+        let last = self.fallback_logged_ms.load(Ordering::Relaxed);
+        if now_ms.saturating_sub(last) >= FALLBACK_LOG_EVERY_MS
+            && self
+                .fallback_logged_ms
+                .compare_exchange(last, now_ms, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            tracing::warn!(
+                %error,
+                next_line_after_secs = FALLBACK_LOG_EVERY_MS / 1000,
+                "rate limits decided by this replica alone while the shared state is unavailable \
+                 (counted in wog_rate_limit_fallbacks_total)"
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

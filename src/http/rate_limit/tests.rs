@@ -1,0 +1,81 @@
+//! The shared limits over the memory store, on a fixed clock.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use super::RateLimits;
+use crate::settings::LimitSettings;
+use crate::state::{Fingerprinter, StateStore};
+
+static NOW_MS: AtomicI64 = AtomicI64::new(1_700_000_000_000);
+
+fn clock() -> i64 {
+    NOW_MS.load(Ordering::SeqCst)
+}
+
+fn limits(settings: LimitSettings) -> RateLimits {
+    RateLimits::new(
+        &settings,
+        StateStore::memory(1_000),
+        Fingerprinter::new(b"limits"),
+    )
+    .with_clock(clock)
+}
+
+#[tokio::test]
+async fn a_users_burst_passes_then_one_request_per_interval_and_users_are_apart() {
+    let limits = limits(LimitSettings {
+        requests_per_second: 2,
+        burst: 3,
+        tenant_requests_per_second: 0,
+        tenant_burst: 0,
+    });
+    for _ in 0..3 {
+        assert_eq!(limits.check("t", "alice").await, Ok(()));
+    }
+    assert_eq!(
+        limits.check("t", "alice").await,
+        Err(Duration::from_millis(500))
+    );
+    assert_eq!(limits.check("t", "bob").await, Ok(()), "per user");
+    assert_eq!(limits.check("u", "alice").await, Ok(()), "per tenant");
+}
+
+#[tokio::test]
+async fn the_tenant_limit_counts_every_user_and_a_limited_user_does_not_spend_it() {
+    let limits = limits(LimitSettings {
+        requests_per_second: 1,
+        burst: 1,
+        tenant_requests_per_second: 1,
+        tenant_burst: 2,
+    });
+    assert_eq!(limits.check("acme", "alice").await, Ok(()));
+    assert!(
+        limits.check("acme", "alice").await.is_err(),
+        "alice's own limit"
+    );
+    assert_eq!(
+        limits.check("acme", "bob").await,
+        Ok(()),
+        "tenant budget left"
+    );
+    assert_eq!(
+        limits.check("acme", "carol").await,
+        Err(Duration::from_secs(1)),
+        "the tenant's burst of 2 is spent"
+    );
+    assert_eq!(limits.check("globex", "dave").await, Ok(()), "per tenant");
+}
+
+#[tokio::test]
+async fn zero_turns_both_limits_off() {
+    let limits = limits(LimitSettings {
+        requests_per_second: 0,
+        burst: 0,
+        tenant_requests_per_second: 0,
+        tenant_burst: 0,
+    });
+    for _ in 0..1_000 {
+        assert_eq!(limits.check("t", "alice").await, Ok(()));
+    }
+}
