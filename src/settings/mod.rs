@@ -156,6 +156,17 @@ impl Settings {
         for (id, tenant) in &self.tenants {
             validate_tenant_id(id)?;
             tenant.validate(id, self.sandbox.enabled)?;
+            // Ownership records must outlive a restart (and be seen by every replica): in
+            // memory, a restart would hide every user's tickets from them.
+            if tenant.ticket_visibility == TicketVisibility::Own
+                && self.state.backend != StateBackendKind::Redis
+            {
+                return Err(SettingsError::invalid(
+                    &format!("tenants.{id}.ticket_visibility"),
+                    "\"own\" needs state.backend = \"redis\": ticket ownership must outlive a restart"
+                        .to_owned(),
+                ));
+            }
         }
         match &self.auth.hs256_secret {
             Some(inline) => self.refuse_demo_jwt_secret(inline),

@@ -338,3 +338,19 @@ fn redis_urls_and_fingerprint_keys_resolve_from_env_and_files_with_their_rules()
         Ok(())
     });
 }
+
+#[test]
+fn own_ticket_visibility_needs_the_redis_backend() {
+    let tenant = "[tenants.acme]\nendpoint = \"https://workorder.aliyuncs.com\"\naccess_key_id = \"LTAIacme\"\naccess_key_secret_env = \"ACME\"\nticket_visibility = \"own\"\n";
+    let err = Settings::from_toml_str(&format!("{STATE_AUTH}{tenant}")).expect_err("memory");
+    assert_eq!(key_of(&err), "tenants.acme.ticket_visibility");
+    let on_redis = Settings::from_toml_str(&format!(
+        "{STATE_AUTH}[state]\nbackend = \"redis\"\nredis_url_env = \"R\"\nfingerprint_secret_env = \"F\"\n{tenant}"
+    ));
+    assert!(on_redis.is_ok(), "{on_redis:?}");
+    let other = Settings::from_toml_str(&format!(
+        "{STATE_AUTH}{}",
+        tenant.replace("\"own\"", "\"everyone\"")
+    ));
+    assert!(other.is_err());
+}

@@ -6,6 +6,9 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+#[path = "../support/writes.rs"]
+mod writes;
+
 mod auth;
 mod catalog;
 mod errors;

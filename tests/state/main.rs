@@ -12,13 +12,18 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+#[path = "../support/writes.rs"]
+mod write_helpers;
+
 #[path = "../support/redis.rs"]
 mod redis_server;
 
+mod exactly_once;
 mod outage;
 mod primitives;
 mod replicas;
 mod secrets;
+mod visibility;
 mod writes;
 
 use std::time::{Duration, Instant};
