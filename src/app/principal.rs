@@ -1,8 +1,10 @@
 //! `Principal`: the authenticated caller, extracted from `Authorization: Bearer <JWT>`. This is
 //! the only code that reads that header; handlers receive `{ tenant, user, permissions }`.
 //!
-//! Order of checks: token (401) → tenant configured and enabled (403 `tenant_not_configured`)
-//! → per-user, then per-tenant rate limit (429; one state store round trip each). Permissions
+//! Order of checks: the client address's failed-authentication budget (429 before any token
+//! work) → token (401, spending that budget) → tenant configured and enabled (403
+//! `tenant_not_configured`) → per-user, then per-tenant rate limit (429; one state store round
+//! trip each). Permissions
 //! are checked by the handler via [`Principal::require`] (403 `forbidden`).
 
 use std::future::Future;
@@ -45,18 +47,31 @@ impl FromRequest for Principal {
 
     fn from_request(req: &HttpRequest, _payload: &mut actix_web::dev::Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
+        let address = state
+            .as_ref()
+            .and_then(|s| crate::http::failed_auth::client_address(req, &s.trusted_proxies));
         let header = req
             .headers()
             .get(AUTHORIZATION)
             .map(|v| v.to_str().map(str::to_owned));
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal(&"application state missing"))?;
+            if let Some(wait) = address.and_then(|a| state.failed_auth.blocked(a)) {
+                tracing::info!("authentication refused: too many failures from this address");
+                return Err(ApiError::rate_limited(wait));
+            }
+            let failed = || {
+                if let Some(address) = address {
+                    state.failed_auth.record_failure(address);
+                }
+                ApiError::unauthenticated()
+            };
             let header = match header {
                 None => None,
                 Some(Ok(value)) => Some(value),
                 Some(Err(_)) => {
                     tracing::info!(reason = "malformed", "authentication failed");
-                    return Err(ApiError::unauthenticated());
+                    return Err(failed());
                 }
             };
             let live = state.live();
@@ -66,7 +81,12 @@ impl FromRequest for Principal {
                 .await
                 .map_err(|err| {
                     tracing::info!(reason = err.reason(), "authentication failed");
-                    ApiError::unauthenticated()
+                    // No token at all guesses nothing (a page before sign-in): not counted.
+                    if matches!(err, crate::auth::AuthError::Missing) {
+                        ApiError::unauthenticated()
+                    } else {
+                        failed()
+                    }
                 })?;
             let span = tracing::Span::current();
             span.record("tenant", claims.tenant.as_str());

@@ -107,6 +107,11 @@ impl Application {
             catalog,
             live: ArcSwap::from_pointee(live),
             limits: RateLimits::new(&settings.limits, state_store.clone(), fingerprinter),
+            failed_auth: crate::http::failed_auth::FailedAuthLimiter::new(
+                settings.limits.failed_auth_per_minute,
+                settings.limits.failed_auth_burst,
+            ),
+            trusted_proxies: settings.server.trusted_proxy_nets()?,
             state_store,
             writes,
             base_path: settings.server.base_path.clone(),

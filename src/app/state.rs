@@ -34,6 +34,10 @@ pub struct AppState {
     pub live: ArcSwap<LiveConfig>,
     /// Per-user and per-tenant request limits (in the state store).
     pub limits: RateLimits,
+    /// Failed authentications per client address.
+    pub failed_auth: crate::http::failed_auth::FailedAuthLimiter,
+    /// Peers whose `X-Forwarded-For` is believed (`server.trusted_proxies`).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// State shared with other replicas (or this process's own, with the memory backend).
     pub state_store: StateStore,
     /// Ticket writes, exactly once (idempotency records, reconciliation).

@@ -2,6 +2,7 @@
 //! access log, and turning the framework's own error responses into problem documents.
 
 pub mod context;
+pub mod failed_auth;
 pub mod rate_limit;
 pub mod request_id;
 pub mod trace_context;

@@ -26,6 +26,9 @@ pub struct ServerSettings {
     pub workers: usize,
     /// Serve the Swagger UI at `/docs/`; `/openapi.json` (the contract) is served either way.
     pub docs_enabled: bool,
+    /// Proxies (addresses or CIDR blocks) whose `X-Forwarded-For` names the client address;
+    /// from any other peer the header is ignored. None by default.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for ServerSettings {
@@ -37,6 +40,7 @@ impl Default for ServerSettings {
             cors_allowed_origins: Vec::new(),
             workers: 0,
             docs_enabled: true,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -67,6 +71,7 @@ impl ServerSettings {
                 ),
             ));
         }
+        self.trusted_proxy_nets()?;
         for origin in &self.cors_allowed_origins {
             let parsed = reqwest::Url::parse(origin).ok();
             let is_origin = parsed.as_ref().is_some_and(|u| {
@@ -83,6 +88,26 @@ impl ServerSettings {
             }
         }
         Ok(())
+    }
+}
+
+impl ServerSettings {
+    /// `trusted_proxies` parsed: a bare address is a one-address block.
+    pub fn trusted_proxy_nets(&self) -> Result<Vec<ipnet::IpNet>, SettingsError> {
+        self.trusted_proxies
+            .iter()
+            .map(|entry| {
+                entry
+                    .parse::<ipnet::IpNet>()
+                    .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| {
+                        SettingsError::invalid(
+                            "server.trusted_proxies",
+                            format!("{entry:?} is not an address or CIDR block like 10.0.0.0/8"),
+                        )
+                    })
+            })
+            .collect()
     }
 }
 
@@ -236,6 +261,11 @@ pub struct LimitSettings {
     pub tenant_requests_per_second: u32,
     /// Burst size per tenant.
     pub tenant_burst: u32,
+    /// Failed authentications a minute allowed per client address after the burst; over it,
+    /// that address gets 429 before its token is verified. 0 disables the limit.
+    pub failed_auth_per_minute: u32,
+    /// Failed authentications a client address may make at once.
+    pub failed_auth_burst: u32,
 }
 
 impl Default for LimitSettings {
@@ -245,6 +275,8 @@ impl Default for LimitSettings {
             burst: 40,
             tenant_requests_per_second: 0,
             tenant_burst: 0,
+            failed_auth_per_minute: 30,
+            failed_auth_burst: 20,
         }
     }
 }
@@ -261,6 +293,12 @@ impl LimitSettings {
             return Err(SettingsError::invalid(
                 "limits.tenant_burst",
                 "must be at least 1 when the tenant limit is on".into(),
+            ));
+        }
+        if self.failed_auth_per_minute > 0 && self.failed_auth_burst == 0 {
+            return Err(SettingsError::invalid(
+                "limits.failed_auth_burst",
+                "must be at least 1 when the failed-authentication limit is on".into(),
             ));
         }
         Ok(())

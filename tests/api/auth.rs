@@ -5,6 +5,7 @@
 //! token lifetime and `iat`. Keys: `tests/fixtures/keys/` (see its README). This file holds the
 //! helpers; the tests are in `auth/`.
 
+mod failed_auth;
 mod failures;
 mod idp;
 mod jwks;

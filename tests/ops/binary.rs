@@ -41,6 +41,7 @@ workers = 2
 hs256_secret = "{SECRET}"
 [limits]
 requests_per_second = 0
+failed_auth_per_minute = 0
 [shutdown]
 drain_delay_secs = {drain_delay}
 timeout_secs = 10

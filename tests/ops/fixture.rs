@@ -36,6 +36,7 @@ workers = 1
 hs256_secret = "{SECRET}"
 [limits]
 requests_per_second = 0
+failed_auth_per_minute = 0
 [shutdown]
 drain_delay_secs = 0
 timeout_secs = 5

@@ -24,6 +24,7 @@ workers = 1
 hs256_secret = "{SECRET}"
 [limits]
 requests_per_second = 0
+failed_auth_per_minute = 0
 [reload]
 watch_interval_secs = 1
 [tenants.watched]

@@ -33,6 +33,7 @@ enabled = true
 engineer_delay_secs = 0
 [limits]
 requests_per_second = 0
+failed_auth_per_minute = 0
 [shutdown]
 drain_delay_secs = 0
 timeout_secs = 5

@@ -29,6 +29,7 @@ async fn a_users_burst_passes_then_one_request_per_interval_and_users_are_apart(
         burst: 3,
         tenant_requests_per_second: 0,
         tenant_burst: 0,
+        ..LimitSettings::default()
     });
     for _ in 0..3 {
         assert_eq!(limits.check("t", "alice").await, Ok(()));
@@ -48,6 +49,7 @@ async fn the_tenant_limit_counts_every_user_and_a_limited_user_does_not_spend_it
         burst: 1,
         tenant_requests_per_second: 1,
         tenant_burst: 2,
+        ..LimitSettings::default()
     });
     assert_eq!(limits.check("acme", "alice").await, Ok(()));
     assert!(
@@ -74,6 +76,7 @@ async fn zero_turns_both_limits_off() {
         burst: 0,
         tenant_requests_per_second: 0,
         tenant_burst: 0,
+        ..LimitSettings::default()
     });
     for _ in 0..1_000 {
         assert_eq!(limits.check("t", "alice").await, Ok(()));
