@@ -313,6 +313,12 @@ impl From<UpstreamError> for ApiError {
                 "the Workorder API is failing; calls are paused briefly",
             )
             .with_retry_after(*retry_after),
+            UpstreamError::Saturated { retry_after } => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "tenant_busy",
+                "too many of this tenant's calls to the Workorder API are in progress; retry shortly",
+            )
+            .with_retry_after(*retry_after),
             UpstreamError::Timeout { .. } => Self::new(
                 StatusCode::GATEWAY_TIMEOUT,
                 "upstream_timeout",

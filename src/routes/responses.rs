@@ -58,7 +58,7 @@ impl utoipa::IntoResponses for UpstreamFailures {
             ),
             (
                 "503",
-                "upstream_unavailable: the upstream failed repeatedly just now; or, for a write with Idempotency-Key, state_unavailable: the shared state is unreachable; see Retry-After",
+                "upstream_unavailable: the upstream failed repeatedly just now; tenant_busy: too many of this tenant's upstream calls are in flight (nothing was sent); or state_unavailable: the shared state is unreachable (writes with Idempotency-Key, own-visibility checks); see Retry-After",
             ),
             ("504", "upstream_timeout"),
         ])

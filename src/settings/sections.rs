@@ -195,6 +195,11 @@ pub struct UpstreamSettings {
     pub breaker_failure_threshold: u32,
     /// How long an open breaker fails calls fast with 503, seconds.
     pub breaker_open_secs: u64,
+    /// Most upstream calls one tenant may have in flight at once; more wait for a slot up to
+    /// `bulkhead_wait_ms`, then fail with 503 `tenant_busy`. 0 = no cap.
+    pub max_concurrent_per_tenant: usize,
+    /// How long a call waits for one of its tenant's slots, milliseconds.
+    pub bulkhead_wait_ms: u64,
 }
 
 impl Default for UpstreamSettings {
@@ -207,6 +212,8 @@ impl Default for UpstreamSettings {
             retry_max_delay_ms: 2_000,
             breaker_failure_threshold: 5,
             breaker_open_secs: 30,
+            max_concurrent_per_tenant: 32,
+            bulkhead_wait_ms: 1_000,
         }
     }
 }
@@ -242,6 +249,8 @@ impl UpstreamSettings {
                 failure_threshold: self.breaker_failure_threshold,
                 open_for: Duration::from_secs(self.breaker_open_secs),
             },
+            max_concurrent_per_tenant: self.max_concurrent_per_tenant,
+            bulkhead_wait: Duration::from_millis(self.bulkhead_wait_ms),
             ..crate::upstream::ClientSettings::default()
         }
     }

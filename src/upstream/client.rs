@@ -56,6 +56,10 @@ pub struct ClientSettings {
     pub user_agent: String,
     /// Per-tenant circuit breaker.
     pub breaker: BreakerSettings,
+    /// Most calls one tenant may have in flight at once (the bulkhead); 0 = no cap.
+    pub max_concurrent_per_tenant: usize,
+    /// How long a call waits for a free slot of its tenant before failing `Saturated`.
+    pub bulkhead_wait: Duration,
 }
 
 impl Default for ClientSettings {
@@ -66,6 +70,8 @@ impl Default for ClientSettings {
             retry: RetryPolicy::default(),
             user_agent: format!("workorder-gateway/{}", env!("CARGO_PKG_VERSION")),
             breaker: BreakerSettings::default(),
+            max_concurrent_per_tenant: 32,
+            bulkhead_wait: Duration::from_secs(1),
         }
     }
 }
@@ -93,6 +99,8 @@ pub struct UpstreamClient {
     observer: Option<Arc<dyn CallObserver>>,
     /// One breaker per tenant, kept across configuration reloads.
     breakers: Arc<Mutex<HashMap<String, Arc<Breaker>>>>,
+    /// One bulkhead (a semaphore of `max_concurrent_per_tenant` slots) per tenant.
+    bulkheads: Arc<Mutex<HashMap<String, Arc<tokio::sync::Semaphore>>>>,
 }
 
 impl std::fmt::Debug for UpstreamClient {
@@ -123,6 +131,7 @@ impl UpstreamClient {
             settings: Arc::new(settings),
             observer: None,
             breakers: Arc::default(),
+            bulkheads: Arc::default(),
         }
     }
 
@@ -135,6 +144,36 @@ impl UpstreamClient {
         let breaker = Arc::new(Breaker::new(self.settings.breaker));
         breakers.insert(tenant.to_owned(), Arc::clone(&breaker));
         breaker
+    }
+
+    /// A slot of `tenant`'s bulkhead, waiting up to `bulkhead_wait`; `None` when there is no
+    /// cap. Tenants come from configuration, so the map is bounded by it.
+    async fn bulkhead_slot(
+        &self,
+        tenant: &str,
+    ) -> Result<Option<tokio::sync::OwnedSemaphorePermit>, UpstreamError> {
+        let slots = self.settings.max_concurrent_per_tenant;
+        if slots == 0 {
+            return Ok(None);
+        }
+        let semaphore = {
+            let mut bulkheads = self
+                .bulkheads
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            Arc::clone(
+                bulkheads
+                    .entry(tenant.to_owned())
+                    .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(slots))),
+            )
+        };
+        let saturated = UpstreamError::Saturated {
+            retry_after: Duration::from_secs(1),
+        };
+        match tokio::time::timeout(self.settings.bulkhead_wait, semaphore.acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(Some(permit)),
+            Ok(Err(_)) | Err(_) => Err(saturated),
+        }
     }
 
     /// Reports every finished call to `observer`.
@@ -168,9 +207,11 @@ impl UpstreamClient {
         );
         let started = Instant::now();
         let breaker = self.breaker(&target.tenant);
-        let (result, attempts) = match breaker.admit() {
-            Err(retry_after) => (Err(UpstreamError::CircuitOpen { retry_after }), 0),
-            Ok(()) => {
+        let slot = self.bulkhead_slot(&target.tenant).await;
+        let (result, attempts) = match slot.as_ref().map(|_| breaker.admit()) {
+            Err(saturated) => (Err(saturated.clone()), 0),
+            Ok(Err(retry_after)) => (Err(UpstreamError::CircuitOpen { retry_after }), 0),
+            Ok(Ok(())) => {
                 let (result, attempts) = self
                     .call_with_retries::<A>(target, &params)
                     .instrument(span.clone())
@@ -179,6 +220,7 @@ impl UpstreamClient {
                 (result, attempts)
             }
         };
+        drop(slot);
         let outcome = match &result {
             Ok(_) => "ok",
             Err(err) => err.outcome(),

@@ -68,6 +68,14 @@ pub enum UpstreamError {
         /// Time until the breaker lets a probe through.
         retry_after: Duration,
     },
+    /// The tenant already has its maximum of calls in flight (the bulkhead) and none finished
+    /// within the wait: the call was not attempted, so one tenant's burst cannot take every
+    /// connection and worker from the others.
+    #[error("too many of this tenant's upstream calls in flight; not called")]
+    Saturated {
+        /// A suggested pause before retrying.
+        retry_after: Duration,
+    },
     /// No complete answer within the configured time.
     #[error("upstream call timed out (request {})", if *.sent { "may have been sent" } else { "not sent" })]
     Timeout {
@@ -162,6 +170,7 @@ impl UpstreamError {
             | Self::Throttled { .. }
             | Self::Refused(_)
             | Self::CircuitOpen { .. }
+            | Self::Saturated { .. }
             | Self::Connect(_)
             | Self::Timeout { sent: false } => true,
             Self::Unavailable(_)
@@ -204,6 +213,7 @@ impl UpstreamError {
             Self::Transport(_) => "transport_error",
             Self::Unreadable { .. } => "unreadable",
             Self::CircuitOpen { .. } => "circuit_open",
+            Self::Saturated { .. } => "saturated",
         }
     }
 }

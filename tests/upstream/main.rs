@@ -4,6 +4,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+mod bulkhead;
 mod cases;
 mod decoding;
 mod errors;

@@ -96,6 +96,7 @@ pub fn settings(max_attempts: u32) -> ClientSettings {
             failure_threshold: 0,
             open_for: Duration::ZERO,
         },
+        ..ClientSettings::default()
     }
 }
 
