@@ -9,6 +9,7 @@
 //! (`docs/configuration.md` documents every one, and a test keeps that list complete).
 
 mod auth_section;
+mod bounds;
 mod idempotency_section;
 mod secret_source;
 mod sections;
@@ -146,6 +147,7 @@ impl Settings {
     /// its key. Secrets are resolved later (`tenants::TenantRegistry::from_settings`), where
     /// missing ones are reported with their key too.
     pub fn validate(&self) -> Result<(), SettingsError> {
+        bounds::check(self)?;
         self.server.validate()?;
         self.auth.validate()?;
         self.catalog.validate()?;
