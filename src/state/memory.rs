@@ -2,12 +2,17 @@
 //! keys can never evict another's. Each value carries its own time to live.
 //!
 //! Compare-and-swap is atomic per key (`and_compute_with` holds the key while it decides).
+//! Eviction is plain LRU, never moka's default TinyLFU: TinyLFU may refuse to admit a new entry
+//! into a full cache, so a swap that reported success would leave nothing behind — a claimed
+//! idempotency key that vanishes at once is a duplicate waiting to happen. With LRU a new value
+//! is always kept, and a full tenant loses its least recently used keys first.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use moka::Expiry;
 use moka::ops::compute::Op;
+use moka::policy::EvictionPolicy;
 use moka::sync::Cache;
 
 use super::gcra::{self, RateDecision};
@@ -54,7 +59,10 @@ impl MemoryBackend {
     /// At most `capacity_per_tenant` keys per tenant; the least recently used go first.
     pub fn new(capacity_per_tenant: u64) -> Self {
         Self {
-            tenants: Cache::builder().max_capacity(MAX_TENANTS).build(),
+            tenants: Cache::builder()
+                .max_capacity(MAX_TENANTS)
+                .eviction_policy(EvictionPolicy::lru())
+                .build(),
             capacity_per_tenant: capacity_per_tenant.max(1),
         }
     }
@@ -63,6 +71,7 @@ impl MemoryBackend {
         self.tenants.get_with_by_ref(tenant, || {
             Cache::builder()
                 .max_capacity(self.capacity_per_tenant)
+                .eviction_policy(EvictionPolicy::lru())
                 .expire_after(PerEntryTtl)
                 .build()
         })
@@ -159,6 +168,26 @@ mod tests {
         memory.tenant("noisy").run_pending_tasks();
         assert!(memory.tenant("noisy").entry_count() <= 10);
         assert_eq!(memory.get("quiet", "mine").as_deref(), Some("1"));
+    }
+
+    #[test]
+    fn a_full_tenant_keeps_every_new_value_and_forgets_the_least_recently_used() {
+        let memory = MemoryBackend::new(50);
+        let ttl = Duration::from_secs(60);
+        for i in 0..2_000 {
+            let key = format!("k{i}");
+            assert!(memory.compare_and_swap("t", &key, None, Some("v"), ttl));
+            // Let the cache apply its admission and eviction before looking.
+            memory.tenant("t").run_pending_tasks();
+            assert_eq!(
+                memory.get("t", &key).as_deref(),
+                Some("v"),
+                "key {i} was swapped in, so it must be there"
+            );
+        }
+        memory.tenant("t").run_pending_tasks();
+        assert!(memory.tenant("t").entry_count() <= 50);
+        assert_eq!(memory.get("t", "k0"), None, "the oldest went first");
     }
 
     #[test]

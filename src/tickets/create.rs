@@ -44,8 +44,10 @@ pub async fn create_ticket(
     };
     let body = fingerprinter.of("body", &[body]);
     let result = run(writes, &write, tenant, key, body).await;
+    // Ownership matters only to `ticket_visibility = "own"`, which needs the shared store.
     if let Ok(written) = &result
         && written.how != WrittenHow::Replayed
+        && writes.records_ownership()
         && let Err(err) = writes
             .record_owner(tenant, &principal.user, &written.outcome.id)
             .await

@@ -65,6 +65,12 @@ impl TicketWrites {
         )
     }
 
+    /// Whether creators are recorded: with the shared (Redis) store only, since own visibility
+    /// is refused on the memory backend and records there would only take room.
+    pub fn records_ownership(&self) -> bool {
+        self.records.store().is_shared()
+    }
+
     /// Records `user` as the creator of `ticket_id` and adds it to their index.
     pub async fn record_owner(
         &self,
