@@ -6,11 +6,10 @@
 //! that no other write has claimed. `ListTickets` in API 2020-03-26 does not report a ticket's
 //! category, so the category cannot take part in the match.
 
-use super::exactly_once::{Claims, Write, Written, WrittenHow, run};
+use super::exactly_once::{Claims, Write, Written, WrittenHow, audit_written, run};
 use crate::app::{AppState, Principal};
 use crate::catalog::CategoryCheck;
 use crate::error::{ApiError, FieldError};
-use crate::routes::support::audit;
 use crate::state::Fingerprint;
 use crate::state::writes::{Outcome, WriteKey};
 use crate::upstream::actions::{CreateTicket, ListTicketNotes, ListTickets, Note};
@@ -55,26 +54,7 @@ pub async fn create_ticket(
         // The ticket exists; only an own-visibility tenant's user would miss it in lists.
         tracing::warn!(error = %err, ticket_id = %written.outcome.id, "ticket owner not recorded");
     }
-    match &result {
-        Ok(written) => audit(
-            principal,
-            "CreateTicket",
-            Some(&written.outcome.id),
-            match written.how {
-                WrittenHow::Sent => "ok",
-                WrittenHow::Replayed => "replayed",
-                WrittenHow::Reconciled => "reconciled",
-            },
-            written.outcome.upstream_request_id.as_deref(),
-        ),
-        Err(err) => audit(
-            principal,
-            "CreateTicket",
-            None,
-            err.code(),
-            err.upstream_request_id(),
-        ),
-    }
+    audit_written(principal, "CreateTicket", None, &result);
     result
 }
 

@@ -73,6 +73,37 @@ pub struct Written {
     pub how: WrittenHow,
 }
 
+/// Writes the audit event of a finished write (`outcome` `ok`, `replayed`, `reconciled`, or
+/// the error code); `ticket_id` is the ticket acted on, when known before the write.
+pub(super) fn audit_written(
+    principal: &crate::app::Principal,
+    action: &'static str,
+    ticket_id: Option<&str>,
+    result: &Result<Written, ApiError>,
+) {
+    use crate::routes::support::audit;
+    match result {
+        Ok(written) => audit(
+            principal,
+            action,
+            Some(ticket_id.unwrap_or(&written.outcome.id)),
+            match written.how {
+                WrittenHow::Sent => "ok",
+                WrittenHow::Replayed => "replayed",
+                WrittenHow::Reconciled => "reconciled",
+            },
+            written.outcome.upstream_request_id.as_deref(),
+        ),
+        Err(err) => audit(
+            principal,
+            action,
+            ticket_id,
+            err.code(),
+            err.upstream_request_id(),
+        ),
+    }
+}
+
 /// Claims on tickets and notes, for one write.
 pub(super) struct Claims<'a> {
     records: &'a WriteRecords,

@@ -11,10 +11,10 @@
 
 use super::Access;
 use super::create::content_fingerprint;
-use super::exactly_once::{Claims, Write, Written, WrittenHow, run};
+use super::exactly_once::{Claims, Write, Written, audit_written, run};
 use crate::app::{AppState, Principal};
 use crate::error::{ApiError, FieldError};
-use crate::routes::support::{audit, find_ticket};
+use crate::routes::support::find_ticket;
 use crate::state::Fingerprint;
 use crate::state::writes::{Outcome, WriteKey};
 use crate::upstream::actions::{ListTicketNotes, ReplyTicket};
@@ -63,26 +63,7 @@ pub async fn reply_to_ticket(
     };
     let body = fingerprinter.of("body", &[body]);
     let result = run(writes, &write, tenant, key, body).await;
-    match &result {
-        Ok(written) => audit(
-            principal,
-            "ReplyTicket",
-            Some(ticket_id),
-            match written.how {
-                WrittenHow::Sent => "ok",
-                WrittenHow::Replayed => "replayed",
-                WrittenHow::Reconciled => "reconciled",
-            },
-            written.outcome.upstream_request_id.as_deref(),
-        ),
-        Err(err) => audit(
-            principal,
-            "ReplyTicket",
-            Some(ticket_id),
-            err.code(),
-            err.upstream_request_id(),
-        ),
-    }
+    audit_written(principal, "ReplyTicket", Some(ticket_id), &result);
     result
 }
 
