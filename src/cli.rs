@@ -1,6 +1,7 @@
-//! Command line: `serve` (default), `sandbox`, `token`, `openapi`.
+//! Command line: `serve` (default), `sandbox`, `token`, `openapi`, `healthcheck`; and the rule
+//! that the container image serves the demo configuration only when asked to.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
@@ -28,6 +29,47 @@ pub enum Command {
     Token(TokenArgs),
     /// Print the OpenAPI document.
     Openapi,
+    /// Probe a running gateway (or sandbox): exit 0 on a 2xx answer, 1 otherwise. For container
+    /// health checks, since the runtime image has no shell and no HTTP client.
+    Healthcheck(HealthcheckArgs),
+}
+
+/// `healthcheck` options.
+#[derive(Debug, Args)]
+pub struct HealthcheckArgs {
+    /// The URL to GET.
+    #[arg(long, default_value = "http://127.0.0.1:8080/readyz")]
+    pub url: String,
+    /// Longest wait for the whole answer, connection included, in milliseconds.
+    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout_ms: u64,
+}
+
+/// Set (to any non-empty value) by the container image's Dockerfile. Deliberately not
+/// `WOG_`-prefixed: `WOG_*` variables are configuration keys.
+pub const IMAGE_MARKER_ENV: &str = "WORKORDER_GATEWAY_IMAGE";
+
+/// `WOG_DEMO=1` lets the container image serve the demo configuration.
+pub const DEMO_ENV: &str = "WOG_DEMO";
+
+/// Refuses `serve` without `--config` inside the container image unless `WOG_DEMO=1`: the demo
+/// file trusts a published JWT secret, so an image deployed without its configuration must
+/// stop rather than quietly serve the demo. `var` reads the environment (injected for tests).
+pub fn refuse_implicit_demo(
+    config: Option<&Path>,
+    var: impl Fn(&str) -> Option<String>,
+) -> Result<(), String> {
+    let in_image = var(IMAGE_MARKER_ENV).is_some_and(|v| !v.is_empty());
+    let demo_wanted = var(DEMO_ENV).as_deref() == Some("1");
+    if config.is_none() && in_image && !demo_wanted {
+        return Err(format!(
+            "no --config given: refusing to serve the demo configuration ({}) in the container \
+             image; pass --config FILE (or WOG_CONFIG=FILE), or set {DEMO_ENV}=1 to run the \
+             sandbox demo",
+            crate::settings::DEFAULT_CONFIG_FILE
+        ));
+    }
+    Ok(())
 }
 
 /// `token` options.
@@ -77,6 +119,35 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An environment holding only `pairs`.
+    fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    }
+
+    #[test]
+    fn the_image_serves_the_demo_only_with_a_config_or_wog_demo_1() {
+        const IMAGE: &[(&str, &str)] = &[(IMAGE_MARKER_ENV, "1")];
+        let refused = refuse_implicit_demo(None, env(IMAGE)).expect_err("refused");
+        assert!(refused.contains("WOG_DEMO=1"), "{refused}");
+        assert!(refused.contains("--config"), "{refused}");
+        let config = Path::new("/etc/workorder-gateway/gateway.toml");
+        assert_eq!(refuse_implicit_demo(Some(config), env(IMAGE)), Ok(()));
+        let demo = env(&[(IMAGE_MARKER_ENV, "1"), (DEMO_ENV, "1")]);
+        assert_eq!(refuse_implicit_demo(None, demo), Ok(()));
+        let not_one = env(&[(IMAGE_MARKER_ENV, "1"), (DEMO_ENV, "yes")]);
+        assert!(refuse_implicit_demo(None, not_one).is_err());
+        assert_eq!(
+            refuse_implicit_demo(None, env(&[])),
+            Ok(()),
+            "outside the image"
+        );
+    }
 
     #[test]
     fn durations_take_the_usual_units() {

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod catalog;
 pub mod cli;
 pub mod error;
+pub mod healthcheck;
 pub mod http;
 pub mod routes;
 pub mod sandbox;

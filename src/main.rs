@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Parser as _;
 use workorder_gateway::app::Application;
 use workorder_gateway::auth::{DevTokenOptions, mint_dev_token};
-use workorder_gateway::cli::{Cli, Command, TokenArgs};
+use workorder_gateway::cli::{Cli, Command, HealthcheckArgs, TokenArgs};
 use workorder_gateway::settings::Settings;
 use workorder_gateway::{routes, telemetry};
 
@@ -20,6 +20,7 @@ fn main() -> ExitCode {
             print!("{}", routes::docs::openapi_json());
             Ok(())
         }
+        Command::Healthcheck(args) => healthcheck(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -31,6 +32,9 @@ fn main() -> ExitCode {
 }
 
 fn serve(config: Option<std::path::PathBuf>) -> Result<(), String> {
+    workorder_gateway::cli::refuse_implicit_demo(config.as_deref(), |name| {
+        std::env::var(name).ok()
+    })?;
     let settings = Settings::load(config.as_deref()).map_err(|e| e.to_string())?;
     telemetry::init(&settings.log);
     actix_web::rt::System::new().block_on(async move {
@@ -39,6 +43,9 @@ fn serve(config: Option<std::path::PathBuf>) -> Result<(), String> {
         let app = Application::build(settings, config.clone()).await.map_err(|e| e.to_string())?;
         let url = format!("http://{}{base}", app.addr());
         tracing::info!(%url, tenants = %demo, "workorder-gateway listening");
+        if let Some(admin) = app.admin_addr() {
+            tracing::info!(url = %format!("http://{admin}"), "admin listener: /metrics, /healthz, /readyz");
+        }
         tracing::info!("docs: {url}/docs/  ·  OpenAPI: {url}/openapi.json");
         tracing::info!(
             "token: cargo run -- token --tenant <tenant> --sub alice --roles tickets:read,tickets:write{}",
@@ -49,6 +56,20 @@ fn serve(config: Option<std::path::PathBuf>) -> Result<(), String> {
         }
         app.run_until_stopped().await.map_err(|e| e.to_string())
     })
+}
+
+/// Prints one line on stderr either way; `main` turns an error into exit status 1.
+fn healthcheck(args: &HealthcheckArgs) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("healthcheck: {e}"))?;
+    let timeout = std::time::Duration::from_millis(args.timeout_ms);
+    let line = runtime
+        .block_on(workorder_gateway::healthcheck::probe(&args.url, timeout))
+        .map_err(|e| format!("healthcheck: {e}"))?;
+    eprintln!("workorder-gateway: healthcheck: {line}");
+    Ok(())
 }
 
 fn run_sandbox(args: workorder_gateway::sandbox::SandboxArgs) -> Result<(), String> {

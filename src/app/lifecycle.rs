@@ -31,7 +31,8 @@ pub(super) struct Reloader {
 /// Controls a running [`Application`].
 #[derive(Clone)]
 pub struct AppHandle {
-    pub(super) server: ServerHandle,
+    /// The main server first, then the admin listener's when there is one.
+    pub(super) servers: Vec<ServerHandle>,
     pub(super) reloader: Reloader,
     pub(super) drain_delay: Duration,
 }
@@ -47,7 +48,7 @@ impl AppHandle {
         );
         tokio::time::sleep(self.drain_delay).await;
         tracing::info!("closing the listener; waiting for in-flight requests");
-        self.server.stop(true).await;
+        futures_util::future::join_all(self.servers.iter().map(|server| server.stop(true))).await;
     }
 
     /// Re-reads the configuration file and swaps tenants and keys; on error the old

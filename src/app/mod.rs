@@ -1,6 +1,7 @@
 //! The application object: shared state, the principal extractor, and server start-up with
-//! graceful shutdown and configuration reload.
+//! graceful shutdown and configuration reload, and the optional admin listener.
 
+mod admin;
 mod lifecycle;
 mod live;
 pub mod principal;

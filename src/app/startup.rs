@@ -55,6 +55,8 @@ pub enum StartupError {
 pub struct Application {
     server: Server,
     addr: SocketAddr,
+    /// The admin listener's server and address, when `server.admin_listen` is set.
+    admin: Option<(Server, SocketAddr)>,
     state: web::Data<AppState>,
     sandbox: Option<SandboxHandle>,
     reloader: Reloader,
@@ -121,6 +123,19 @@ impl Application {
         let listener = TcpListener::bind(settings.server.listen)?;
         let addr = listener.local_addr()?;
         let server = http_server(&settings, state.clone(), listener)?;
+        let admin = match settings.server.admin_listen {
+            Some(admin_listen) => {
+                let listener = TcpListener::bind(admin_listen)?;
+                let admin_addr = listener.local_addr()?;
+                let admin = super::admin::admin_server(
+                    state.clone(),
+                    listener,
+                    settings.shutdown.timeout_secs,
+                )?;
+                Some((admin, admin_addr))
+            }
+            None => None,
+        };
         let config_path = config_path.unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG_FILE));
         let reloader = Reloader {
             watched: Arc::new(Mutex::new(super::watch::watched_files(
@@ -135,6 +150,7 @@ impl Application {
         Ok(Self {
             server,
             addr,
+            admin,
             state,
             sandbox,
             reloader,
@@ -148,6 +164,11 @@ impl Application {
         self.addr
     }
 
+    /// The admin listener's bound address, when `server.admin_listen` is set.
+    pub fn admin_addr(&self) -> Option<SocketAddr> {
+        self.admin.as_ref().map(|(_, addr)| *addr)
+    }
+
     /// The embedded sandbox's base URL, when it runs.
     pub fn sandbox_url(&self) -> Option<String> {
         self.sandbox.as_ref().map(SandboxHandle::url)
@@ -156,7 +177,10 @@ impl Application {
     /// A handle to drive shutdown and reload without signals (tests, embedding).
     pub fn handle(&self) -> AppHandle {
         AppHandle {
-            server: self.server.handle(),
+            servers: std::iter::once(&self.server)
+                .chain(self.admin.as_ref().map(|(admin, _)| admin))
+                .map(Server::handle)
+                .collect(),
             reloader: self.reloader.clone(),
             drain_delay: self.drain_delay,
         }
@@ -176,7 +200,22 @@ impl Application {
     pub async fn run(self) -> std::io::Result<()> {
         let watcher = (!self.watch_interval.is_zero())
             .then(|| tokio::spawn(super::watch::watch(self.handle(), self.watch_interval)));
-        let result = self.server.await;
+        // An actix server runs only while polled: both are polled together. The admin listener
+        // is tied to the main server: once that has stopped, so does it (a no-op after
+        // `AppHandle::shutdown`, which stops both).
+        let result = match self.admin {
+            Some((admin, _)) => {
+                let admin_handle = admin.handle();
+                let main = async {
+                    let result = self.server.await;
+                    admin_handle.stop(true).await;
+                    result
+                };
+                let (main, admin) = futures_util::future::join(main, admin).await;
+                main.and(admin)
+            }
+            None => self.server.await,
+        };
         if let Some(watcher) = watcher {
             watcher.abort();
         }
@@ -194,10 +233,9 @@ fn http_server(
     state: web::Data<AppState>,
     listener: TcpListener,
 ) -> Result<Server, StartupError> {
-    let base_path = settings.server.base_path.clone();
     let origins = settings.server.cors_allowed_origins.clone();
     let max_body = settings.server.max_body_bytes;
-    let docs_enabled = settings.server.docs_enabled;
+    let server_settings = settings.server.clone();
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
@@ -207,7 +245,7 @@ fn http_server(
             // problem+json body, and error responses keep their CORS headers.
             .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
             .wrap(from_fn(request_context))
-            .configure(crate::routes::configure(&base_path, docs_enabled))
+            .configure(crate::routes::configure(&server_settings))
             .default_service(web::to(crate::routes::not_found))
     })
     .listen(listener)?

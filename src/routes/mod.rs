@@ -20,21 +20,26 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
+use crate::settings::ServerSettings;
 
-/// Registers every route under `base_path` (API.md), plus the OpenAPI document and, when
-/// `docs_enabled`, the Swagger UI.
-pub fn configure(
-    base_path: &str,
-    docs_enabled: bool,
-) -> impl FnOnce(&mut web::ServiceConfig) + use<> {
-    let base = base_path.to_owned();
+/// Registers every route under `server.base_path` (API.md), plus the OpenAPI document and,
+/// when `server.docs_enabled`, the Swagger UI. `/metrics` is left out when
+/// `server.admin_listen` is set: it is then served by [`configure_admin`] only, so an ingress
+/// routing this listener (or a prefix of it) cannot publish it.
+pub fn configure(server: &ServerSettings) -> impl FnOnce(&mut web::ServiceConfig) + use<> {
+    let base = server.base_path.clone();
+    let docs_enabled = server.docs_enabled;
+    let metrics_here = server.admin_listen.is_none();
     move |cfg: &mut web::ServiceConfig| {
         docs::configure(cfg, &base, docs_enabled);
+        let mut scope = web::scope(&base)
+            .route("/healthz", web::get().to(health::healthz))
+            .route("/readyz", web::get().to(health::readyz));
+        if metrics_here {
+            scope = scope.route("/metrics", web::get().to(health::metrics));
+        }
         cfg.service(
-            web::scope(&base)
-                .route("/healthz", web::get().to(health::healthz))
-                .route("/readyz", web::get().to(health::readyz))
-                .route("/metrics", web::get().to(health::metrics))
+            scope
                 .service(web::resource("/products").route(web::get().to(products::list_products)))
                 .service(
                     web::resource("/products/{code}").route(web::get().to(products::get_product)),
@@ -60,6 +65,15 @@ pub fn configure(
                 ),
         );
     }
+}
+
+/// The admin listener's routes (`server.admin_listen`): metrics and both probes, at the root
+/// whatever `server.base_path` says (Prometheus and the kubelet reach the pod directly, never
+/// through the ingress that the prefix exists for).
+pub fn configure_admin(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz))
+        .route("/metrics", web::get().to(health::metrics));
 }
 
 /// The answer for unknown routes: 404 `not_found`.

@@ -43,9 +43,16 @@ pub const DEFAULT_CONFIG_FILE: &str = "config/default.toml";
 pub const ENV_PREFIX: &str = "WOG_";
 
 /// `WOG_` variables that are not configuration keys: `WOG_CONFIG` names the file itself (the
-/// CLI's `--config`); `WOG_TEST_REQUIRE_REDIS` and `WOG_TEST_REQUIRE_CHROMIUM` are the test harness's (CI exports it for the
-/// whole test run, which also starts gateways and the binary, so it must not be an unknown key).
-pub const NOT_KEYS: [&str; 3] = ["config", "test_require_redis", "test_require_chromium"];
+/// CLI's `--config`); `WOG_DEMO=1` lets the container image serve the demo file
+/// ([`crate::cli::refuse_implicit_demo`]); `WOG_TEST_REQUIRE_REDIS` and
+/// `WOG_TEST_REQUIRE_CHROMIUM` are the test harness's (CI exports them for the whole test run,
+/// which also starts gateways and the binary, so they must not be unknown keys).
+pub const NOT_KEYS: [&str; 4] = [
+    "config",
+    "demo",
+    "test_require_redis",
+    "test_require_chromium",
+];
 
 /// The JWT secret of the demo configuration; refused while any tenant is not a simulator.
 pub const DEMO_JWT_SECRET: &str = "workorder-gateway-demo-secret-not-for-production";

@@ -11,11 +11,14 @@ use serde::Deserialize;
 use super::SettingsError;
 
 /// `[server]`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ServerSettings {
     /// Listen address (`WOG_SERVER__LISTEN`).
     pub listen: SocketAddr,
+    /// A second listener for `/metrics`, `/healthz` and `/readyz` only, at the root whatever
+    /// `base_path` says; when set, the main listener answers `/metrics` with 404.
+    pub admin_listen: Option<SocketAddr>,
     /// Largest accepted request body, in bytes; larger is 413 `payload_too_large`.
     pub max_body_bytes: usize,
     /// Prefix every route is mounted under (`""` or `/something`, no trailing slash).
@@ -35,6 +38,7 @@ impl Default for ServerSettings {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            admin_listen: None,
             max_body_bytes: 65_536,
             base_path: String::new(),
             cors_allowed_origins: Vec::new(),
@@ -47,6 +51,17 @@ impl Default for ServerSettings {
 
 impl ServerSettings {
     pub(super) fn validate(&self) -> Result<(), SettingsError> {
+        if let Some(admin) = self.admin_listen
+            && same_socket(admin, self.listen)
+        {
+            return Err(SettingsError::invalid(
+                "server.admin_listen",
+                format!(
+                    "{admin} must differ from server.listen ({}): the admin listener keeps /metrics off the public port",
+                    self.listen
+                ),
+            ));
+        }
         if self.max_body_bytes < 1024 {
             return Err(SettingsError::invalid(
                 "server.max_body_bytes",
@@ -109,6 +124,14 @@ impl ServerSettings {
             })
             .collect()
     }
+}
+
+/// Whether two listen addresses would claim the same port. Port 0 never clashes (each bind
+/// gets its own free port); an unspecified address (`0.0.0.0`, `::`) covers every address.
+fn same_socket(a: SocketAddr, b: SocketAddr) -> bool {
+    a.port() != 0
+        && a.port() == b.port()
+        && (a.ip() == b.ip() || a.ip().is_unspecified() || b.ip().is_unspecified())
 }
 
 /// `[catalog]`.

@@ -63,6 +63,10 @@ fn bad_values_name_their_key() {
         ),
         ("[auth]\ntenant_claim = \"tenant\"", "auth"),
         (
+            "[server]\nlisten = \"0.0.0.0:8080\"\nadmin_listen = \"127.0.0.1:8080\"\n[auth]\nhs256_secret_env = \"X\"",
+            "server.admin_listen",
+        ),
+        (
             &real_tenant("").replace("https://workorder.aliyuncs.com", "ftp://x"),
             "tenants.acme.endpoint",
         ),
@@ -83,6 +87,44 @@ fn bad_values_name_their_key() {
         let err = Settings::from_toml_str(toml).expect_err(key);
         assert_eq!(key_of(&err), key, "{err}");
     }
+}
+
+#[test]
+fn the_admin_listener_needs_a_port_of_its_own_unless_both_pick_a_free_one() {
+    let server = |listen: &str, admin: &str| {
+        Settings::from_toml_str(&format!(
+            "[server]\nlisten = \"{listen}\"\nadmin_listen = \"{admin}\"\n[auth]\nhs256_secret_env = \"X\""
+        ))
+        .map(|s| s.server.admin_listen.map(|a| a.to_string()))
+    };
+    let clash = server("127.0.0.1:8080", "127.0.0.1:8080").expect_err("same socket");
+    assert_eq!(key_of(&clash), "server.admin_listen");
+    assert!(
+        clash.to_string().contains("must differ from server.listen"),
+        "{clash}"
+    );
+    assert!(
+        server("127.0.0.1:8080", "0.0.0.0:8080").is_err(),
+        "0.0.0.0 covers 127.0.0.1"
+    );
+    assert_eq!(
+        server("0.0.0.0:8080", "0.0.0.0:9090")
+            .expect("other port")
+            .as_deref(),
+        Some("0.0.0.0:9090")
+    );
+    assert_eq!(
+        server("127.0.0.1:8080", "10.0.0.1:8080")
+            .expect("other address")
+            .as_deref(),
+        Some("10.0.0.1:8080")
+    );
+    assert!(
+        server("127.0.0.1:0", "127.0.0.1:0").is_ok(),
+        "port 0: two free ports"
+    );
+    let unset = Settings::from_toml_str("[auth]\nhs256_secret_env = \"X\"").expect("default");
+    assert_eq!(unset.server.admin_listen, None);
 }
 
 #[test]
@@ -179,6 +221,7 @@ fn the_environment_overrides_the_file_and_the_demo_file_is_not_inherited() {
         );
         jail.set_env("WOG_CONFIG", "prod.toml");
         jail.set_env("WOG_TEST_REQUIRE_REDIS", "1");
+        jail.set_env("WOG_DEMO", "1");
         let settings = Settings::load(Some(&jail.directory().join("prod.toml"))).expect("loads");
         assert_eq!(settings.server.listen.to_string(), "0.0.0.0:8080");
         assert_eq!(settings.catalog.ttl_secs, 42);

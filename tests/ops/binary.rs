@@ -69,6 +69,11 @@ pub struct Gateway {
 
 impl Gateway {
     pub async fn start(port: u16, toml: &str) -> Self {
+        Self::start_env(port, toml, &[]).await
+    }
+
+    /// [`Gateway::start`] with extra environment variables for the child.
+    pub async fn start_env(port: u16, toml: &str, env: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("gateway.toml");
         std::fs::write(&config, toml).unwrap();
@@ -76,6 +81,7 @@ impl Gateway {
             .arg("--config")
             .arg(&config)
             .env_remove("RUST_LOG")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

@@ -10,11 +10,13 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod admin_listener;
 mod audit;
 mod binary;
 mod cardinality;
 mod config_reference;
 mod fixture;
+mod image;
 mod lifecycle;
 mod logs;
 mod metrics;

@@ -11,7 +11,7 @@ use serde_json::json;
 use workorder_gateway::sandbox::SandboxHandle;
 
 use crate::redis_server::RedisServer;
-use crate::replicas::{fingerprint_file, metric, state_becomes};
+use crate::replicas::{fingerprint_file, state_becomes};
 use crate::support::{
     READ_WRITE, TestGateway, demo_account_tenant, demo_config, problem, set_faults, start_sandbox,
 };
@@ -39,6 +39,24 @@ breaker_failure_threshold = 0
         fingerprint.display(),
         demo_account_tenant("faulty", &sandbox.url())
     ))
+}
+
+/// The value of `series` in `/metrics`, 0 while it has no sample yet (a labelled counter
+/// appears with its first event).
+async fn counter(gateway: &TestGateway, series: &str) -> f64 {
+    let text = gateway
+        .http
+        .get(format!("{}/metrics", gateway.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+        .and_then(|value| value.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0.0)
 }
 
 /// Two replicas on one Redis, their catalogs warm.
@@ -101,7 +119,7 @@ async fn one_key_sent_to_both_replicas_at_once_makes_one_upstream_create() {
     let token = replicas[0].token("faulty", "alice", READ_WRITE);
     let before = all_ticket_ids(&sandbox, &replicas[0], &token).await.len();
     let calls = r#"wog_upstream_calls_total{tenant="faulty",action="CreateTicket",outcome="ok"}"#;
-    let calls_before = metric(&replicas[0], calls).await;
+    let calls_before = counter(&replicas[0], calls).await;
     // Slow creates, so every request arrives while the first is in flight.
     set_faults(
         &sandbox.url(),
@@ -122,7 +140,7 @@ async fn one_key_sent_to_both_replicas_at_once_makes_one_upstream_create() {
     assert_eq!(ids.len(), 1, "{ids:?}");
     assert_eq!(replayed, 5);
     // Both replicas are in this process: the counter sums their upstream calls.
-    assert_eq!(metric(&replicas[0], calls).await - calls_before, 1.0);
+    assert_eq!(counter(&replicas[0], calls).await - calls_before, 1.0);
     assert_eq!(
         all_ticket_ids(&sandbox, &replicas[0], &token).await.len(),
         before + 1
