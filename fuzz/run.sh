@@ -10,6 +10,7 @@
 # nightly-only flags (-Z sanitizer options, -Cpasses=sancov-module), which RUSTC_BOOTSTRAP=1
 # lets a stable rustc accept. A crash leaves its input in fuzz/artifacts/TARGET/; reproduce it
 # with `RUSTC_BOOTSTRAP=1 cargo fuzz run --sanitizer none --codegen-units 16 TARGET FILE`.
+# FUZZ_TARGET_DIR moves the build directory (default fuzz/target).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,7 +20,7 @@ CARGO_FUZZ_VERSION="0.13.2"
 # fuzzed upstream already; without it the build is about twice as fast and every input runs
 # faster. FUZZ_SANITIZER=address for a deeper run.
 SANITIZER="${FUZZ_SANITIZER:-none}"
-BUILD_FLAGS=(--sanitizer "$SANITIZER" --codegen-units 16)
+BUILD_FLAGS=(--sanitizer "$SANITIZER" --codegen-units 16 --target-dir "${FUZZ_TARGET_DIR:-fuzz/target}")
 export RUSTC_BOOTSTRAP=1
 
 if ! cargo fuzz --version 2>/dev/null | grep -q " $CARGO_FUZZ_VERSION\$"; then
@@ -49,19 +50,22 @@ for target in $(cargo fuzz list); do
     marker=$(mktemp)
     log="fuzz/logs/$target.log"
     rc=0
+    target_started=$SECONDS
     cargo fuzz run "${BUILD_FLAGS[@]}" "$target" "fuzz/corpus/$target" "fuzz/seeds/$target" -- \
         -max_total_time="$SECONDS_PER_TARGET" -max_len="$(max_len "$target")" \
         -timeout=20 -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1 || rc=$?
+    elapsed=$((SECONDS - target_started))
     new_artifacts=$(find "fuzz/artifacts/$target" -type f -newer "$marker")
     crashes=$(printf '%s' "$new_artifacts" | grep -c . || true)
     rm -f "$marker"
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
-    echo "$target: ${SECONDS_PER_TARGET} s, ${execs:-?} inputs tried, $crashes crashes"
+    echo "$target: ${elapsed} s, ${execs:-?} inputs tried, $crashes crashes"
     if [ "$rc" -ne 0 ] || [ "$crashes" -gt 0 ]; then
         failed=$((failed + 1))
         echo "---- $target failed (exit $rc); end of $log:"
         tail -n 40 "$log"
-        printf 'input: %s\n' $new_artifacts
+        echo "crash inputs:"
+        echo "$new_artifacts"
     else
         passed=$((passed + 1))
     fi
