@@ -10,6 +10,8 @@ pub mod auth;
 pub mod catalog;
 pub mod cli;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod healthcheck;
 pub mod http;
 pub mod routes;

@@ -112,18 +112,27 @@ fn comma_list(value: &str) -> Vec<String> {
         .collect()
 }
 
-/// RFC 3339 or epoch seconds → epoch seconds.
+/// The instants a filter may name, in epoch seconds: 1970-01-01T00:00:00Z to
+/// 9999-12-31T23:59:59Z. The upstream takes unsigned epoch seconds, so both spellings must stay
+/// inside this range: an RFC 3339 time before 1970 (or past 9999 once its offset is applied)
+/// would otherwise go upstream as a negative or five-digit-year epoch.
+const INSTANT_RANGE: std::ops::RangeInclusive<i64> = 0..=253_402_300_799;
+
+/// RFC 3339 or epoch seconds → epoch seconds, within [`INSTANT_RANGE`].
 fn instant(value: &str) -> Result<i64, String> {
-    if let Ok(seconds) = value.trim().parse::<i64>() {
-        return if (0..=253_402_300_799).contains(&seconds) {
-            Ok(seconds)
-        } else {
-            Err("epoch seconds out of range".into())
-        };
+    let seconds = match value.trim().parse::<i64>() {
+        Ok(seconds) => seconds,
+        Err(_) => OffsetDateTime::parse(value.trim(), &Rfc3339)
+            .map(OffsetDateTime::unix_timestamp)
+            .map_err(|_| {
+                "must be an RFC 3339 time (2020-04-02T09:04:00Z) or epoch seconds".to_owned()
+            })?,
+    };
+    if INSTANT_RANGE.contains(&seconds) {
+        Ok(seconds)
+    } else {
+        Err("out of range (1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z)".into())
     }
-    OffsetDateTime::parse(value.trim(), &Rfc3339)
-        .map(OffsetDateTime::unix_timestamp)
-        .map_err(|_| "must be an RFC 3339 time (2020-04-02T09:04:00Z) or epoch seconds".into())
 }
 
 #[cfg(test)]
@@ -170,5 +179,35 @@ mod tests {
             .collect::<Vec<_>>()
             .join(",");
         assert!(parse(&format!("ids={many}"), Language::Zh).is_err());
+    }
+
+    /// Found by the `ticket_query` fuzz target: an RFC 3339 time before 1970 was accepted and
+    /// sent upstream as a negative `CreatedBeforeTime`, while the same instant as epoch seconds
+    /// was refused. The input is the fuzzer's, verbatim.
+    #[test]
+    fn rfc3339_times_outside_the_epoch_range_are_refused_like_epoch_seconds() {
+        let found = "createdAfeedback%2Cwait_confirm&%2B08:00&createdBefore=1010-04-03T00:00:00.5Z&idsAC=B327A";
+        let err = parse(found, Language::Zh).expect_err("year 1010");
+        assert_eq!(err.code(), "invalid_request");
+        assert!(
+            err.to_string().contains("createdBefore: out of range"),
+            "{err}"
+        );
+
+        for (query, parameter) in [
+            ("createdAfter=1969-12-31T23:59:59Z", "createdAfter"),
+            ("createdBefore=9999-12-31T23:59:59-01:00", "createdBefore"),
+            ("createdAfter=-1", "createdAfter"),
+        ] {
+            let err = parse(query, Language::Zh).expect_err(query);
+            assert!(err.to_string().contains(parameter), "{query}: {err}");
+        }
+        let edges = parse(
+            "createdAfter=1970-01-01T00:00:00Z&createdBefore=9999-12-31T23:59:59Z",
+            Language::Zh,
+        )
+        .expect("both edges are inside");
+        assert_eq!(edges.created_after, Some(0));
+        assert_eq!(edges.created_before, Some(253_402_300_799));
     }
 }

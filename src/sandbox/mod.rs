@@ -25,6 +25,7 @@ mod fates;
 pub mod faults;
 mod nonce;
 mod params;
+pub(crate) mod probe;
 mod reply;
 pub mod server;
 mod state;

@@ -11,7 +11,7 @@ use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 
 use actix_web::dev::ServerHandle;
-use actix_web::http::header::{CONTENT_TYPE, HOST};
+use actix_web::http::header::{CONTENT_TYPE, HOST, HeaderMap};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use serde_json::json;
 
@@ -214,19 +214,48 @@ fn serve(
     body: &[u8],
     request_id: &str,
 ) -> Result<String, ApiError> {
-    let content_type = req
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
-    let params = Params::parse(req.query_string(), content_type, body);
+    serve_parts(
+        sandbox,
+        &RawCall {
+            method: req.method().as_str(),
+            path: req.path(),
+            query: req.query_string(),
+            headers: req.headers(),
+            body,
+        },
+        request_id,
+    )
+}
+
+/// One call as it came off the wire, before any decoding.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RawCall<'a> {
+    pub method: &'a str,
+    pub path: &'a str,
+    /// The raw query string, still percent-encoded.
+    pub query: &'a str,
+    pub headers: &'a HeaderMap,
+    pub body: &'a [u8],
+}
+
+/// Everything a call goes through after its fate: parameter decoding, authentication, the
+/// throttle and the action. Split from [`serve`] so the fuzz targets drive exactly this path
+/// without an HTTP server.
+pub(crate) fn serve_parts(
+    sandbox: &Sandbox,
+    call: &RawCall<'_>,
+    request_id: &str,
+) -> Result<String, ApiError> {
+    let content_type = call.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let params = Params::parse(call.query, content_type, call.body);
     let caller = authenticate(
         sandbox,
         &Incoming {
-            method: req.method().as_str(),
-            path: req.path(),
-            headers: req.headers(),
+            method: call.method,
+            path: call.path,
+            headers: call.headers,
             params: &params,
-            body,
+            body: call.body,
         },
     )?;
     let span = tracing::debug_span!(

@@ -100,15 +100,18 @@ pub async fn mount_products(mock: &MockServer, ecs_name: &str, delay: Duration) 
 pub async fn mount_products_outage(mock: &MockServer, times: Option<u64>) {
     let outage = Mock::given(method("POST"))
         .and(query_param("Action", "ListProducts"))
-        .respond_with(ResponseTemplate::new(503).set_body_json(json!({
-            "RequestId": "RID-OUTAGE",
-            "HostId": "workorder.aliyuncs.com",
-            "Code": "ServiceUnavailable",
-            "Message": "The request has failed due to a temporary failure of the server."
-        }))
-        // Slow enough that concurrent callers find the failing call still in flight: an
-        // instant failure could end before the last of them joins, making coalescing a race.
-        .set_delay(std::time::Duration::from_millis(150)));
+        .respond_with(
+            ResponseTemplate::new(503)
+                .set_body_json(json!({
+                    "RequestId": "RID-OUTAGE",
+                    "HostId": "workorder.aliyuncs.com",
+                    "Code": "ServiceUnavailable",
+                    "Message": "The request has failed due to a temporary failure of the server."
+                }))
+                // Slow enough that concurrent callers find the failing call still in flight: an
+                // instant failure could end before the last of them joins, making coalescing a race.
+                .set_delay(std::time::Duration::from_millis(150)),
+        );
     match times {
         Some(times) => outage.up_to_n_times(times).mount(mock).await,
         None => outage.mount(mock).await,
