@@ -18,55 +18,22 @@ ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-16}
 BASE_PORT=${BASE_PORT:-18090}
 
-if ! command -v wrk >/dev/null || ! command -v redis-server >/dev/null; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk redis-server >/dev/null
-    service redis-server stop >/dev/null 2>&1 || true   # this script starts its own
-fi
-cargo build --release --quiet --locked --bin workorder-gateway
-BIN=target/release/workorder-gateway
-work=$(mktemp -d)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=benches/state_bench_lib.sh
+source benches/state_bench_lib.sh
 
-REDIS_PORT=$((BASE_PORT + 3))
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --daemonize no \
-    --dir "$work" >"$work/redis.log" 2>&1 &
-pids+=($!)
-head -c 48 /dev/urandom | base64 >"$work/fingerprint.key"
-
-# name port extra-env...: the demo gateway (embedded sandbox), access logs at warn.
-start() {
-    local port=$1
-    shift
-    env WOG_SERVER__LISTEN="127.0.0.1:$port" WOG_LOG__LEVEL=warn RUST_LOG=warn "$@" \
-        "$BIN" >"$work/gateway-$port.log" 2>&1 &
-    pids+=($!)
-}
-ON=(WOG_LIMITS__REQUESTS_PER_SECOND=1000000 WOG_LIMITS__BURST=1000000)
+# The highest rate `limits.requests_per_second` accepts: far above this load, so none is refused.
+ON=(WOG_LIMITS__REQUESTS_PER_SECOND=100000 WOG_LIMITS__BURST=1000000)
 start "$BASE_PORT" WOG_LIMITS__REQUESTS_PER_SECOND=0
 start $((BASE_PORT + 1)) "${ON[@]}"
-start $((BASE_PORT + 2)) "${ON[@]}" WOG_STATE__BACKEND=redis \
-    WOG_STATE__REDIS_URL="redis://127.0.0.1:$REDIS_PORT" \
-    WOG_STATE__FINGERPRINT_SECRET_FILE="$work/fingerprint.key"
+start $((BASE_PORT + 2)) "${ON[@]}" "${REDIS_STATE[@]}"
 
 TOKEN=$("$BIN" token --tenant demo --sub bench --roles tickets:read)
 for port in "$BASE_PORT" $((BASE_PORT + 1)) $((BASE_PORT + 2)); do
-    for _ in $(seq 100); do
-        curl -fs "http://127.0.0.1:$port/readyz" | grep -q '"status":"up"' && break
-        sleep 0.1
-    done
+    wait_ready "$port"
     # Fills the catalog cache: every measured request is a hit.
     curl -fs "http://127.0.0.1:$port/products" -H "Authorization: Bearer $TOKEN" >/dev/null
 done
 curl -fs "http://127.0.0.1:$((BASE_PORT + 2))/readyz" | grep -q '"backend":"redis","status":"up"'
-
-# wrk's latency ("403.00us", "3.13ms", "1.02s") in microseconds.
-micros() { awk -v v="$1" 'BEGIN {
-    n = v + 0; if (v ~ /us$/) f = 1; else if (v ~ /ms$/) f = 1000; else f = 1000000; printf "%.0f", n * f }'; }
 
 # run port connections → "rps p50us p99us" of one wrk run
 run() {
@@ -82,8 +49,6 @@ run() {
         "$(micros "$(awk '$1 == "99%" {print $2}' "$work/out.txt")")"
 }
 
-# The median of the numbers on stdin.
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 names=("limit off (reference)" "limit on, memory backend" "limit on, redis backend")
 echo "GET /products (cache hit), median of $ROUNDS interleaved runs of $DURATION, $(nproc) cores, redis-server $(redis-server --version | awk '{print $3}')"

@@ -19,48 +19,19 @@ ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-8}
 BASE_PORT=${BASE_PORT:-18190}
 
-if ! command -v wrk >/dev/null || ! command -v redis-server >/dev/null; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk redis-server >/dev/null
-    service redis-server stop >/dev/null 2>&1 || true   # this script starts its own
-fi
-cargo build --release --quiet --locked --bin workorder-gateway
-BIN=target/release/workorder-gateway
-work=$(mktemp -d)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=benches/state_bench_lib.sh
+source benches/state_bench_lib.sh
 
-REDIS_PORT=$((BASE_PORT + 3))
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --daemonize no \
-    --dir "$work" >"$work/redis.log" 2>&1 &
-pids+=($!)
-head -c 48 /dev/urandom | base64 >"$work/fingerprint.key"
-
-# port extra-env...: the demo gateway (embedded sandbox, engineer off), limits off.
-start() {
-    local port=$1
-    shift
-    env WOG_SERVER__LISTEN="127.0.0.1:$port" WOG_LOG__LEVEL=warn RUST_LOG=warn \
-        WOG_LIMITS__REQUESTS_PER_SECOND=0 WOG_SANDBOX__ENGINEER_DELAY_SECS=0 "$@" \
-        "$BIN" >"$work/gateway-$port.log" 2>&1 &
-    pids+=($!)
-}
-start "$BASE_PORT"
-start $((BASE_PORT + 1))
-start $((BASE_PORT + 2)) WOG_STATE__BACKEND=redis \
-    WOG_STATE__REDIS_URL="redis://127.0.0.1:$REDIS_PORT" \
-    WOG_STATE__FINGERPRINT_SECRET_FILE="$work/fingerprint.key"
+# Limits off and the simulated engineer off: only the create is measured.
+PLAIN=(WOG_LIMITS__REQUESTS_PER_SECOND=0 WOG_SANDBOX__ENGINEER_DELAY_SECS=0)
+start "$BASE_PORT" "${PLAIN[@]}"
+start $((BASE_PORT + 1)) "${PLAIN[@]}"
+start $((BASE_PORT + 2)) "${PLAIN[@]}" "${REDIS_STATE[@]}"
 
 TOKEN=$("$BIN" token --tenant demo --sub bench --roles tickets:read,tickets:write)
 BODY='{"productCode":"ecs","categoryId":793,"content":"benchmark ticket"}'
 for port in "$BASE_PORT" $((BASE_PORT + 1)) $((BASE_PORT + 2)); do
-    for _ in $(seq 100); do
-        curl -fs "http://127.0.0.1:$port/readyz" | grep -q '"status":"up"' && break
-        sleep 0.1
-    done
+    wait_ready "$port"
     # Fills the catalog cache, so every measured create checks its category from the cache.
     curl -fs -X POST "http://127.0.0.1:$port/tickets" -H "Authorization: Bearer $TOKEN" \
         -H 'Content-Type: application/json' -d "$BODY" >/dev/null
@@ -82,9 +53,6 @@ request = function()
 end
 LUA
 
-micros() { awk -v v="$1" 'BEGIN {
-    n = v + 0; if (v ~ /us$/) f = 1; else if (v ~ /ms$/) f = 1000; else f = 1000000; printf "%.0f", n * f }'; }
-
 # run port connections keyed round → "rps p50us p99us"
 run() {
     local port=$1 connections=$2 keyed=$3 round=$4
@@ -101,7 +69,6 @@ run() {
         "$(micros "$(awk '$1 == "99%" {print $2}' "$work/out.txt")")"
 }
 
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 names=("no key, memory (reference)" "key, memory backend" "key, redis backend")
 keyed=(0 1 1)

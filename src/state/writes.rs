@@ -164,11 +164,6 @@ impl Lease {
     pub fn resume(&self) -> Option<Resume> {
         self.resume
     }
-
-    /// The key this lease holds.
-    pub fn key(&self) -> &WriteKey {
-        &self.key
-    }
 }
 
 /// The idempotency records of one store.

@@ -326,15 +326,16 @@ async fn drive<W: Write>(
             Failure::Clean(err)
         });
     }
-    let mut unknown = None;
-    if let Some(resume) = resume {
-        if let Some(outcome) = reconcile(service, write, lease, resume, claims, None).await? {
-            return Ok(Written {
-                outcome,
-                how: WrittenHow::Reconciled,
-            });
-        }
-        unknown = Some(());
+    // Whether an earlier attempt (of this request, or the one it took over) may have acted:
+    // then a later refusal no longer proves that nothing happened.
+    let mut earlier_unknown = resume.is_some();
+    if let Some(resume) = resume
+        && let Some(outcome) = reconcile(service, write, lease, resume, claims, None).await?
+    {
+        return Ok(Written {
+            outcome,
+            how: WrittenHow::Reconciled,
+        });
     }
     let mut last_error = None;
     for _ in 0..service.policy.max_sends {
@@ -342,7 +343,7 @@ async fn drive<W: Write>(
             records
                 .sending(lease, service.now_ms())
                 .await
-                .map_err(|err| lease_failure(err, unknown.is_some()))?;
+                .map_err(|err| lease_failure(err, earlier_unknown))?;
         }
         let started = service.now_ms();
         match write.send().await {
@@ -357,14 +358,14 @@ async fn drive<W: Write>(
             }
             Err(err) if err.proves_nothing_happened() => {
                 let api = ApiError::from(err);
-                return Err(if unknown.is_some() {
+                return Err(if earlier_unknown {
                     Failure::Unknown(api)
                 } else {
                     Failure::Clean(api)
                 });
             }
             Err(err) => {
-                unknown = Some(());
+                earlier_unknown = true;
                 let resume = Resume {
                     since_ms: started,
                     settled_ms: service.now_ms(),

@@ -20,7 +20,7 @@ pub use ownership::{Access, OWNED_INDEX_MAX, limited_to_own};
 pub use reply::{NewReply, reply_to_ticket};
 
 use crate::settings::IdempotencySettings;
-use crate::state::writes::{Clock, WriteRecords, system_clock};
+use crate::state::writes::{WriteRecords, system_clock};
 use crate::state::{Fingerprinter, StateStore};
 
 /// Timings of the exactly-once rules (from `[idempotency]`).
@@ -42,7 +42,6 @@ pub struct TicketWrites {
     records: WriteRecords,
     fingerprinter: Fingerprinter,
     policy: WritePolicy,
-    clock: Clock,
 }
 
 impl TicketWrites {
@@ -65,15 +64,7 @@ impl TicketWrites {
                 clock_skew: Duration::from_secs(settings.clock_skew_secs),
                 max_sends: settings.max_sends,
             },
-            clock: system_clock,
         }
-    }
-
-    /// The same service reading time from `clock` (tests).
-    #[must_use]
-    pub fn with_clock(mut self, clock: Clock) -> Self {
-        self.clock = clock;
-        self
     }
 
     /// The keyed hashes used for bodies and contents.
@@ -81,7 +72,9 @@ impl TicketWrites {
         &self.fingerprinter
     }
 
+    /// The time the records' rules are decided by. The rules themselves take the time as an
+    /// argument (`state::writes`), which is where their tests inject it.
     fn now_ms(&self) -> i64 {
-        (self.clock)()
+        system_clock()
     }
 }

@@ -11,7 +11,7 @@ use serde_json::json;
 use workorder_gateway::sandbox::SandboxHandle;
 
 use crate::redis_server::RedisServer;
-use crate::replicas::{fingerprint_file, state_becomes};
+use crate::replicas::{fingerprint_file, sample, state_becomes};
 use crate::support::{
     READ_WRITE, TestGateway, demo_account_tenant, demo_config, problem, set_faults, start_sandbox,
 };
@@ -41,22 +41,10 @@ breaker_failure_threshold = 0
     ))
 }
 
-/// The value of `series` in `/metrics`, 0 while it has no sample yet (a labelled counter
-/// appears with its first event).
+/// The value of the counter `series`, 0 while it has no sample yet (a labelled counter appears
+/// with its first event).
 async fn counter(gateway: &TestGateway, series: &str) -> f64 {
-    let text = gateway
-        .http
-        .get(format!("{}/metrics", gateway.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
-        .and_then(|value| value.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0.0)
+    sample(gateway, series).await.0.unwrap_or(0.0)
 }
 
 /// Two replicas on one Redis, their catalogs warm.
