@@ -10,7 +10,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, missing_docs)]
 
-#[path = "../tests/support/redis.rs"]
+#[path = "../tests/state/redis_server.rs"]
 mod redis_server;
 
 use std::time::{Duration, Instant};

@@ -124,7 +124,7 @@ fuzz_target!(|data: &[u8]| {
         match result {
             Ok(claims) => check_accepted(kit, &authorization, &claims, strict),
             // Rendering must not fail either (and never contains the token, as tested in
-            // tests/auth/redaction.rs).
+            // tests/integration/auth/redaction.rs).
             Err(err) => drop(err.to_string()),
         }
     }

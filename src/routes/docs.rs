@@ -145,8 +145,8 @@ pub fn openapi_json() -> String {
 /// (`.logo_small_svg__cls-2{fill:#fff}.logo_small_svg__cls-3{fill:#85ea2d}`, rendered by
 /// `swagger-ui-standalone-preset.js`); the hash is of exactly those bytes. React sets the UI's
 /// other styles through the CSSOM, which CSP does not govern. A Swagger UI upgrade that adds
-/// or changes an inline `<style>` fails `tests/api/http/security_headers.rs`, and its effect in a
-/// real browser is checked by `tests/api/http/browser.rs`.
+/// or changes an inline `<style>` fails `tests/integration/api/http/security_headers.rs`, and its effect in a
+/// real browser is checked by `tests/integration/api/http/browser.rs`.
 pub const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; \
      style-src 'self' 'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='; \
      img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; \

@@ -34,7 +34,7 @@ struct Vector {
 }
 
 fn vectors() -> Vec<Vector> {
-    let raw = include_str!("fixtures/signing-vectors.json");
+    let raw = include_str!("../fixtures/signing-vectors.json");
     serde_json::from_str(raw).expect("the fixture file is valid JSON")
 }
 

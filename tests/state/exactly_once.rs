@@ -12,10 +12,10 @@ use workorder_gateway::sandbox::SandboxHandle;
 
 use crate::redis_server::RedisServer;
 use crate::replicas::{fingerprint_file, sample, state_becomes};
+use crate::support::writes::{all_ticket_ids, forty_retrying_clients, new_ticket, post_with_key};
 use crate::support::{
     READ_WRITE, TestGateway, demo_account_tenant, demo_config, problem, set_faults, start_sandbox,
 };
-use crate::write_helpers::{all_ticket_ids, forty_retrying_clients, new_ticket, post_with_key};
 use crate::{eventually, serial};
 
 /// A gateway configuration on the Redis at `url`, whose tenant `faulty` calls `sandbox`.

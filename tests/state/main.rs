@@ -1,4 +1,4 @@
-//! The shared state on a real `redis-server` (started per test, see `support/redis.rs`): the
+//! The shared state on a real `redis-server` (started per test, see `redis_server.rs`): the
 //! three primitives, the idempotency records on both backends, secrets in the Redis URL, and
 //! two gateways sharing one Redis over real HTTP — rate limits across replicas, Redis stopped
 //! and restarted mid-run.
@@ -12,10 +12,6 @@
 #[path = "../support/mod.rs"]
 mod support;
 
-#[path = "../support/writes.rs"]
-mod write_helpers;
-
-#[path = "../support/redis.rs"]
 mod redis_server;
 
 mod exactly_once;

@@ -5,7 +5,7 @@
 //!
 //! When `redis-server` is not installed, [`RedisServer::start`] prints one line and returns
 //! `None` (the test returns early), unless `WOG_TEST_REQUIRE_REDIS=1` (CI), where a missing
-//! binary fails the test. Include with `#[path = "../support/redis.rs"] mod redis_server;`.
+//! binary fails the test. The state tests own it; the state benchmark includes it by path.
 
 #![allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
 

@@ -1,7 +1,12 @@
 //! Shared test harness: a real gateway (and sandboxes) on port 0, driven over real HTTP.
-//! Include with `#[path = "../support/mod.rs"] mod support;`.
+//! Every test binary includes it with `#[path = "../support/mod.rs"] mod support;`: it is the
+//! one module they share (see tests/integration/main.rs for why there is more than one binary).
 
 #![allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
+
+pub mod actions;
+pub mod fake_upstream;
+pub mod writes;
 
 use std::net::SocketAddr;
 use std::time::Duration;

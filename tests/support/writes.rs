@@ -1,7 +1,6 @@
-//! Shared by the exactly-once tests of the `api` (one replica) and `state` (replicas on Redis)
-//! binaries: filing tickets with and without keys, reading every ticket back from the upstream,
-//! and the load of retrying clients under mixed faults.
-//! Include with `#[path = "../support/writes.rs"] mod writes;` next to `support`.
+//! Shared by the exactly-once tests of `api` (one replica, in the `integration` binary) and of
+//! the `state` binary (replicas on Redis): filing tickets with and without keys, reading every
+//! ticket back from the upstream, and the load of retrying clients under mixed faults.
 
 #![allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
 

@@ -1,6 +1,14 @@
 //! What the client logs: one `upstream_call` span per call with tenant, action, attempts and
 //! outcome, and never a parameter value, a credential or a signature. Everything the process
 //! logs at TRACE level is captured, dependencies included.
+//!
+//! A binary of its own: the test installs the process's one global `tracing` subscriber, at
+//! TRACE level for every crate (the `ops` binary installs a different one).
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+#[path = "../support/mod.rs"]
+mod support;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -10,8 +18,8 @@ use wiremock::ResponseTemplate;
 use workorder_gateway::upstream::SignatureVersion;
 use workorder_gateway::upstream::encode::percent_encode;
 
-use crate::cases::{CONTENT, SECRET_CONTENT, documented};
-use crate::mock::{
+use crate::support::actions::{CONTENT, SECRET_CONTENT, documented};
+use crate::support::fake_upstream::{
     AK_SECRET, Kind, STS_SECRET, STS_TOKEN, Script, client, error_answer, ok_body, query_pairs,
     received, settings, target,
 };
@@ -76,7 +84,8 @@ async fn call_spans_name_the_call_but_never_a_value_or_a_secret() {
                         .filter(|(k, _)| k == "Signature")
                         .map(|(_, v)| v),
                 );
-                if let Some(auth) = crate::mock::header(&request, "authorization") {
+                if let Some(auth) = crate::support::fake_upstream::header(&request, "authorization")
+                {
                     signatures.extend(auth.split("Signature=").nth(1).map(str::to_owned));
                 }
             }

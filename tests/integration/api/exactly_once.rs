@@ -9,10 +9,10 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use workorder_gateway::sandbox::SandboxHandle;
 
+use crate::support::writes::{all_ticket_ids, forty_retrying_clients, new_ticket, post_with_key};
 use crate::support::{
     READ_WRITE, TestGateway, demo_account_tenant, demo_config, set_faults, start_sandbox,
 };
-use crate::writes::{all_ticket_ids, forty_retrying_clients, new_ticket, post_with_key};
 
 /// One attempt per call, a short timeout (below the sandbox's withheld answers), breaker off.
 const UPSTREAM: &str = r#"

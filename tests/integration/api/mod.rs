@@ -1,14 +1,6 @@
 //! The gateway over real HTTP (API.md is the contract): a gateway and its sandbox(es) on port
 //! 0 per test.
 
-#![allow(clippy::expect_used, clippy::unwrap_used)]
-
-#[path = "../support/mod.rs"]
-mod support;
-
-#[path = "../support/writes.rs"]
-mod writes;
-
 mod auth;
 mod catalog;
 mod errors;

@@ -4,7 +4,7 @@ use jsonwebtoken::{Algorithm, EncodingKey};
 use secrecy::SecretString;
 use workorder_gateway::auth::{AuthConfig, AuthError};
 
-use crate::support::*;
+use super::support::*;
 
 #[tokio::test]
 async fn rs256_token_verifies_against_the_rsa_public_key() {

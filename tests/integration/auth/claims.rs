@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde_json::json;
 use workorder_gateway::auth::{AuthConfig, AuthError, Permission};
 
-use crate::support::*;
+use super::support::*;
 
 #[tokio::test]
 async fn permissions_are_the_union_of_roles_and_scope_ignoring_unknown_names() {

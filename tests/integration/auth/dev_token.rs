@@ -7,7 +7,7 @@ use workorder_gateway::auth::{
     AuthConfig, DevTokenError, DevTokenOptions, Permission, mint_dev_token,
 };
 
-use crate::support::*;
+use super::support::*;
 
 #[tokio::test]
 async fn dev_token_round_trips_through_authenticate() {

@@ -5,7 +5,7 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 use workorder_gateway::auth::{AuthConfig, AuthError, Claim};
 
-use crate::support::*;
+use super::support::*;
 
 async fn rejection(config: AuthConfig, authorization: Option<&str>) -> AuthError {
     let auth = authenticator(config).await;

@@ -9,7 +9,7 @@ use serde_json::json;
 use wiremock::ResponseTemplate;
 use workorder_gateway::auth::{AuthConfig, AuthError, JwksStats};
 
-use crate::support::*;
+use super::support::*;
 
 fn token(kid: &str, key: &jsonwebtoken::EncodingKey, alg: Algorithm) -> String {
     bearer(&sign(alg, key, Some(kid), &valid_claims()))

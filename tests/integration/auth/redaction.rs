@@ -4,7 +4,7 @@ use jsonwebtoken::Algorithm;
 use serde_json::json;
 use workorder_gateway::auth::AuthConfig;
 
-use crate::support::*;
+use super::support::*;
 
 #[tokio::test]
 async fn rejected_tokens_never_appear_in_error_display_or_debug() {

@@ -5,7 +5,7 @@ use jsonwebtoken::Algorithm;
 use wiremock::ResponseTemplate;
 use workorder_gateway::auth::{AuthConfig, AuthSetupError, Authenticator, JwksStats};
 
-use crate::support::*;
+use super::support::*;
 
 fn token(kid: &str, key: &jsonwebtoken::EncodingKey) -> String {
     bearer(&sign(Algorithm::RS256, key, Some(kid), &valid_claims()))

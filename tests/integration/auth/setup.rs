@@ -3,7 +3,7 @@
 use secrecy::SecretString;
 use workorder_gateway::auth::{AuthConfig, AuthSetupError, Authenticator, PublicKeySource};
 
-use crate::support::*;
+use super::support::*;
 
 async fn setup_error(config: AuthConfig) -> AuthSetupError {
     Authenticator::new(config, reqwest::Client::new())

@@ -7,7 +7,7 @@ use jsonwebtoken::{Algorithm, Header};
 use serde_json::{Value, json};
 use workorder_gateway::auth::{AuthConfig, AuthError, Claim};
 
-use crate::support::*;
+use super::support::*;
 
 /// An HS256 token of `claims` whose header carries `typ` (none when `None`).
 fn typed(typ: Option<&str>, claims: &Value) -> String {

@@ -8,7 +8,7 @@ use std::time::Duration;
 use workorder_gateway::app::{AppHandle, Application};
 use workorder_gateway::settings::Settings;
 
-use crate::binary::{EMAIL, Gateway, config, free_port};
+use super::{EMAIL, Gateway, config, free_port};
 use crate::support::{account, demo_config, problem, start_sandbox};
 
 /// A gateway with the admin listener on a free port, its API under `/support-api`.

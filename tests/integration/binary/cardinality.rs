@@ -5,7 +5,7 @@
 
 use reqwest::Method;
 
-use crate::binary::{EMAIL, Gateway, config, free_port};
+use super::{EMAIL, Gateway, config, free_port};
 use crate::support::{READ_WRITE, account, start_sandbox, token};
 
 const ORIGIN: &str = "https://support.example.com";

@@ -5,7 +5,7 @@
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::binary::{EMAIL, Gateway, config, free_port};
+use super::{EMAIL, Gateway, config, free_port};
 use crate::support::{account, start_sandbox};
 
 const BIN: &str = env!("CARGO_BIN_EXE_workorder-gateway");

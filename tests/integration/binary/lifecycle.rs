@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::binary::{EMAIL, Gateway, config, create, free_port, get};
-use crate::support::{READ_WRITE, account, start_sandbox, token};
+use super::{EMAIL, Gateway, config, create, free_port, get};
+use crate::support::{READ_WRITE, account, set_faults, start_sandbox, token};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_turns_readiness_off_at_once_keeps_serving_then_drains_in_flight_requests() {
@@ -24,13 +24,7 @@ async fn sigterm_turns_readiness_off_at_once_keeps_serving_then_drains_in_flight
     let token = Arc::new(token("acme", "ivan-term", READ_WRITE));
     assert_eq!(gateway.status("/readyz").await, Some(200));
     // Every upstream call now takes 5 s: longer than the drain delay (3 s).
-    gateway
-        .http
-        .put(format!("{}/_sandbox/faults", sandbox.url()))
-        .json(&json!({ "latency_ms": 5000 }))
-        .send()
-        .await
-        .unwrap();
+    set_faults(&sandbox.url(), json!({ "latency_ms": 5000 })).await;
     let gateway_url = gateway.url.clone();
     let slow = |token: Arc<String>| {
         let url = gateway_url.clone();

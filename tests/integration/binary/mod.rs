@@ -1,6 +1,13 @@
-//! The gateway binary as a child process for lifecycle tests: a configuration file in a temp
+//! The gateway binary as a child process (its own process, so its logs and metrics are its
+//! own): lifecycle under signals, the container image's needs, the admin listener and the
+//! label cardinality of its `/metrics`. Here, the harness: a configuration file in a temp
 //! directory, a free loopback port, signals sent with `kill`, and its stdout (JSON log lines,
 //! the default when stdout is not a terminal) collected for assertions.
+
+mod admin_listener;
+mod cardinality;
+mod image;
+mod lifecycle;
 
 use std::io::{BufRead as _, BufReader};
 use std::path::PathBuf;

@@ -7,7 +7,7 @@ use workorder_gateway::upstream::encode::encode_pairs;
 use workorder_gateway::upstream::request::{SignedRequest, format_timestamp};
 use workorder_gateway::upstream::signer::{V3Request, hash_payload, sign_rpc_v1, sign_v3};
 
-use crate::helpers::*;
+use super::helpers::*;
 
 const BOTH: [SignatureVersion; 2] = [SignatureVersion::V1, SignatureVersion::V3];
 

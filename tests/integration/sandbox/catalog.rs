@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::*;
+use super::helpers::*;
 
 fn all_products(data: &Value) -> Vec<Value> {
     let mut products = Vec::new();

@@ -9,7 +9,7 @@ use workorder_gateway::upstream::{
     ClientSettings, Endpoint, Language, SignatureVersion, Target, UpstreamClient,
 };
 
-use crate::helpers::*;
+use super::helpers::*;
 
 #[tokio::test]
 async fn the_typed_client_drives_every_action_in_both_schemes() {

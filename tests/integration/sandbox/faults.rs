@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use workorder_gateway::sandbox::FaultConfig;
 
-use crate::helpers::*;
+use super::helpers::*;
 
 /// Statuses of `n` sequential calls (0 for a dropped connection).
 async fn statuses(sandbox: &Sandbox, n: usize) -> Vec<u16> {

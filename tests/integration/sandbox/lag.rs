@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use workorder_gateway::sandbox::FaultConfig;
 
-use crate::helpers::*;
+use super::helpers::*;
 
 /// Small, but far above the few milliseconds a create-then-list takes on loopback.
 const LAG: Duration = Duration::from_millis(500);

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::helpers::*;
+use super::helpers::*;
 
 /// How long to wait for an effect to show in a list (none of these tests sets a list lag, so
 /// it shows at once; the deadline only guards against a request still in flight).

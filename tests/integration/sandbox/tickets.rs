@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::Value;
 use workorder_gateway::upstream::SignatureVersion;
 
-use crate::helpers::*;
+use super::helpers::*;
 
 fn create_params(pairs: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
     let mut all = params(&[

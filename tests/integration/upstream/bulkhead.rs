@@ -8,7 +8,9 @@ use wiremock::ResponseTemplate;
 use workorder_gateway::upstream::actions::ListTickets;
 use workorder_gateway::upstream::{ClientSettings, SignatureVersion, Target, UpstreamError};
 
-use crate::mock::{Kind, client, ok_body, received, settings, target, upstream_answering};
+use crate::support::fake_upstream::{
+    Kind, client, ok_body, received, settings, target, upstream_answering,
+};
 
 fn tenant(uri: &str, id: &str) -> Target {
     Target {

@@ -13,7 +13,7 @@ use workorder_gateway::upstream::actions::{
 };
 use workorder_gateway::upstream::{Action, Answer, SignatureVersion, UpstreamError};
 
-use crate::mock::{Kind, client, settings, target, upstream_answering};
+use crate::support::fake_upstream::{Kind, client, settings, target, upstream_answering};
 
 fn fixture(name: &str) -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))

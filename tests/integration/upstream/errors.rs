@@ -7,10 +7,10 @@ use wiremock::ResponseTemplate;
 use workorder_gateway::upstream::actions::ListTickets;
 use workorder_gateway::upstream::{SignatureVersion, UpstreamError};
 
-use crate::mock::{
+use super::sockets::chunked_server;
+use crate::support::fake_upstream::{
     Kind, client, error_answer, refusing_address, settings, target, upstream_answering,
 };
-use crate::sockets::chunked_server;
 
 async fn list_tickets_against(response: ResponseTemplate) -> UpstreamError {
     let server = upstream_answering(response).await;
@@ -194,7 +194,7 @@ async fn the_body_request_id_wins_over_the_header_and_the_header_fills_in() {
 async fn a_slow_upstream_times_out_within_the_request_timeout() {
     let server = upstream_answering(
         ResponseTemplate::new(200)
-            .set_body_json(crate::mock::ok_body("ListTickets"))
+            .set_body_json(crate::support::fake_upstream::ok_body("ListTickets"))
             .set_delay(Duration::from_secs(5)),
     )
     .await;

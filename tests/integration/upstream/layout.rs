@@ -11,8 +11,8 @@ use workorder_gateway::upstream::signer::{
     EMPTY_PAYLOAD_SHA256, V3Request, hash_payload, sign_rpc_v1, sign_v3, signatures_match,
 };
 
-use crate::cases::{AnyAction, documented};
-use crate::mock::{
+use crate::support::actions::{AnyAction, documented};
+use crate::support::fake_upstream::{
     Kind, client, form_pairs, header, ok_body, query_pairs, received, settings, single, target,
     upstream_answering,
 };

@@ -5,12 +5,9 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 mod bulkhead;
-mod cases;
 mod decoding;
 mod errors;
 mod layout;
-mod logs;
-mod mock;
 mod nonces;
 mod quirks;
 mod retries;

@@ -6,14 +6,16 @@ use std::collections::BTreeSet;
 use workorder_gateway::upstream::SignatureVersion;
 use workorder_gateway::upstream::actions::ListTickets;
 
-use crate::mock::{Kind, client, error_answer, nonce, received, settings, upstream_answering};
+use crate::support::fake_upstream::{
+    Kind, client, error_answer, nonce, received, settings, upstream_answering,
+};
 
 #[tokio::test]
 async fn nonces_differ_between_calls_and_between_retries_of_one_call() {
     for version in [SignatureVersion::V1, SignatureVersion::V3] {
         let server = upstream_answering(error_answer(503, "ServiceUnavailable", "busy")).await;
         let client = client(settings(4));
-        let target = crate::mock::target(&server.uri(), version, Kind::Sts);
+        let target = crate::support::fake_upstream::target(&server.uri(), version, Kind::Sts);
         for _ in 0..3 {
             let result = client.call(&target, &ListTickets::default()).await;
             assert!(result.is_err());

@@ -8,7 +8,7 @@ use time::macros::datetime;
 use workorder_gateway::upstream::UpstreamError;
 use workorder_gateway::upstream::actions::{ListTickets, ProductCatalog};
 
-use crate::decoding::{categories, codes, create, decode, decode_json, notes, products};
+use super::decoding::{categories, codes, create, decode, decode_json, notes, products};
 
 #[tokio::test]
 async fn products_carry_their_product_code_or_else_their_id() {

@@ -11,12 +11,12 @@ use wiremock::ResponseTemplate;
 use workorder_gateway::upstream::actions::{CreateTicket, ListTickets};
 use workorder_gateway::upstream::{SignatureVersion, UpstreamError};
 
-use crate::cases::{AnyAction, seven};
-use crate::mock::{
+use super::sockets::{hang_up_server, saturated_listener};
+use crate::support::actions::{AnyAction, seven};
+use crate::support::fake_upstream::{
     Kind, Observed, Recorder, Script, client, error_answer, ok_body, received, refusing_address,
     settings, target, upstream_answering,
 };
-use crate::sockets::{hang_up_server, saturated_listener};
 
 const ATTEMPTS: u32 = 3;
 

@@ -9,8 +9,8 @@ use workorder_gateway::upstream::encode::percent_encode;
 use workorder_gateway::upstream::signer::sign_rpc_v1;
 use workorder_gateway::upstream::{SignatureVersion, UpstreamError};
 
-use crate::cases::{CONTENT, SECRET_CONTENT, documented};
-use crate::mock::{
+use crate::support::actions::{CONTENT, SECRET_CONTENT, documented};
+use crate::support::fake_upstream::{
     AK_SECRET, Kind, STS_SECRET, STS_TOKEN, client, error_answer, form_pairs, query_pairs,
     received, refusing_address, settings, target, upstream_answering,
 };
@@ -83,7 +83,7 @@ fn signatures(requests: &[Request]) -> Vec<String> {
                 .find(|(k, _)| k == "Signature")
                 .map(|(_, v)| v)
                 .or_else(|| {
-                    crate::mock::header(r, "authorization")
+                    crate::support::fake_upstream::header(r, "authorization")
                         .and_then(|a| a.split("Signature=").nth(1))
                         .map(str::to_owned)
                 })
@@ -154,7 +154,8 @@ impl Respond for EchoParameters {
                 message.push_str(&format!(" {name} \"{value}\" ({})", percent_encode(&value)));
             }
         }
-        if let Some(token) = crate::mock::header(request, "x-acs-security-token") {
+        if let Some(token) = crate::support::fake_upstream::header(request, "x-acs-security-token")
+        {
             message.push_str(&format!(" token {token}"));
         }
         error_answer(self.status, self.code, &message)
