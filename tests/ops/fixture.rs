@@ -1,12 +1,11 @@
 //! A gateway with recognisable secrets: tenants on a standalone sandbox (v1 and V3 signing),
-//! one with a wrong AccessKey secret, and one whose upstream always answers 500.
+//! one with a wrong AccessKey secret, and one whose upstream (a sandbox with `error_rate` 1)
+//! always answers `500 System.error`.
 
 use serde_json::{Value, json};
-use wiremock::matchers::any;
-use wiremock::{Mock, MockServer, ResponseTemplate};
 use workorder_gateway::sandbox::SandboxHandle;
 
-use crate::support::{SECRET, TestGateway, account, start_sandbox, token};
+use crate::support::{SECRET, TestGateway, account, set_faults, start_sandbox, token};
 
 /// The AccessKey of the tenants that work.
 pub const ACCESS_KEY_ID: &str = "LTAIopsACME";
@@ -22,7 +21,7 @@ pub struct Ops {
     pub gateway: TestGateway,
     pub sandbox: SandboxHandle,
     /// Kept alive for the gateway's `broken` tenant.
-    pub _broken: MockServer,
+    pub _broken: SandboxHandle,
 }
 
 /// The configuration of [`start`], for tests that start the gateway differently.
@@ -74,7 +73,7 @@ default_email = "{EMAIL}"
     )
 }
 
-/// Starts the sandbox, the always-500 upstream and the gateway (logs captured from the start).
+/// Starts the sandbox, the always-failing one and the gateway (logs captured from the start).
 pub async fn start() -> Ops {
     start_with("").await
 }
@@ -83,12 +82,9 @@ pub async fn start() -> Ops {
 pub async fn start_with(extra: &str) -> Ops {
     crate::logs::capture();
     let sandbox = start_sandbox(vec![account(ACCESS_KEY_ID, ACCESS_KEY_SECRET, EMAIL)]).await;
-    let broken = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(500).set_body_string("internal error"))
-        .mount(&broken)
-        .await;
-    let gateway = TestGateway::start(&config(&sandbox.url(), &broken.uri(), extra)).await;
+    let broken = start_sandbox(vec![account(ACCESS_KEY_ID, ACCESS_KEY_SECRET, EMAIL)]).await;
+    set_faults(&broken.url(), json!({ "error_rate": 1.0 })).await;
+    let gateway = TestGateway::start(&config(&sandbox.url(), &broken.url(), extra)).await;
     Ops {
         gateway,
         sandbox,
@@ -99,15 +95,7 @@ pub async fn start_with(extra: &str) -> Ops {
 impl Ops {
     /// Sets the sandbox's fault injection (`PUT /_sandbox/faults`).
     pub async fn faults(&self, faults: &Value) {
-        let response = self
-            .gateway
-            .http
-            .put(format!("{}/_sandbox/faults", self.sandbox.url()))
-            .json(faults)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+        set_faults(&self.sandbox.url(), faults.clone()).await;
     }
 
     /// A read-write token for `tenant` / `sub`.

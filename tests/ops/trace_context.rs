@@ -2,11 +2,11 @@
 //! request's log lines — and passed on to the upstream with a fresh parent id per attempt,
 //! outside the signature (V3 calls still verify).
 
-use wiremock::matchers::any;
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{MockServer, ResponseTemplate};
 
 use crate::fixture::{self, ACCESS_KEY_ID, ACCESS_KEY_SECRET, EMAIL};
 use crate::logs::{fresh_request_id, lines_of_request, request_span};
+use crate::support::fake_upstream::{received, upstream_answering};
 use crate::support::{TestGateway, account, start_sandbox};
 
 const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -21,11 +21,7 @@ async fn gateway_with_upstream(upstream: &MockServer) -> TestGateway {
 
 #[tokio::test]
 async fn the_trace_id_reaches_the_upstream_on_every_attempt_with_a_fresh_parent_id() {
-    let upstream = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(500))
-        .mount(&upstream)
-        .await;
+    let upstream = upstream_answering(ResponseTemplate::new(500)).await;
     let gateway = gateway_with_upstream(&upstream).await;
     let token = gateway.token("broken", "frank-trace", crate::support::READ_WRITE);
 
@@ -39,7 +35,7 @@ async fn the_trace_id_reaches_the_upstream_on_every_attempt_with_a_fresh_parent_
         .unwrap();
 
     assert!(response.status().is_server_error());
-    let received = upstream.received_requests().await.unwrap();
+    let received = received(&upstream).await;
     assert_eq!(received.len(), 3, "a read is tried three times");
     let mut parents = Vec::new();
     for request in &received {
@@ -64,11 +60,7 @@ async fn the_trace_id_reaches_the_upstream_on_every_attempt_with_a_fresh_parent_
 
 #[tokio::test]
 async fn without_a_valid_traceparent_none_is_sent_upstream() {
-    let upstream = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(500))
-        .mount(&upstream)
-        .await;
+    let upstream = upstream_answering(ResponseTemplate::new(500)).await;
     let gateway = gateway_with_upstream(&upstream).await;
     let token = gateway.token("broken", "frank-trace", crate::support::READ_WRITE);
 
@@ -84,7 +76,7 @@ async fn without_a_valid_traceparent_none_is_sent_upstream() {
         request.send().await.unwrap();
     }
 
-    let received = upstream.received_requests().await.unwrap();
+    let received = received(&upstream).await;
     assert!(!received.is_empty());
     for request in received {
         assert!(!request.headers.contains_key("traceparent"));

@@ -1,5 +1,7 @@
-//! The test upstream: a wiremock server standing in for the Workorder API, the client and
-//! tenants pointed at it, and helpers that read back what the mock received.
+//! The one fake Workorder upstream (wiremock), for what the sandbox cannot do: answer with a
+//! chosen status or a malformed body, count the calls of an action, hold an answer back, and
+//! show the exact bytes the client sent. Everything else talks to the real sandbox. Here: the
+//! client and tenants pointed at it, the answers it gives, and what it received.
 //!
 //! Received queries and bodies are decoded form-style (`+` is a space), as WORKORDER.md says a
 //! verifier must.
@@ -104,6 +106,19 @@ pub fn client(settings: ClientSettings) -> UpstreamClient {
     UpstreamClient::new(settings).expect("client builds")
 }
 
+/// A `200` Workorder answer carrying `data`, as the real API sends it.
+pub fn success(request_id: &str, data: Value) -> ResponseTemplate {
+    ResponseTemplate::new(200)
+        .insert_header("content-type", "application/json;charset=utf-8")
+        .set_body_json(json!({
+            "RequestId": request_id,
+            "Success": true,
+            "Code": 200,
+            "Message": "success",
+            "Data": data,
+        }))
+}
+
 /// A successful answer for `action`, with the `Data` each action expects.
 pub fn ok_body(action: &str) -> Value {
     let data = match action {
@@ -130,6 +145,15 @@ pub async fn received(server: &MockServer) -> Vec<Request> {
         .received_requests()
         .await
         .expect("request recording is on")
+}
+
+/// How many requests for `action` the mock received.
+pub async fn calls(server: &MockServer, action: &str) -> usize {
+    received(server)
+        .await
+        .iter()
+        .filter(|request| single(&query_pairs(request), "Action") == Some(action))
+        .count()
 }
 
 /// Form-style decoding (`+` is a space) of a query or a body.

@@ -49,16 +49,9 @@ fn max_age(response: &reqwest::Response) -> u64 {
     age.parse().expect(&value)
 }
 
+/// Replaces the faults of the gateway's embedded sandbox.
 async fn set_faults(gateway: &TestGateway, faults: Value) {
-    let sandbox = gateway.sandbox_url.as_ref().unwrap();
-    let response = gateway
-        .http
-        .put(format!("{sandbox}/_sandbox/faults"))
-        .json(&faults)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    crate::support::set_faults(gateway.sandbox_url.as_ref().unwrap(), faults).await;
 }
 
 /// No retries, so one failing request is one failing upstream call.

@@ -1,16 +1,19 @@
-//! A wiremock Workorder upstream for the catalog tests: realistic `ListProducts` and
-//! `ListCategories` answers, failures, and request counting.
+//! What the fake upstream (`support::fake_upstream`) answers in the catalog tests: realistic
+//! `ListProducts` and `ListCategories` data, and failures; it counts the calls.
 
 use std::time::Duration;
 
-use secrecy::SecretString;
 use serde_json::{Value, json};
 use wiremock::matchers::{body_string_contains, method, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 use workorder_gateway::catalog::{Catalog, CatalogSettings};
 use workorder_gateway::upstream::{
-    ClientSettings, Credentials, Endpoint, RetryPolicy, SignatureVersion, Target, UpstreamClient,
+    ClientSettings, RetryPolicy, SignatureVersion, Target, UpstreamClient,
 };
+
+use crate::support::fake_upstream::{self, Kind, success};
+
+pub use crate::support::fake_upstream::calls;
 
 /// A client that tries once, so every catalog fetch is exactly one received request.
 pub fn client() -> UpstreamClient {
@@ -40,25 +43,12 @@ pub fn long_lived_catalog() -> Catalog {
     catalog(Duration::from_secs(600), Duration::from_secs(86_400))
 }
 
+/// Tenant `tenant` pointed at the fake upstream.
 pub fn target(tenant: &str, mock: &MockServer) -> Target {
     Target {
         tenant: tenant.to_owned(),
-        endpoint: Endpoint::parse(&mock.uri()).expect("mock endpoint"),
-        credentials: Credentials::new("id", SecretString::from("secret")),
-        signature: SignatureVersion::V1,
+        ..fake_upstream::target(&mock.uri(), SignatureVersion::V1, Kind::AccessKey)
     }
-}
-
-fn success(request_id: &str, data: Value) -> ResponseTemplate {
-    ResponseTemplate::new(200)
-        .insert_header("content-type", "application/json;charset=utf-8")
-        .set_body_json(json!({
-            "RequestId": request_id,
-            "Success": true,
-            "Code": 200,
-            "Message": "success",
-            "Data": data,
-        }))
 }
 
 /// The `ListProducts` data of the reference document's shape: `ecs` both hot and grouped,
@@ -135,18 +125,4 @@ pub async fn mount_categories(
         .respond_with(success("RID-CATEGORIES", json!({ "List": list })).set_delay(delay))
         .mount(mock)
         .await;
-}
-
-/// How many requests for `action` the mock received.
-pub async fn calls(mock: &MockServer, action: &str) -> usize {
-    mock.received_requests()
-        .await
-        .expect("request recording is on")
-        .iter()
-        .filter(|r| {
-            r.url
-                .query_pairs()
-                .any(|(k, v)| k == "Action" && v == action)
-        })
-        .count()
 }

@@ -1,4 +1,5 @@
-//! Against a wiremock Workorder double (which counts calls and can be slow or failing):
+//! Against the fake upstream (`support::fake_upstream`: it counts calls, and answers slowly or
+//! fails where asked), as a plain-http tenant endpoint:
 //! single flight, errors not cached, and one cache per tenant.
 
 use std::collections::HashSet;
@@ -12,6 +13,7 @@ use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use super::{ONE_ATTEMPT, get, header};
+use crate::support::fake_upstream::{calls, error_answer, success};
 use crate::support::{TestGateway, demo_config, problem};
 
 /// A Workorder double answering `ListProducts` with `products` (after `delay`) and
@@ -35,24 +37,15 @@ impl Respond for Answer {
             .find(|(k, _)| k == "Action")
             .map(|(_, v)| v.into_owned())
             .unwrap_or_default();
-        let request_id = format!("FAKE-{action}-{}", uuid::Uuid::new_v4());
         if self.failing.load(Ordering::SeqCst) {
-            return ResponseTemplate::new(500).set_body_json(json!({
-                "RequestId": request_id, "Code": "System.error", "Message": "system error"
-            }));
+            return error_answer(500, "System.error", "system error");
         }
         let data = match action.as_str() {
             "ListProducts" => self.products.clone(),
             "ListCategories" => json!({ "List": [ { "Id": 9001, "Name": "Cannot log in" } ] }),
             _ => return ResponseTemplate::new(400),
         };
-        ResponseTemplate::new(200)
-            .insert_header("content-type", "application/json;charset=utf-8")
-            .set_body_json(json!({
-                "RequestId": request_id, "Code": 200, "Success": true, "Message": "success",
-                "Data": data
-            }))
-            .set_delay(self.delay)
+        success(&format!("FAKE-{action}"), data).set_delay(self.delay)
     }
 }
 
@@ -91,17 +84,7 @@ impl FakeWorkorder {
     }
 
     async fn calls(&self, action: &str) -> usize {
-        self.server
-            .received_requests()
-            .await
-            .unwrap()
-            .iter()
-            .filter(|r| {
-                r.url
-                    .query_pairs()
-                    .any(|(k, v)| k == "Action" && v == action)
-            })
-            .count()
+        calls(&self.server, action).await
     }
 }
 
@@ -138,13 +121,7 @@ async fn upstream_failure_of_a_fake_workorder_is_not_cached_either() {
     let upstream_id = header(&failed, "x-upstream-request-id");
     let body = problem(failed, 502, "upstream_error").await;
     assert_eq!(body["upstreamRequestId"], upstream_id.as_str());
-    assert!(
-        body["upstreamRequestId"]
-            .as_str()
-            .unwrap()
-            .starts_with("FAKE-ListProducts-"),
-        "{body}"
-    );
+    assert_eq!(body["upstreamRequestId"], "REQ-System.error", "{body}");
     assert_eq!(next.status(), 200);
     assert_eq!(header(&next, "x-cache"), "MISS");
     assert_eq!(upstream.calls("ListProducts").await, 2);
