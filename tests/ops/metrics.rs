@@ -3,49 +3,32 @@
 //! outcome, catalog cache hits / misses / stale serves, JWKS refreshes, requests in flight
 //! and build info — and no ticket id, user id or raw path as a label value.
 
-use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::json;
-use wiremock::matchers::path;
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::ResponseTemplate;
 
 use crate::fixture::{self, ACCESS_KEY_ID, ACCESS_KEY_SECRET, EMAIL};
 use crate::logs::fresh_request_id;
 use workorder_gateway::sandbox::SandboxHandle;
 
-use crate::support::{TestGateway, account, start_sandbox};
-
-/// An IdP serving `answer` at `/jwks.json`.
-async fn idp(answer: ResponseTemplate) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(path("/jwks.json"))
-        .respond_with(answer)
-        .mount(&server)
-        .await;
-    server
-}
+use crate::support::idp::{Idp, jwk, jwks};
+use crate::support::{TestGateway, account, key_path, start_sandbox};
 
 /// A JWKS with the public half of the RSA fixture key.
-fn jwks() -> ResponseTemplate {
-    let pem = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/keys/rsa_a_private.pem"
-    ))
-    .unwrap();
+fn rsa_jwks() -> ResponseTemplate {
+    let pem = std::fs::read(key_path("rsa_a_private.pem")).unwrap();
     let key = EncodingKey::from_rsa_pem(&pem).unwrap();
-    let mut jwk = Jwk::from_encoding_key(&key, Algorithm::RS256).unwrap();
-    jwk.common.key_id = Some("ops-a".to_owned());
-    ResponseTemplate::new(200).set_body_json(json!({ "keys": [jwk] }))
+    jwks(&[jwk("ops-a", &key, Algorithm::RS256)])
 }
 
 /// A gateway on the fixture tenants (and their sandbox) that also trusts the JWKS at `idp`.
-async fn gateway_with_jwks(idp: &MockServer) -> (TestGateway, SandboxHandle) {
+async fn gateway_with_jwks(idp: &Idp) -> (TestGateway, SandboxHandle) {
     let sandbox = start_sandbox(vec![account(ACCESS_KEY_ID, ACCESS_KEY_SECRET, EMAIL)]).await;
     let toml = fixture::config(&sandbox.url(), "http://127.0.0.1:9", "").replace(
         "[auth]\n",
         &format!(
-            "[auth]\njwks_url = \"{}/jwks.json\"\nissuer = \"https://idp.example.com/\"\naudience = \"workorder-gateway\"\n",
-            idp.uri()
+            "[auth]\njwks_url = \"{}\"\nissuer = \"https://idp.example.com/\"\naudience = \"workorder-gateway\"\n",
+            idp.url()
         ),
     );
     (TestGateway::start(&toml).await, sandbox)
@@ -61,8 +44,8 @@ fn sample(text: &str, series: &str) -> Option<f64> {
 #[tokio::test]
 async fn metrics_cover_http_upstream_cache_jwks_in_flight_and_build_with_bounded_labels() {
     crate::logs::capture();
-    let ok_idp = idp(jwks()).await;
-    let down_idp = idp(ResponseTemplate::new(503)).await;
+    let ok_idp = Idp::start(rsa_jwks()).await;
+    let down_idp = Idp::start(ResponseTemplate::new(503)).await;
     let _second = gateway_with_jwks(&down_idp).await;
     let ops = fixture::start_with("[catalog]\nttl_secs = 2\n").await;
     let (gateway, _sandbox) = gateway_with_jwks(&ok_idp).await;

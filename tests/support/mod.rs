@@ -6,6 +6,7 @@
 
 pub mod actions;
 pub mod fake_upstream;
+pub mod idp;
 pub mod writes;
 
 use std::net::SocketAddr;
@@ -16,6 +17,12 @@ use workorder_gateway::app::{AppHandle, Application};
 use workorder_gateway::auth::{DevTokenOptions, mint_dev_token};
 use workorder_gateway::sandbox::{Account, SandboxConfig, SandboxHandle};
 use workorder_gateway::settings::Settings;
+
+/// The HS256 secret of test gateways (≥ 32 bytes).
+/// A key of `tests/fixtures/keys/` (their README says how they were made).
+pub fn key_path(name: &str) -> String {
+    format!("{}/tests/fixtures/keys/{name}", env!("CARGO_MANIFEST_DIR"))
+}
 
 /// The HS256 secret of test gateways (≥ 32 bytes).
 pub const SECRET: &str = "test-gateway-secret-0123456789-abcdefghij";

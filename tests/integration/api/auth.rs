@@ -19,7 +19,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 
-use crate::support::{SECRET, TestGateway, demo_config, problem};
+use crate::support::{SECRET, TestGateway, demo_config, key_path, problem};
 
 const CHALLENGE: &str = r#"Bearer error="invalid_token""#;
 
@@ -34,10 +34,6 @@ const ISSUER: &str = "https://idp.example.com/";
 /// `[auth]` lines pinning [`AUDIENCE`] and [`ISSUER`].
 fn pinned() -> String {
     format!("audience = {AUDIENCE:?}\nissuer = {ISSUER:?}")
-}
-
-fn key_path(name: &str) -> String {
-    format!("{}/tests/fixtures/keys/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
 fn private_key(name: &str) -> EncodingKey {

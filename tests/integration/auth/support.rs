@@ -1,22 +1,20 @@
-//! Keys, token builders, configurations and a swappable wiremock IdP.
+//! Keys, token builders and configurations; the IdP is the shared one (`support::idp`).
 
-use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use secrecy::SecretString;
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 use workorder_gateway::auth::{AuthConfig, Authenticator, PublicKeySource};
+
+pub use crate::support::idp::{Idp, jwk, jwks};
 
 pub const SECRET: &str = "unit-test-hs256-secret-of-at-least-32-bytes";
 
 pub fn fixture(name: &str) -> String {
-    let path = format!("{}/tests/fixtures/keys/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = crate::support::key_path(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
@@ -122,78 +120,4 @@ pub async fn authenticator(config: AuthConfig) -> Authenticator {
     Authenticator::new(config, reqwest::Client::new())
         .await
         .expect("authenticator builds")
-}
-
-/// One JWKS entry for the public half of `key`.
-pub fn jwk(kid: &str, key: &EncodingKey, alg: Algorithm) -> Value {
-    let mut jwk = Jwk::from_encoding_key(key, alg).unwrap();
-    jwk.common.key_id = Some(kid.to_owned());
-    serde_json::to_value(jwk).unwrap()
-}
-
-pub fn jwks(keys: &[Value]) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({ "keys": keys }))
-}
-
-/// A wiremock IdP whose `/jwks.json` answer can be swapped mid-test while its request log
-/// keeps counting. A server of its own (not one from wiremock's pool, which would keep listening
-/// after the test dropped it and could be handed to another test), so dropping it stops it.
-pub struct Idp {
-    pub server: MockServer,
-    answer: Arc<Mutex<ResponseTemplate>>,
-}
-
-struct Swappable(Arc<Mutex<ResponseTemplate>>);
-
-impl Respond for Swappable {
-    fn respond(&self, _: &Request) -> ResponseTemplate {
-        self.0.lock().unwrap().clone()
-    }
-}
-
-impl Idp {
-    pub async fn start(answer: ResponseTemplate) -> Self {
-        let server = MockServer::builder().start().await;
-        let answer = Arc::new(Mutex::new(answer));
-        Mock::given(method("GET"))
-            .and(path("/jwks.json"))
-            .respond_with(Swappable(answer.clone()))
-            .mount(&server)
-            .await;
-        Idp { server, answer }
-    }
-
-    pub fn answer(&self, template: ResponseTemplate) {
-        *self.answer.lock().unwrap() = template;
-    }
-
-    pub fn url(&self) -> reqwest::Url {
-        format!("{}/jwks.json", self.server.uri()).parse().unwrap()
-    }
-
-    pub async fn requests(&self) -> usize {
-        self.server.received_requests().await.unwrap().len()
-    }
-
-    /// Shuts the server down and waits until its port refuses connections.
-    pub async fn stop(self) {
-        let address = *self.server.address();
-        drop(self);
-        let started = std::time::Instant::now();
-        let patience = std::time::Duration::from_millis(50);
-        while std::net::TcpStream::connect_timeout(&address, patience).is_ok() {
-            assert!(
-                started.elapsed() < std::time::Duration::from_secs(5),
-                "the IdP at {address} does not stop"
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
-    }
-
-    pub fn config(&self) -> AuthConfig {
-        AuthConfig {
-            jwks_url: Some(self.url()),
-            ..AuthConfig::default()
-        }
-    }
 }
