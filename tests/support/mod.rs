@@ -213,8 +213,8 @@ pub async fn problem(response: reqwest::Response, status: u16, code: &str) -> se
 }
 
 // ---------------------------------------------------------------------------------------------
-// Ticket, error, isolation and signature tests (tests/api/{tickets,errors,isolation,
-// signatures}.rs).
+// Ticket, error, isolation and signature tests (tests/integration/api/{tickets,errors,
+// isolation, signatures}.rs).
 // ---------------------------------------------------------------------------------------------
 
 /// `[upstream]` for fault tests: one attempt, tiny backoffs, breaker off (tests that need the
