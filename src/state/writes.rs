@@ -110,15 +110,6 @@ impl WriteKey {
     }
 }
 
-/// Where a time-dependent rule reads the time; tests substitute their own.
-pub type Clock = fn() -> i64;
-
-/// Milliseconds since the Unix epoch, from the system clock.
-pub fn system_clock() -> i64 {
-    let now = time::OffsetDateTime::now_utc();
-    i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
-}
-
 /// What claiming a key found.
 #[derive(Debug)]
 pub enum Claim {
@@ -421,7 +412,7 @@ mod tests {
 
     fn records() -> WriteRecords {
         WriteRecords::new(
-            StateStore::memory(1_000),
+            StateStore::memory(1_000, crate::clock::Clock::manual()),
             Duration::from_secs(86_400),
             Duration::from_secs(30),
         )
