@@ -74,7 +74,9 @@ default_email = "{EMAIL}"
     )
 }
 
-/// Starts the sandbox, the always-500 upstream and the gateway (logs captured from the start).
+/// Starts the sandbox, the always-500 upstream and the gateway (logs captured from the start),
+/// on a manual clock (`ops.gateway.clock`): time passes for the gateway's rules only when a
+/// test advances it.
 pub async fn start() -> Ops {
     start_with("").await
 }
@@ -88,7 +90,8 @@ pub async fn start_with(extra: &str) -> Ops {
         .respond_with(ResponseTemplate::new(500).set_body_string("internal error"))
         .mount(&broken)
         .await;
-    let gateway = TestGateway::start(&config(&sandbox.url(), &broken.uri(), extra)).await;
+    let gateway =
+        TestGateway::start_on_manual_clock(&config(&sandbox.url(), &broken.uri(), extra)).await;
     Ops {
         gateway,
         sandbox,
