@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 /// A source of time: the system's, or a manual one tests advance. Cheap to clone; clones of a
 /// manual clock share its time.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Clock {
     manual: Option<Arc<Manual>>,
 }
