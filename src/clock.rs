@@ -21,6 +21,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+/// What [`Clock::cache_lifetime`] answers on a manual clock (moka refuses more than 1000 years).
+const MANUAL_CACHE_LIFETIME: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
 /// A source of time: the system's, or a manual one tests advance. Cheap to clone; clones of a
 /// manual clock share its time.
 #[derive(Debug, Clone)]
@@ -86,6 +89,17 @@ impl Clock {
         }
     }
 
+    /// How long a cache whose own timer runs on system time (moka) should keep a value that
+    /// lives `ttl` by this clock: `ttl` on the system clock; on a manual clock, which system
+    /// time does not move, a century — the value then leaves the cache only for space, and the
+    /// rule (checked on read) decides when it has expired.
+    pub fn cache_lifetime(&self, ttl: Duration) -> Duration {
+        match self.manual {
+            None => ttl,
+            Some(_) => MANUAL_CACHE_LIFETIME,
+        }
+    }
+
     /// How long ago `earlier` (a reading of [`Clock::now`]) was; zero if it is in the future.
     pub fn elapsed(&self, earlier: Instant) -> Duration {
         self.now().saturating_duration_since(earlier)
@@ -119,6 +133,11 @@ mod tests {
         assert_eq!(clock.now() - at, Duration::from_millis(1_500));
         assert_eq!(clock.now_ms() - at_ms, 1_500);
         assert_eq!(clock.elapsed(at), Duration::from_millis(1_500));
+        assert!(clock.cache_lifetime(Duration::from_secs(1)) > Duration::from_secs(86_400 * 365));
+        assert_eq!(
+            Clock::system().cache_lifetime(Duration::from_secs(1)),
+            Duration::from_secs(1)
+        );
     }
 
     #[test]

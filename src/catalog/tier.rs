@@ -78,7 +78,7 @@ impl<V: Send + Sync + 'static> Tier<V> {
             Cache::builder()
                 .name(&format!("catalog-{name}-{suffix}"))
                 .max_capacity(settings.max_entries)
-                .time_to_live(lifetime.min(MAX_LIFETIME))
+                .time_to_live(clock.cache_lifetime(lifetime).min(MAX_LIFETIME))
                 .support_invalidation_closures()
                 .build()
         };

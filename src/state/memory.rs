@@ -9,8 +9,9 @@
 //!
 //! Expiry is a rule (a lease, a rate bucket, an outcome's lifetime), so each entry carries its
 //! expiry instant from the injected [`Clock`] and a read past it finds nothing. moka's own
-//! per-entry expiry only frees memory: it cannot follow a manual clock, so it is set no shorter
-//! than [`MIN_EVICTION_DELAY`], and an entry it has not yet dropped is still expired by rule.
+//! per-entry expiry only frees memory: it runs on system time, so on a manual clock it is put
+//! off ([`Clock::cache_lifetime`]), and an entry it has not yet dropped is still expired by
+//! rule.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -27,28 +28,24 @@ use crate::clock::Clock;
 /// above any real deployment; it bounds the map all the same).
 const MAX_TENANTS: u64 = 4_096;
 
-/// The shortest time moka keeps an entry (its timer runs on the system clock; the rule is
-/// `Entry::expires_at`). Long enough for any test on a manual clock, short enough that expired
-/// entries do not linger in memory.
-const MIN_EVICTION_DELAY: Duration = Duration::from_secs(60);
-
 /// The longest lifetime kept as an instant (an `Instant` cannot reach arbitrarily far).
 const MAX_TTL: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
 #[derive(Clone)]
 struct Entry {
     value: Arc<str>,
-    ttl: Duration,
+    /// When moka may drop it (system time; memory only).
+    evict_after: Duration,
     /// When the value stops existing, on the injected clock.
     expires_at: Instant,
 }
 
-/// moka drops each entry some time after its own time to live (memory only, see the module).
+/// moka drops each entry after its `evict_after` (memory only, see the module).
 struct PerEntryTtl;
 
 impl Expiry<String, Entry> for PerEntryTtl {
     fn expire_after_create(&self, _key: &String, entry: &Entry, _now: Instant) -> Option<Duration> {
-        Some(entry.ttl.max(MIN_EVICTION_DELAY))
+        Some(entry.evict_after)
     }
 
     fn expire_after_update(
@@ -58,7 +55,7 @@ impl Expiry<String, Entry> for PerEntryTtl {
         _now: Instant,
         _current: Option<Duration>,
     ) -> Option<Duration> {
-        Some(entry.ttl.max(MIN_EVICTION_DELAY))
+        Some(entry.evict_after)
     }
 }
 
@@ -100,7 +97,7 @@ impl MemoryBackend {
     fn entry(&self, value: Arc<str>, ttl: Duration) -> Entry {
         Entry {
             value,
-            ttl,
+            evict_after: self.clock.cache_lifetime(ttl),
             expires_at: self.clock.now() + ttl.min(MAX_TTL),
         }
     }
