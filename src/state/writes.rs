@@ -535,6 +535,32 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_outcome_is_remembered_for_the_records_lifetime_and_then_forgotten() {
+        let clock = crate::clock::Clock::manual();
+        let records = WriteRecords::new(
+            StateStore::memory(1_000, clock.clone()),
+            Duration::from_secs(86_400),
+            Duration::from_secs(30),
+        );
+        let (fp, key) = key();
+        let body = fp.of("body", &[b"{}"]);
+        let Claim::Acquired(lease) = records.claim(&key, body, 0).await.unwrap() else {
+            panic!("acquires");
+        };
+        records.done(lease, &outcome("T1")).await.unwrap();
+        clock.advance(Duration::from_millis(86_399_999));
+        assert!(matches!(
+            records.claim(&key, body, 1).await.unwrap(),
+            Claim::Done(_)
+        ));
+        clock.advance(Duration::from_millis(1));
+        let Claim::Acquired(fresh) = records.claim(&key, body, 2).await.unwrap() else {
+            panic!("a forgotten key is claimed afresh");
+        };
+        assert_eq!(fresh.resume(), None);
+    }
+
+    #[tokio::test]
     async fn a_resource_is_claimed_by_one_holder_only() {
         let records = records();
         assert!(records.claim_resource("t", "ticket:T1", "a").await.unwrap());
