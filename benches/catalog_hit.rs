@@ -76,6 +76,7 @@ async fn run() {
     let catalog = Catalog::new(
         UpstreamClient::new(ClientSettings::default()).unwrap(),
         CatalogSettings::default(),
+        workorder_gateway::clock::Clock::system(),
     );
     let warm = catalog.products(&target, Language::Zh).await.unwrap();
     catalog

@@ -95,7 +95,7 @@ async fn main() {
     let Some(redis) = redis_server::RedisServer::start() else {
         return;
     };
-    let memory = StateStore::memory(100_000);
+    let memory = StateStore::memory(100_000, workorder_gateway::clock::Clock::system());
     let shared = StateStore::redis(RedisOptions {
         url: SecretString::from(redis.url()),
         key_prefix: "bench:".into(),

@@ -9,6 +9,7 @@ pub mod app;
 pub mod auth;
 pub mod catalog;
 pub mod cli;
+pub mod clock;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;

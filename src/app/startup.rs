@@ -23,6 +23,7 @@ use super::lifecycle::{AppHandle, Reloader, handle_signals};
 use super::live::{build_live, start_sandbox};
 use super::state::AppState;
 use crate::catalog::{Catalog, CatalogSettings as CacheSettings};
+use crate::clock::Clock;
 use crate::http::context::request_context;
 use crate::http::rate_limit::RateLimits;
 use crate::sandbox::SandboxHandle;
@@ -66,10 +67,24 @@ pub struct Application {
 
 impl Application {
     /// Starts the sandbox (if enabled), loads tenants and keys, and binds the listener.
-    /// `config_path` is re-read on SIGHUP (`None`: the default file).
+    /// `config_path` is re-read on SIGHUP (`None`: the default file). Time is the system's.
     pub async fn build(
         settings: Settings,
         config_path: Option<PathBuf>,
+    ) -> Result<Self, StartupError> {
+        Self::build_with_clock(settings, config_path, Clock::system()).await
+    }
+
+    /// [`Application::build`] on `clock`: the seam for tests and simulations. Every rule that
+    /// depends on time — the circuit breakers, the rate limits and failed-auth budgets, the
+    /// idempotency leases and windows, the memory state store's lifetimes, the catalog's TTLs —
+    /// reads it, so a caller holding a [`Clock::manual`] moves time for the whole gateway with
+    /// [`Clock::advance`] instead of waiting. (Redis expires its own keys on its own time; the
+    /// embedded sandbox, JWKS refresh, drain and config watching keep real time.)
+    pub async fn build_with_clock(
+        settings: Settings,
+        config_path: Option<PathBuf>,
+        clock: Clock,
     ) -> Result<Self, StartupError> {
         let sandbox = if settings.sandbox.enabled {
             Some(start_sandbox(&settings).await?)
@@ -82,7 +97,8 @@ impl Application {
             .transpose()
             .map_err(StartupError::Sandbox)?;
         let client = UpstreamClient::new(settings.upstream.client_settings())?
-            .with_observer(Arc::new(UpstreamMetrics));
+            .with_observer(Arc::new(UpstreamMetrics))
+            .with_clock(clock.clone());
         let live = build_live(
             &settings,
             sandbox_endpoint.as_ref(),
@@ -97,21 +113,29 @@ impl Application {
                 stale: Duration::from_secs(settings.catalog.stale_secs),
                 max_entries: settings.catalog.max_entries,
             },
+            clock.clone(),
         );
-        let (state_store, fingerprinter) = crate::state::from_settings(&settings.state)?;
+        let (state_store, fingerprinter) = crate::state::from_settings(&settings.state, &clock)?;
         let writes = TicketWrites::new(
             state_store.clone(),
             fingerprinter.clone(),
             &settings.idempotency,
+            clock.clone(),
         );
         let state = web::Data::new(AppState {
             client,
             catalog,
             live: ArcSwap::from_pointee(live),
-            limits: RateLimits::new(&settings.limits, state_store.clone(), fingerprinter),
+            limits: RateLimits::new(
+                &settings.limits,
+                state_store.clone(),
+                fingerprinter,
+                clock.clone(),
+            ),
             failed_auth: crate::http::failed_auth::FailedAuthLimiter::new(
                 settings.limits.failed_auth_per_minute,
                 settings.limits.failed_auth_burst,
+                clock,
             ),
             trusted_proxies: settings.server.trusted_proxy_nets()?,
             state_store,

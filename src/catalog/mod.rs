@@ -30,6 +30,7 @@ use document::Document;
 use key::KeyRef;
 use tier::{Served, Tier, TierSettings};
 
+use crate::clock::Clock;
 use crate::upstream::actions::{ListCategories, ListProducts};
 use crate::upstream::{Language, Target, UpstreamClient, UpstreamError};
 
@@ -106,8 +107,8 @@ impl std::fmt::Debug for Catalog {
 }
 
 impl Catalog {
-    /// A catalog calling the upstream through `client`.
-    pub fn new(client: UpstreamClient, settings: CatalogSettings) -> Self {
+    /// A catalog calling the upstream through `client`, its TTLs measured on `clock`.
+    pub fn new(client: UpstreamClient, settings: CatalogSettings, clock: Clock) -> Self {
         let tier = TierSettings {
             ttl: settings.ttl,
             stale: settings.stale,
@@ -116,8 +117,8 @@ impl Catalog {
         Self {
             inner: Arc::new(Inner {
                 client,
-                products: Tier::new("products", tier),
-                categories: Tier::new("categories", tier),
+                products: Tier::new("products", tier, clock.clone()),
+                categories: Tier::new("categories", tier, clock),
             }),
         }
     }

@@ -11,6 +11,11 @@
 //! Every lookup is a `cache_lookup` span and counts in `wog_cache_lookups_total` by cache and
 //! result (`hit`, `miss` — also a failed load with nothing kept — or `stale`).
 //!
+//! Freshness and the stale window are rules, measured on the injected [`Clock`] from each
+//! value's `fetched_at`: a value the clock says is past its TTL is dropped from `fresh` and
+//! reloaded, a kept value past `ttl + stale` is not served. moka's own expiry (on the system
+//! clock) only bounds memory.
+//!
 //! Invariants: every key carries the tenant id; errors are never stored; a value is built (and
 //! serialized) once per successful load.
 
@@ -19,10 +24,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use moka::future::Cache;
+use moka::ops::compute::Op;
 use tracing::Instrument as _;
 
 use super::document::CacheStatus;
 use super::key::{Key, KeyRef};
+use crate::clock::Clock;
 use crate::upstream::UpstreamError;
 
 /// A successfully loaded value with when and by which upstream request it was fetched.
@@ -62,15 +69,16 @@ pub(crate) struct Tier<V> {
     fresh: Cache<Key, Arc<Stored<V>>>,
     kept: Cache<Key, Arc<Stored<V>>>,
     settings: TierSettings,
+    clock: Clock,
 }
 
 impl<V: Send + Sync + 'static> Tier<V> {
-    pub(crate) fn new(name: &'static str, settings: TierSettings) -> Self {
+    pub(crate) fn new(name: &'static str, settings: TierSettings, clock: Clock) -> Self {
         let build = |suffix: &str, lifetime: Duration| {
             Cache::builder()
                 .name(&format!("catalog-{name}-{suffix}"))
                 .max_capacity(settings.max_entries)
-                .time_to_live(lifetime.min(MAX_LIFETIME))
+                .time_to_live(clock.cache_lifetime(lifetime).min(MAX_LIFETIME))
                 .support_invalidation_closures()
                 .build()
         };
@@ -79,6 +87,7 @@ impl<V: Send + Sync + 'static> Tier<V> {
             fresh: build("fresh", settings.ttl),
             kept: build("kept", settings.ttl.saturating_add(settings.stale)),
             settings,
+            clock,
         }
     }
 
@@ -104,13 +113,24 @@ impl<V: Send + Sync + 'static> Tier<V> {
     {
         // Hot path: one lookup with a borrowed key and an `Arc` clone.
         if let Some(stored) = self.fresh.get(&key).await {
-            self.record(&key, CacheStatus::Hit);
-            return Ok(Served {
-                max_age: self.time_left(&stored),
-                stored,
-                status: CacheStatus::Hit,
-                request_id: None,
-            });
+            if self.age(&stored) < self.settings.ttl {
+                self.record(&key, CacheStatus::Hit);
+                return Ok(Served {
+                    max_age: self.time_left(&stored),
+                    stored,
+                    status: CacheStatus::Hit,
+                    request_id: None,
+                });
+            }
+            // Past its TTL by the clock but not yet dropped by moka: drop exactly this value (a
+            // concurrent load may have replaced it already), so the load below runs.
+            self.fresh
+                .entry(key.to_key())
+                .and_compute_with(|current| {
+                    let same = current.is_some_and(|entry| Arc::ptr_eq(entry.value(), &stored));
+                    std::future::ready(if same { Op::Remove } else { Op::Nop })
+                })
+                .await;
         }
         let owned = key.to_key();
         let kept = &self.kept;
@@ -120,7 +140,7 @@ impl<V: Send + Sync + 'static> Tier<V> {
                 let (value, request_id) = load.await?;
                 let stored = Arc::new(Stored {
                     value,
-                    fetched_at: Instant::now(),
+                    fetched_at: self.clock.now(),
                     request_id: request_id.map(Arc::from),
                 });
                 kept.insert(owned.clone(), Arc::clone(&stored)).await;
@@ -144,7 +164,7 @@ impl<V: Send + Sync + 'static> Tier<V> {
                         tenant = key.tenant,
                         language = %key.language,
                         error = %error,
-                        age_s = stored.fetched_at.elapsed().as_secs(),
+                        age_s = self.age(&stored).as_secs(),
                         "catalog refresh failed; serving the last good value"
                     );
                     Ok(Served {
@@ -181,20 +201,23 @@ impl<V: Send + Sync + 'static> Tier<V> {
         );
     }
 
-    /// The kept value, if it is still within `ttl + stale` (moka expires it then as well; the
-    /// explicit check keeps the rule independent of moka's clock granularity).
+    /// The kept value, if it is still within `ttl + stale` by the clock (moka drops it around
+    /// then as well, on its own timer, which is not the rule).
     async fn last_good(&self, key: &KeyRef<'_>) -> Option<Arc<Stored<V>>> {
         let window = self.settings.ttl.saturating_add(self.settings.stale);
         self.kept
             .get(key)
             .await
-            .filter(|stored| stored.fetched_at.elapsed() < window)
+            .filter(|stored| self.age(stored) < window)
+    }
+
+    /// How long ago `stored` was fetched, by the clock.
+    fn age(&self, stored: &Stored<V>) -> Duration {
+        self.clock.elapsed(stored.fetched_at)
     }
 
     fn time_left(&self, stored: &Stored<V>) -> Duration {
-        self.settings
-            .ttl
-            .saturating_sub(stored.fetched_at.elapsed())
+        self.settings.ttl.saturating_sub(self.age(stored))
     }
 
     /// Drops every entry of `tenant`, fresh and kept. Loads already in flight still store
@@ -231,6 +254,7 @@ mod tests {
                 stale: Duration::MAX,
                 max_entries: 10,
             },
+            Clock::manual(),
         );
         let key = KeyRef {
             tenant: "acme",
@@ -258,6 +282,7 @@ mod tests {
                 stale: Duration::from_secs(60),
                 max_entries: 10,
             },
+            Clock::manual(),
         );
         let key = KeyRef {
             tenant: "acme",

@@ -8,7 +8,8 @@
 //! anyone else is ignored: otherwise every request could claim a fresh address.
 //!
 //! Buckets are this replica's own (a bounded cache of recently failing addresses): an attacker
-//! spread over N replicas gets N times the budget, which is still a bound.
+//! spread over N replicas gets N times the budget, which is still a bound. Refills are measured
+//! on the injected [`Clock`]; moka's idle eviction only bounds memory.
 
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -17,6 +18,8 @@ use std::time::{Duration, Instant};
 use actix_web::HttpRequest;
 use ipnet::IpNet;
 use moka::sync::Cache;
+
+use crate::clock::Clock;
 
 /// Most addresses tracked at once (the least recently failing are forgotten first).
 const MAX_ADDRESSES: u64 = 100_000;
@@ -35,6 +38,7 @@ struct Bucket {
 pub struct FailedAuthLimiter {
     per_second: f64,
     burst: f64,
+    clock: Clock,
     buckets: Option<Cache<IpAddr, Arc<Mutex<Bucket>>>>,
 }
 
@@ -48,8 +52,9 @@ impl std::fmt::Debug for FailedAuthLimiter {
 }
 
 impl FailedAuthLimiter {
-    /// `per_minute` failures a minute after a `burst`; `per_minute == 0` disables the limit.
-    pub fn new(per_minute: u32, burst: u32) -> Self {
+    /// `per_minute` failures a minute after a `burst`, timed by `clock`; `per_minute == 0`
+    /// disables the limit.
+    pub fn new(per_minute: u32, burst: u32, clock: Clock) -> Self {
         let buckets = (per_minute > 0).then(|| {
             Cache::builder()
                 .max_capacity(MAX_ADDRESSES)
@@ -59,6 +64,7 @@ impl FailedAuthLimiter {
         Self {
             per_second: f64::from(per_minute) / 60.0,
             burst: f64::from(burst.max(1)),
+            clock,
             buckets,
         }
     }
@@ -73,7 +79,7 @@ impl FailedAuthLimiter {
     pub fn blocked(&self, address: IpAddr) -> Option<Duration> {
         let bucket = self.buckets.as_ref()?.get(&address)?;
         let mut bucket = bucket.lock().unwrap_or_else(PoisonError::into_inner);
-        self.refilled(&mut bucket, Instant::now());
+        self.refilled(&mut bucket, self.clock.now());
         (bucket.tokens < 1.0)
             .then(|| Duration::from_secs_f64((1.0 - bucket.tokens) / self.per_second))
     }
@@ -86,11 +92,11 @@ impl FailedAuthLimiter {
         let bucket = buckets.get_with(address, || {
             Arc::new(Mutex::new(Bucket {
                 tokens: self.burst,
-                refilled_at: Instant::now(),
+                refilled_at: self.clock.now(),
             }))
         });
         let mut bucket = bucket.lock().unwrap_or_else(PoisonError::into_inner);
-        self.refilled(&mut bucket, Instant::now());
+        self.refilled(&mut bucket, self.clock.now());
         bucket.tokens = (bucket.tokens - 1.0).max(0.0);
     }
 }
@@ -136,23 +142,28 @@ mod tests {
 
     #[test]
     fn a_burst_of_failures_then_the_address_is_blocked_and_others_are_not() {
-        let limiter = FailedAuthLimiter::new(6, 3);
+        let clock = Clock::manual();
+        let limiter = FailedAuthLimiter::new(6, 3, clock.clone());
         let attacker: IpAddr = "203.0.113.9".parse().unwrap();
         for _ in 0..3 {
             assert_eq!(limiter.blocked(attacker), None);
             limiter.record_failure(attacker);
         }
-        let wait = limiter.blocked(attacker).expect("budget spent");
-        assert!(
-            wait <= Duration::from_secs(10) && wait > Duration::from_secs(9),
-            "{wait:?}"
-        );
-        assert_eq!(limiter.blocked("203.0.113.10".parse().unwrap()), None);
+        // Waits in whole milliseconds (the buckets count in floating point).
+        let wait_ms = |ip| limiter.blocked(ip).map(|d| d.as_micros().div_ceil(1_000));
+        assert_eq!(wait_ms(attacker), Some(10_000));
+        assert_eq!(wait_ms("203.0.113.10".parse().unwrap()), None);
+        clock.advance(Duration::from_secs(4));
+        assert_eq!(wait_ms(attacker), Some(6_000));
+        clock.advance(Duration::from_millis(6_001));
+        assert_eq!(wait_ms(attacker), None, "one more try after 10 s");
+        limiter.record_failure(attacker);
+        assert_eq!(wait_ms(attacker), Some(9_999));
     }
 
     #[test]
     fn zero_disables_the_limit() {
-        let limiter = FailedAuthLimiter::new(0, 0);
+        let limiter = FailedAuthLimiter::new(0, 0, Clock::manual());
         let ip: IpAddr = "203.0.113.9".parse().unwrap();
         for _ in 0..100 {
             limiter.record_failure(ip);

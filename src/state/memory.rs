@@ -6,6 +6,12 @@
 //! into a full cache, so a swap that reported success would leave nothing behind — a claimed
 //! idempotency key that vanishes at once is a duplicate waiting to happen. With LRU a new value
 //! is always kept, and a full tenant loses its least recently used keys first.
+//!
+//! Expiry is a rule (a lease, a rate bucket, an outcome's lifetime), so each entry carries its
+//! expiry instant from the injected [`Clock`] and a read past it finds nothing. moka's own
+//! per-entry expiry only frees memory: it runs on system time, so on a manual clock it is put
+//! off ([`Clock::cache_lifetime`]), and an entry it has not yet dropped is still expired by
+//! rule.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,23 +22,30 @@ use moka::policy::EvictionPolicy;
 use moka::sync::Cache;
 
 use super::gcra::{self, RateDecision};
+use crate::clock::Clock;
 
 /// Most tenants whose state is kept at once (tenants come from configuration, so this is far
 /// above any real deployment; it bounds the map all the same).
 const MAX_TENANTS: u64 = 4_096;
 
+/// The longest lifetime kept as an instant (an `Instant` cannot reach arbitrarily far).
+const MAX_TTL: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
 #[derive(Clone)]
 struct Entry {
     value: Arc<str>,
-    ttl: Duration,
+    /// When moka may drop it (system time; memory only).
+    evict_after: Duration,
+    /// When the value stops existing, on the injected clock.
+    expires_at: Instant,
 }
 
-/// Each entry lives for the time to live it was written with.
+/// moka drops each entry after its `evict_after` (memory only, see the module).
 struct PerEntryTtl;
 
 impl Expiry<String, Entry> for PerEntryTtl {
     fn expire_after_create(&self, _key: &String, entry: &Entry, _now: Instant) -> Option<Duration> {
-        Some(entry.ttl)
+        Some(entry.evict_after)
     }
 
     fn expire_after_update(
@@ -42,7 +55,7 @@ impl Expiry<String, Entry> for PerEntryTtl {
         _now: Instant,
         _current: Option<Duration>,
     ) -> Option<Duration> {
-        Some(entry.ttl)
+        Some(entry.evict_after)
     }
 }
 
@@ -53,17 +66,20 @@ type TenantCache = Cache<String, Entry>;
 pub struct MemoryBackend {
     tenants: Cache<String, TenantCache>,
     capacity_per_tenant: u64,
+    clock: Clock,
 }
 
 impl MemoryBackend {
-    /// At most `capacity_per_tenant` keys per tenant; the least recently used go first.
-    pub fn new(capacity_per_tenant: u64) -> Self {
+    /// At most `capacity_per_tenant` keys per tenant; the least recently used go first. Values
+    /// expire on `clock`.
+    pub fn new(capacity_per_tenant: u64, clock: Clock) -> Self {
         Self {
             tenants: Cache::builder()
                 .max_capacity(MAX_TENANTS)
                 .eviction_policy(EvictionPolicy::lru())
                 .build(),
             capacity_per_tenant: capacity_per_tenant.max(1),
+            clock,
         }
     }
 
@@ -77,8 +93,25 @@ impl MemoryBackend {
         })
     }
 
+    /// A value that lives `ttl` from now.
+    fn entry(&self, value: Arc<str>, ttl: Duration) -> Entry {
+        Entry {
+            value,
+            evict_after: self.clock.cache_lifetime(ttl),
+            expires_at: self.clock.now() + ttl.min(MAX_TTL),
+        }
+    }
+
+    /// `entry` if it has not expired by the clock.
+    fn live(&self, entry: Entry) -> Option<Entry> {
+        (self.clock.now() < entry.expires_at).then_some(entry)
+    }
+
     pub(super) fn get(&self, tenant: &str, key: &str) -> Option<String> {
-        self.tenant(tenant).get(key).map(|e| e.value.to_string())
+        self.tenant(tenant)
+            .get(key)
+            .and_then(|e| self.live(e))
+            .map(|e| e.value.to_string())
     }
 
     pub(super) fn compare_and_swap(
@@ -93,16 +126,13 @@ impl MemoryBackend {
         self.tenant(tenant)
             .entry_by_ref(key)
             .and_compute_with(|current| {
-                let current = current.map(|entry| entry.into_value());
+                let current = current.and_then(|entry| self.live(entry.into_value()));
                 if current.as_ref().map(|e| &*e.value) != expected {
                     return Op::Nop;
                 }
                 swapped = true;
                 match new {
-                    Some(value) => Op::Put(Entry {
-                        value: value.into(),
-                        ttl,
-                    }),
+                    Some(value) => Op::Put(self.entry(value.into(), ttl)),
                     None => Op::Remove,
                 }
             });
@@ -122,16 +152,16 @@ impl MemoryBackend {
         self.tenant(tenant)
             .entry_by_ref(bucket)
             .and_compute_with(|current| {
-                let stored = current.and_then(|e| e.into_value().value.parse::<i64>().ok());
+                let stored = current
+                    .and_then(|e| self.live(e.into_value()))
+                    .and_then(|e| e.value.parse::<i64>().ok());
                 let (verdict, new_tat) = gcra::step(stored, now_us, per_second, burst);
                 decision = verdict;
                 match new_tat {
-                    Some(tat) => Op::Put(Entry {
-                        value: tat.to_string().into(),
-                        ttl: Duration::from_micros(
-                            u64::try_from(tat - now_us).unwrap_or(0).max(1_000),
-                        ),
-                    }),
+                    Some(tat) => Op::Put(self.entry(
+                        tat.to_string().into(),
+                        Duration::from_micros(u64::try_from(tat - now_us).unwrap_or(0).max(1_000)),
+                    )),
                     None => Op::Nop,
                 }
             });
@@ -144,8 +174,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_value_expires_by_the_clock_after_its_time_to_live() {
+        let clock = Clock::manual();
+        let memory = MemoryBackend::new(100, clock.clone());
+        let ttl = Duration::from_secs(30);
+        assert!(memory.compare_and_swap("t", "k", None, Some("a"), ttl));
+        clock.advance(Duration::from_millis(29_999));
+        assert_eq!(memory.get("t", "k").as_deref(), Some("a"));
+        assert!(
+            !memory.compare_and_swap("t", "k", None, Some("b"), ttl),
+            "still there"
+        );
+        clock.advance(Duration::from_millis(1));
+        assert_eq!(memory.get("t", "k"), None, "expired");
+        assert!(
+            memory.compare_and_swap("t", "k", None, Some("b"), ttl),
+            "an expired value counts as absent"
+        );
+    }
+
+    #[test]
     fn compare_and_swap_only_swaps_from_the_expected_value() {
-        let memory = MemoryBackend::new(100);
+        let memory = MemoryBackend::new(100, Clock::manual());
         let ttl = Duration::from_secs(60);
         assert!(memory.compare_and_swap("t", "k", None, Some("a"), ttl));
         assert!(!memory.compare_and_swap("t", "k", None, Some("b"), ttl));
@@ -159,7 +209,7 @@ mod tests {
 
     #[test]
     fn one_tenant_cannot_evict_another_tenants_keys() {
-        let memory = MemoryBackend::new(10);
+        let memory = MemoryBackend::new(10, Clock::manual());
         let ttl = Duration::from_secs(60);
         assert!(memory.compare_and_swap("quiet", "mine", None, Some("1"), ttl));
         for i in 0..1_000 {
@@ -172,7 +222,7 @@ mod tests {
 
     #[test]
     fn a_full_tenant_keeps_every_new_value_and_forgets_the_least_recently_used() {
-        let memory = MemoryBackend::new(50);
+        let memory = MemoryBackend::new(50, Clock::manual());
         let ttl = Duration::from_secs(60);
         for i in 0..2_000 {
             let key = format!("k{i}");
@@ -192,7 +242,7 @@ mod tests {
 
     #[test]
     fn rate_checks_follow_gcra_per_bucket() {
-        let memory = MemoryBackend::new(100);
+        let memory = MemoryBackend::new(100, Clock::manual());
         let now = 1_700_000_000_000;
         assert_eq!(
             memory.rate_check("t", "u1", 1, 2, now),

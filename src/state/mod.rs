@@ -28,6 +28,7 @@ pub use memory::MemoryBackend;
 pub use redis::{RedisBackend, RedisOptions};
 pub use setup::from_settings;
 
+use crate::clock::Clock;
 use crate::telemetry::metrics;
 
 /// The shared state could not be read or written (Redis down, timed out, or answered
@@ -81,11 +82,12 @@ impl std::fmt::Debug for StateStore {
 }
 
 impl StateStore {
-    /// An in-process store holding at most `capacity_per_tenant` keys per tenant.
-    pub fn memory(capacity_per_tenant: u64) -> Self {
+    /// An in-process store holding at most `capacity_per_tenant` keys per tenant, whose values
+    /// expire on `clock`.
+    pub fn memory(capacity_per_tenant: u64, clock: Clock) -> Self {
         metrics::set_state_up(true);
         Self {
-            backend: Backend::Memory(MemoryBackend::new(capacity_per_tenant)),
+            backend: Backend::Memory(MemoryBackend::new(capacity_per_tenant, clock)),
         }
     }
 

@@ -7,11 +7,14 @@
 use secrecy::ExposeSecret as _;
 
 use super::{Fingerprinter, RedisOptions, StateStore};
+use crate::clock::Clock;
 use crate::settings::{SettingsError, StateBackendKind, StateSettings};
 
-/// The store and fingerprinter `settings` describe. Must run inside a Tokio runtime.
+/// The store and fingerprinter `settings` describe; the memory backend expires values on
+/// `clock` (Redis expires them itself). Must run inside a Tokio runtime.
 pub fn from_settings(
     settings: &StateSettings,
+    clock: &Clock,
 ) -> Result<(StateStore, Fingerprinter), SettingsError> {
     let fingerprinter = match settings.resolve_fingerprint_secret()? {
         Some(secret) => Fingerprinter::new(secret.expose_secret().as_bytes()),
@@ -31,7 +34,7 @@ pub fn from_settings(
                 capacity_per_tenant = settings.memory_capacity_per_tenant,
                 "state store: this replica only"
             );
-            StateStore::memory(settings.memory_capacity_per_tenant)
+            StateStore::memory(settings.memory_capacity_per_tenant, clock.clone())
         }
         StateBackendKind::Redis => {
             let url = settings.resolve_redis_url()?.ok_or_else(|| {

@@ -110,15 +110,6 @@ impl WriteKey {
     }
 }
 
-/// Where a time-dependent rule reads the time; tests substitute their own.
-pub type Clock = fn() -> i64;
-
-/// Milliseconds since the Unix epoch, from the system clock.
-pub fn system_clock() -> i64 {
-    let now = time::OffsetDateTime::now_utc();
-    i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
-}
-
 /// What claiming a key found.
 #[derive(Debug)]
 pub enum Claim {
@@ -421,7 +412,7 @@ mod tests {
 
     fn records() -> WriteRecords {
         WriteRecords::new(
-            StateStore::memory(1_000),
+            StateStore::memory(1_000, crate::clock::Clock::manual()),
             Duration::from_secs(86_400),
             Duration::from_secs(30),
         )
@@ -541,6 +532,32 @@ mod tests {
             panic!("acquires again");
         };
         assert_eq!(again.resume(), None);
+    }
+
+    #[tokio::test]
+    async fn an_outcome_is_remembered_for_the_records_lifetime_and_then_forgotten() {
+        let clock = crate::clock::Clock::manual();
+        let records = WriteRecords::new(
+            StateStore::memory(1_000, clock.clone()),
+            Duration::from_secs(86_400),
+            Duration::from_secs(30),
+        );
+        let (fp, key) = key();
+        let body = fp.of("body", &[b"{}"]);
+        let Claim::Acquired(lease) = records.claim(&key, body, 0).await.unwrap() else {
+            panic!("acquires");
+        };
+        records.done(lease, &outcome("T1")).await.unwrap();
+        clock.advance(Duration::from_millis(86_399_999));
+        assert!(matches!(
+            records.claim(&key, body, 1).await.unwrap(),
+            Claim::Done(_)
+        ));
+        clock.advance(Duration::from_millis(1));
+        let Claim::Acquired(fresh) = records.claim(&key, body, 2).await.unwrap() else {
+            panic!("a forgotten key is claimed afresh");
+        };
+        assert_eq!(fresh.resume(), None);
     }
 
     #[tokio::test]

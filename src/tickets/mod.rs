@@ -19,8 +19,9 @@ pub use exactly_once::{Written, WrittenHow};
 pub use ownership::{Access, OWNED_INDEX_MAX, limited_to_own};
 pub use reply::{NewReply, reply_to_ticket};
 
+use crate::clock::Clock;
 use crate::settings::IdempotencySettings;
-use crate::state::writes::{WriteRecords, system_clock};
+use crate::state::writes::WriteRecords;
 use crate::state::{Fingerprinter, StateStore};
 
 /// Timings of the exactly-once rules (from `[idempotency]`).
@@ -42,14 +43,17 @@ pub struct TicketWrites {
     records: WriteRecords,
     fingerprinter: Fingerprinter,
     policy: WritePolicy,
+    clock: Clock,
 }
 
 impl TicketWrites {
-    /// The service over `store`, configured by `[idempotency]`.
+    /// The service over `store`, configured by `[idempotency]`, its leases and windows timed
+    /// by `clock`.
     pub fn new(
         store: StateStore,
         fingerprinter: Fingerprinter,
         settings: &IdempotencySettings,
+        clock: Clock,
     ) -> Self {
         Self {
             records: WriteRecords::new(
@@ -64,6 +68,7 @@ impl TicketWrites {
                 clock_skew: Duration::from_secs(settings.clock_skew_secs),
                 max_sends: settings.max_sends,
             },
+            clock,
         }
     }
 
@@ -72,9 +77,10 @@ impl TicketWrites {
         &self.fingerprinter
     }
 
-    /// The time the records' rules are decided by. The rules themselves take the time as an
-    /// argument (`state::writes`), which is where their tests inject it.
+    /// The time the records' rules are decided by: wall time, because the records are shared
+    /// with other replicas and compared with the upstream's timestamps. The rules themselves
+    /// take the time as an argument (`state::writes`).
     fn now_ms(&self) -> i64 {
-        system_clock()
+        self.clock.now_ms()
     }
 }

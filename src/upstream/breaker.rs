@@ -3,7 +3,8 @@
 //! with [`UpstreamError::CircuitOpen`] (503 `upstream_unavailable`) instead of piling up behind
 //! timeouts. After that one call is let through (half-open); its outcome closes or re-opens the
 //! breaker. A probe whose caller vanished (its future dropped) is forgotten after `open_for`, so
-//! the breaker can never stay open for good.
+//! the breaker can never stay open for good. Its periods are measured on the injected
+//! [`Clock`].
 //!
 //! It lives in the client so that every call counts, catalog refreshes included, and so that a
 //! configuration reload does not forget that an upstream is down.
@@ -12,12 +13,14 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::error::UpstreamError;
+use crate::clock::Clock;
 
 /// Breaker state for one tenant's upstream.
 #[derive(Debug)]
 pub struct Breaker {
     threshold: u32,
     open_for: Duration,
+    clock: Clock,
     state: Mutex<State>,
 }
 
@@ -48,11 +51,13 @@ impl Default for BreakerSettings {
 }
 
 impl Breaker {
-    /// A breaker that opens after `threshold` consecutive failures (0 = never).
-    pub fn new(settings: BreakerSettings) -> Self {
+    /// A breaker that opens after `threshold` consecutive failures (0 = never), timed by
+    /// `clock`.
+    pub fn new(settings: BreakerSettings, clock: Clock) -> Self {
         Self {
             threshold: settings.failure_threshold,
             open_for: settings.open_for,
+            clock,
             state: Mutex::new(State::default()),
         }
     }
@@ -66,13 +71,14 @@ impl Breaker {
             .state
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let now = self.clock.now();
         match state.open_until {
-            Some(until) if Instant::now() < until => Err(until - Instant::now()),
-            Some(_) if state.probe_expires.is_some_and(|at| Instant::now() < at) => {
+            Some(until) if now < until => Err(until - now),
+            Some(_) if state.probe_expires.is_some_and(|at| now < at) => {
                 Err(Duration::from_secs(1))
             }
             Some(_) => {
-                state.probe_expires = Some(Instant::now() + self.open_for);
+                state.probe_expires = Some(now + self.open_for);
                 Ok(())
             }
             None => Ok(()),
@@ -99,7 +105,7 @@ impl Breaker {
         if upstream_down {
             state.consecutive_failures = state.consecutive_failures.saturating_add(1);
             if state.consecutive_failures >= self.threshold {
-                state.open_until = Some(Instant::now() + self.open_for);
+                state.open_until = Some(self.clock.now() + self.open_for);
             }
         } else {
             *state = State::default();
@@ -113,16 +119,30 @@ mod tests {
 
     #[test]
     fn opens_after_the_threshold_and_closes_after_a_good_probe() {
-        let breaker = Breaker::new(BreakerSettings {
-            failure_threshold: 2,
-            open_for: Duration::from_millis(30),
-        });
+        let clock = Clock::manual();
+        let breaker = Breaker::new(
+            BreakerSettings {
+                failure_threshold: 2,
+                open_for: Duration::from_secs(30),
+            },
+            clock.clone(),
+        );
         let down = UpstreamError::Timeout { sent: true };
         breaker.record(Err(&down));
         assert!(breaker.admit().is_ok(), "one failure keeps it closed");
         breaker.record(Err(&down));
-        assert!(breaker.admit().is_err(), "two failures open it");
-        std::thread::sleep(Duration::from_millis(40));
+        assert_eq!(
+            breaker.admit(),
+            Err(Duration::from_secs(30)),
+            "two failures open it"
+        );
+        clock.advance(Duration::from_millis(29_999));
+        assert_eq!(
+            breaker.admit(),
+            Err(Duration::from_millis(1)),
+            "still open 1 ms before the end"
+        );
+        clock.advance(Duration::from_millis(1));
         assert!(breaker.admit().is_ok(), "half-open lets one probe through");
         assert!(breaker.admit().is_err(), "but only one");
         breaker.record(Ok(()));
@@ -131,10 +151,13 @@ mod tests {
 
     #[test]
     fn client_errors_do_not_count_as_the_upstream_being_down() {
-        let breaker = Breaker::new(BreakerSettings {
-            failure_threshold: 1,
-            open_for: Duration::from_secs(60),
-        });
+        let breaker = Breaker::new(
+            BreakerSettings {
+                failure_threshold: 1,
+                open_for: Duration::from_secs(60),
+            },
+            Clock::manual(),
+        );
         let refused = UpstreamError::Connect("refused".into());
         let invalid = UpstreamError::from_fault(
             crate::upstream::UpstreamFault {
@@ -153,15 +176,20 @@ mod tests {
 
     #[test]
     fn a_probe_whose_caller_vanished_is_forgotten_after_the_open_period() {
-        let breaker = Breaker::new(BreakerSettings {
-            failure_threshold: 1,
-            open_for: Duration::from_millis(20),
-        });
+        let clock = Clock::manual();
+        let breaker = Breaker::new(
+            BreakerSettings {
+                failure_threshold: 1,
+                open_for: Duration::from_secs(20),
+            },
+            clock.clone(),
+        );
         breaker.record(Err(&UpstreamError::Timeout { sent: true }));
-        std::thread::sleep(Duration::from_millis(25));
+        clock.advance(Duration::from_secs(20));
         assert!(breaker.admit().is_ok(), "the probe is admitted");
+        clock.advance(Duration::from_millis(19_999));
         assert!(breaker.admit().is_err(), "others wait while it runs");
-        std::thread::sleep(Duration::from_millis(25));
+        clock.advance(Duration::from_millis(1));
         assert!(
             breaker.admit().is_ok(),
             "its result never came: a new probe is admitted"

@@ -24,6 +24,7 @@ use super::endpoint::Endpoint;
 use super::error::UpstreamError;
 use super::request::{CallSpec, sign_call};
 use super::retry::RetryPolicy;
+use crate::clock::Clock;
 
 /// Upstream header carrying the request id when the body has none.
 const REQUEST_ID_HEADER: &str = "x-acs-request-id";
@@ -97,6 +98,8 @@ pub struct UpstreamClient {
     http: reqwest::Client,
     settings: Arc<ClientSettings>,
     observer: Option<Arc<dyn CallObserver>>,
+    /// What the breakers measure their open periods on.
+    clock: Clock,
     /// One breaker per tenant, kept across configuration reloads.
     breakers: Arc<Mutex<HashMap<String, Arc<Breaker>>>>,
     /// One bulkhead (a semaphore of `max_concurrent_per_tenant` slots) per tenant.
@@ -130,6 +133,7 @@ impl UpstreamClient {
             http,
             settings: Arc::new(settings),
             observer: None,
+            clock: Clock::system(),
             breakers: Arc::default(),
             bulkheads: Arc::default(),
         }
@@ -141,7 +145,7 @@ impl UpstreamClient {
         if let Some(breaker) = breakers.get(tenant) {
             return Arc::clone(breaker);
         }
-        let breaker = Arc::new(Breaker::new(self.settings.breaker));
+        let breaker = Arc::new(Breaker::new(self.settings.breaker, self.clock.clone()));
         breakers.insert(tenant.to_owned(), Arc::clone(&breaker));
         breaker
     }
@@ -180,6 +184,14 @@ impl UpstreamClient {
     #[must_use]
     pub fn with_observer(mut self, observer: Arc<dyn CallObserver>) -> Self {
         self.observer = Some(observer);
+        self
+    }
+
+    /// The same client with its circuit breakers timed by `clock` (the system's by default).
+    /// Set before the first call: breakers already made keep their clock.
+    #[must_use]
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
         self
     }
 

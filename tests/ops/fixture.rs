@@ -73,7 +73,9 @@ default_email = "{EMAIL}"
     )
 }
 
-/// Starts the sandbox, the always-failing one and the gateway (logs captured from the start).
+/// Starts the sandbox, the always-failing one and the gateway (logs captured from the start),
+/// on a manual clock (`ops.gateway.clock`): time passes for the gateway's rules only when a
+/// test advances it.
 pub async fn start() -> Ops {
     start_with("").await
 }
@@ -84,7 +86,8 @@ pub async fn start_with(extra: &str) -> Ops {
     let sandbox = start_sandbox(vec![account(ACCESS_KEY_ID, ACCESS_KEY_SECRET, EMAIL)]).await;
     let broken = start_sandbox(vec![account(ACCESS_KEY_ID, ACCESS_KEY_SECRET, EMAIL)]).await;
     set_faults(&broken.url(), json!({ "error_rate": 1.0 })).await;
-    let gateway = TestGateway::start(&config(&sandbox.url(), &broken.url(), extra)).await;
+    let gateway =
+        TestGateway::start_on_manual_clock(&config(&sandbox.url(), &broken.url(), extra)).await;
     Ops {
         gateway,
         sandbox,

@@ -47,7 +47,7 @@ async fn metrics_cover_http_upstream_cache_jwks_in_flight_and_build_with_bounded
     let ok_idp = Idp::start(rsa_jwks()).await;
     let down_idp = Idp::start(ResponseTemplate::new(503)).await;
     let _second = gateway_with_jwks(&down_idp).await;
-    let ops = fixture::start_with("[catalog]\nttl_secs = 2\n").await;
+    let ops = fixture::start_with("[catalog]\nttl_secs = 60\n").await;
     let (gateway, _sandbox) = gateway_with_jwks(&ok_idp).await;
     let user = "henry-metrics-7d2c";
     let token = ops.token("acme", user);
@@ -69,7 +69,9 @@ async fn metrics_cover_http_upstream_cache_jwks_in_flight_and_build_with_bounded
         .create(&token, &fresh_request_id("m"), "metrics", "metrics")
         .await;
     // The TTL passes and the refresh fails: the last good catalog is served stale.
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    ops.gateway
+        .clock
+        .advance(std::time::Duration::from_secs(60));
     ops.faults(&json!({ "error_rate": 1.0 })).await;
     let stale = ops.get("/products", &token, &fresh_request_id("m")).await;
     assert_eq!(stale.headers()["x-cache"], "STALE");

@@ -158,7 +158,7 @@ async fn gcra_decides_exactly_as_the_memory_backend_call_for_call() {
         return;
     };
     let shared = redis_store(&redis, "wog:").await;
-    let memory = StateStore::memory(1_000);
+    let memory = StateStore::memory(1_000, workorder_gateway::clock::Clock::system());
     // (per second, burst) per bucket: a 3/s rate has an inexact interval (333 333 µs).
     let buckets = [("rl:a", 10, 3), ("rl:b", 3, 1), ("rl:c", 1_000, 50)];
     let mut rng = Lcg(7);

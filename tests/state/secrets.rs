@@ -5,6 +5,7 @@
 #![allow(clippy::result_large_err)]
 
 use figment::Jail;
+use workorder_gateway::clock::Clock;
 use workorder_gateway::settings::Settings;
 use workorder_gateway::state::{StateStatus, from_settings};
 
@@ -35,7 +36,8 @@ fn a_password_in_redis_url_env_reaches_redis_and_never_shows() {
         jail.set_env("TEST_REDIS_URL", redis.url());
         let settings = Settings::from_toml_str(&config(jail)).expect("parses");
         runtime.block_on(async {
-            let (store, _fingerprinter) = from_settings(&settings.state).expect("builds");
+            let (store, _fingerprinter) =
+                from_settings(&settings.state, &Clock::system()).expect("builds");
             store.ping().await.expect("authenticated with the password");
             assert!(
                 store
@@ -63,7 +65,8 @@ fn a_password_in_redis_url_env_reaches_redis_and_never_shows() {
         );
         let settings = Settings::from_toml_str(&config(jail)).expect("parses");
         runtime.block_on(async {
-            let (store, _fingerprinter) = from_settings(&settings.state).expect("builds anyway");
+            let (store, _fingerprinter) =
+                from_settings(&settings.state, &Clock::system()).expect("builds anyway");
             let error = store.ping().await.expect_err("refused by Redis");
             assert!(!error.to_string().contains("wrong-pw-77d2e0"), "{error}");
             assert!(!format!("{store:?}").contains("wrong-pw-77d2e0"));

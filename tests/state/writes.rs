@@ -16,7 +16,13 @@ async fn both(redis: &RedisServer) -> [(&'static str, WriteRecords); 2] {
     let records =
         |store| WriteRecords::new(store, Duration::from_secs(86_400), Duration::from_secs(30));
     [
-        ("memory", records(StateStore::memory(1_000))),
+        (
+            "memory",
+            records(StateStore::memory(
+                1_000,
+                workorder_gateway::clock::Clock::manual(),
+            )),
+        ),
         ("redis", records(redis_store(redis, "wog:").await)),
     ]
 }

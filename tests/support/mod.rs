@@ -15,6 +15,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 use workorder_gateway::app::{AppHandle, Application};
 use workorder_gateway::auth::{DevTokenOptions, mint_dev_token};
+use workorder_gateway::clock::Clock;
 use workorder_gateway::sandbox::{Account, SandboxConfig, SandboxHandle};
 use workorder_gateway::settings::Settings;
 
@@ -73,6 +74,9 @@ pub struct TestGateway {
     pub handle: AppHandle,
     /// Joins the server task.
     pub task: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// The gateway's clock: the system's, or (from [`TestGateway::start_on_manual_clock`]) a
+    /// manual one the test moves past a TTL with `clock.advance(..)` instead of waiting.
+    pub clock: Clock,
 }
 
 impl TestGateway {
@@ -82,10 +86,25 @@ impl TestGateway {
         Self::start_with(settings, None).await
     }
 
+    /// Starts a gateway from TOML text on a manual clock (see [`TestGateway::clock`]).
+    pub async fn start_on_manual_clock(toml: &str) -> Self {
+        let settings = Settings::from_toml_str(toml).expect("test configuration is valid");
+        Self::start_with_clock(settings, None, Clock::manual()).await
+    }
+
     /// Starts a gateway from settings; `config_path` is what a reload re-reads.
     pub async fn start_with(settings: Settings, config_path: Option<std::path::PathBuf>) -> Self {
+        Self::start_with_clock(settings, config_path, Clock::system()).await
+    }
+
+    /// Starts a gateway from settings on `clock`.
+    pub async fn start_with_clock(
+        settings: Settings,
+        config_path: Option<std::path::PathBuf>,
+        clock: Clock,
+    ) -> Self {
         let base = settings.server.base_path.clone();
-        let app = Application::build(settings, config_path)
+        let app = Application::build_with_clock(settings, config_path, clock.clone())
             .await
             .expect("gateway starts");
         let addr = app.addr();
@@ -103,6 +122,7 @@ impl TestGateway {
                 .unwrap(),
             handle,
             task,
+            clock,
         }
     }
 

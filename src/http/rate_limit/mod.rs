@@ -4,7 +4,12 @@
 //! frontend (and the tenants from each other).
 //!
 //! Each limit is one GCRA check in the state store: atomic and one round trip, so with Redis a
-//! limit holds across every replica. Buckets are `rl:user:{hash}` (a keyed hash of the `sub`,
+//! limit holds across every replica. "Now" is this replica's injected [`Clock`] (wall time),
+//! not the Redis server's `TIME`: the same arithmetic then decides identically in memory and in
+//! Redis (tested call for call) and under a manual clock. Replicas' clocks disagree by their
+//! skew (NTP keeps it to milliseconds); a replica ahead of the others may admit a request up to
+//! that skew early, one behind refuses up to that much longer — an error of about
+//! `skew × rate` requests, far below any burst. The buckets' expiry (`PX`) is Redis's own. Buckets are `rl:user:{hash}` (a keyed hash of the `sub`,
 //! so the store holds no user id) and `rl:tenant`, under the tenant.
 //!
 //! Invariant: the store failing never fails a request: that check is then decided by this
@@ -18,8 +23,8 @@ use std::time::Duration;
 
 pub use local::RateLimiter;
 
+use crate::clock::Clock;
 use crate::settings::LimitSettings;
-use crate::state::writes::{Clock, system_clock};
 use crate::state::{Fingerprinter, RateDecision, StateError, StateStore};
 use crate::telemetry::metrics;
 
@@ -56,9 +61,14 @@ pub struct RateLimits {
 }
 
 impl RateLimits {
-    /// The limits `settings` describe, kept in `store`; user buckets are named with
-    /// `fingerprinter` (the same key on every replica).
-    pub fn new(settings: &LimitSettings, store: StateStore, fingerprinter: Fingerprinter) -> Self {
+    /// The limits `settings` describe, kept in `store`, timed by `clock`; user buckets are named
+    /// with `fingerprinter` (the same key on every replica).
+    pub fn new(
+        settings: &LimitSettings,
+        store: StateStore,
+        fingerprinter: Fingerprinter,
+        clock: Clock,
+    ) -> Self {
         Self {
             store,
             fingerprinter,
@@ -70,21 +80,19 @@ impl RateLimits {
                 per_second: settings.tenant_requests_per_second,
                 burst: settings.tenant_burst,
             },
-            local_users: RateLimiter::new(settings.requests_per_second, settings.burst),
+            local_users: RateLimiter::new(
+                settings.requests_per_second,
+                settings.burst,
+                clock.clone(),
+            ),
             local_tenants: RateLimiter::new(
                 settings.tenant_requests_per_second,
                 settings.tenant_burst,
+                clock.clone(),
             ),
-            clock: system_clock,
+            clock,
             fallback_logged_ms: AtomicI64::new(i64::MIN),
         }
-    }
-
-    /// The same limits on another clock (tests).
-    #[must_use]
-    pub fn with_clock(mut self, clock: Clock) -> Self {
-        self.clock = clock;
-        self
     }
 
     /// Charges one request of `user` in `tenant`, or says how long to wait. The user's limit
@@ -120,7 +128,7 @@ impl RateLimits {
         bucket: &str,
         rate: Rate,
     ) -> Result<Result<(), Duration>, StateError> {
-        let now_ms = (self.clock)();
+        let now_ms = self.clock.now_ms();
         let decision = self
             .store
             .rate_check(tenant, bucket, rate.per_second, rate.burst, now_ms)
@@ -133,7 +141,7 @@ impl RateLimits {
 
     fn fell_back(&self, error: &StateError) {
         metrics::record_rate_limit_fallback();
-        let now_ms = (self.clock)();
+        let now_ms = self.clock.now_ms();
         let last = self.fallback_logged_ms.load(Ordering::Relaxed);
         if now_ms.saturating_sub(last) >= FALLBACK_LOG_EVERY_MS
             && self

@@ -1,39 +1,52 @@
 //! The shared limits over the memory store, on a fixed clock.
 
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use super::RateLimits;
+use crate::clock::Clock;
 use crate::settings::LimitSettings;
 use crate::state::{Fingerprinter, StateStore};
 
-static NOW_MS: AtomicI64 = AtomicI64::new(1_700_000_000_000);
-
-fn clock() -> i64 {
-    NOW_MS.load(Ordering::SeqCst)
+fn limits_on(settings: LimitSettings, clock: &Clock) -> RateLimits {
+    RateLimits::new(
+        &settings,
+        StateStore::memory(1_000, clock.clone()),
+        Fingerprinter::new(b"limits"),
+        clock.clone(),
+    )
 }
 
 fn limits(settings: LimitSettings) -> RateLimits {
-    RateLimits::new(
-        &settings,
-        StateStore::memory(1_000),
-        Fingerprinter::new(b"limits"),
-    )
-    .with_clock(clock)
+    limits_on(settings, &Clock::manual())
 }
 
 #[tokio::test]
 async fn a_users_burst_passes_then_one_request_per_interval_and_users_are_apart() {
-    let limits = limits(LimitSettings {
-        requests_per_second: 2,
-        burst: 3,
-        tenant_requests_per_second: 0,
-        tenant_burst: 0,
-        ..LimitSettings::default()
-    });
+    let clock = Clock::manual();
+    let limits = limits_on(
+        LimitSettings {
+            requests_per_second: 2,
+            burst: 3,
+            tenant_requests_per_second: 0,
+            tenant_burst: 0,
+            ..LimitSettings::default()
+        },
+        &clock,
+    );
     for _ in 0..3 {
         assert_eq!(limits.check("t", "alice").await, Ok(()));
     }
+    assert_eq!(
+        limits.check("t", "alice").await,
+        Err(Duration::from_millis(500))
+    );
+    clock.advance(Duration::from_millis(499));
+    assert_eq!(
+        limits.check("t", "alice").await,
+        Err(Duration::from_millis(1))
+    );
+    clock.advance(Duration::from_millis(1));
+    assert_eq!(limits.check("t", "alice").await, Ok(()), "one per interval");
     assert_eq!(
         limits.check("t", "alice").await,
         Err(Duration::from_millis(500))

@@ -2,7 +2,8 @@
 //! injection (`PUT /_sandbox/faults`): 429 `upstream_throttled`, 502 `upstream_error` and
 //! `upstream_credentials_rejected`, 503 `upstream_unavailable` (breaker), 504
 //! `upstream_timeout`; `upstreamRequestId` (and `X-Upstream-Request-Id`) exactly when the
-//! upstream answered.
+//! upstream answered. The breaker's tests run the gateway on a manual clock and advance it
+//! past the open period instead of waiting for it.
 
 use std::time::Duration;
 
@@ -14,15 +15,15 @@ use crate::support::{
     sandbox_tenant, set_faults, start_sandbox,
 };
 
-/// A standalone sandbox and a gateway whose tenant `faulty` (the sandbox's demo account)
-/// calls it with `upstream` as the `[upstream]` table.
+/// A standalone sandbox and a gateway (on a manual clock) whose tenant `faulty` (the
+/// sandbox's demo account) calls it with `upstream` as the `[upstream]` table.
 async fn faulty_setup(upstream: &str) -> (SandboxHandle, TestGateway, String) {
     let sandbox = start_sandbox(Vec::new()).await;
     let extra = format!(
         "{upstream}{}",
         demo_account_tenant("faulty", &sandbox.url())
     );
-    let gateway = TestGateway::start(&demo_config(&extra)).await;
+    let gateway = TestGateway::start_on_manual_clock(&demo_config(&extra)).await;
     let token = gateway.token("faulty", "alice", READ_WRITE);
     (sandbox, gateway, token)
 }
@@ -176,11 +177,18 @@ breaker_open_secs = 2
         .unwrap()
         .parse()
         .unwrap();
-    assert!((1..=2).contains(&retry_after), "{retry_after}");
+    assert_eq!(retry_after, 2);
     let (_, id) = upstream_problem(response, 503, "upstream_unavailable").await;
     assert!(id.is_none(), "an open breaker makes no upstream call");
 
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    gateway.clock.advance(Duration::from_millis(1_999));
+    problem(
+        gateway.get("/tickets", &token).await,
+        503,
+        "upstream_unavailable",
+    )
+    .await;
+    gateway.clock.advance(Duration::from_millis(1));
     assert_eq!(
         gateway.get("/tickets", &token).await.status(),
         200,
@@ -219,7 +227,7 @@ breaker_open_secs = 1
     let (sandbox, gateway, token) = faulty_setup(upstream).await;
     set_faults(&sandbox.url(), json!({ "error_rate": 1.0 })).await;
     problem(gateway.get("/tickets", &token).await, 502, "upstream_error").await;
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    gateway.clock.advance(Duration::from_secs(1));
 
     // The probe is slow and its caller gives up: the gateway drops the request mid-call.
     set_faults(&sandbox.url(), json!({ "latency_ms": 1500 })).await;
@@ -232,7 +240,15 @@ breaker_open_secs = 1
         .await;
     assert!(abandoned.is_err(), "the client timed out");
     set_faults(&sandbox.url(), json!({})).await;
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    problem(
+        gateway.get("/tickets", &token).await,
+        503,
+        "upstream_unavailable",
+    )
+    .await;
+    // The abandoned probe's call is still waiting on the sandbox (1.5 s) and never reports:
+    // once the open period passes on the clock, the next call is the new probe.
+    gateway.clock.advance(Duration::from_secs(1));
 
     let response = gateway.get("/tickets", &token).await;
     assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());

@@ -105,7 +105,13 @@ async fn both_listeners_turn_unready_at_once_when_draining_and_close_together() 
         let handle = handle.clone();
         async move { handle.shutdown().await }
     });
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Wait (polling, within the 2 s drain) for the admin listener to report the drain.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+    while get(format!("{admin}/readyz")).await.status() != 503
+        && tokio::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     // Draining: readiness off on both listeners, liveness and metrics still answered.
     problem(get(format!("{admin}/readyz")).await, 503, "draining").await;
     problem(

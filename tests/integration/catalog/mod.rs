@@ -1,5 +1,6 @@
 //! The catalog cache against a wiremock Workorder upstream: bodies, TTL, single flight, stale
-//! fallback, no cached errors, tenant isolation.
+//! fallback, no cached errors, tenant isolation. Time is a manual clock the tests advance past
+//! a TTL; no test waits for one.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod upstream;
@@ -162,14 +163,21 @@ async fn concurrent_callers_on_a_failing_cold_key_share_one_failed_call() {
 async fn after_the_ttl_the_value_is_fetched_again() {
     let mock = MockServer::start().await;
     mount_products(&mock, "ECS", NO_DELAY).await;
-    let catalog = catalog(Duration::from_millis(300), Duration::from_secs(60));
+    let (catalog, clock) = catalog(Duration::from_secs(300), Duration::from_secs(60));
     let acme = target("acme", &mock);
 
     catalog.products(&acme, Language::Zh).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(450)).await;
+    clock.advance(Duration::from_millis(299_999));
+    let cached = catalog.products(&acme, Language::Zh).await.unwrap();
+    clock.advance(Duration::from_millis(1));
     let refreshed = catalog.products(&acme, Language::Zh).await.unwrap();
 
+    assert_eq!(
+        (cached.status, cached.max_age),
+        (CacheStatus::Hit, Duration::from_millis(1))
+    );
     assert_eq!(refreshed.status, CacheStatus::Miss);
+    assert_eq!(refreshed.max_age, Duration::from_secs(300));
     assert_eq!(calls(&mock, "ListProducts").await, 2);
 }
 
@@ -177,10 +185,10 @@ async fn after_the_ttl_the_value_is_fetched_again() {
 async fn fifty_concurrent_callers_after_the_ttl_make_one_refresh_call() {
     let mock = MockServer::start().await;
     mount_products(&mock, "ECS", Duration::from_millis(200)).await;
-    let catalog = catalog(Duration::from_millis(300), Duration::from_secs(60));
+    let (catalog, clock) = catalog(Duration::from_secs(300), Duration::from_secs(60));
     let acme = target("acme", &mock);
     catalog.products(&acme, Language::Zh).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(450)).await;
+    clock.advance(Duration::from_secs(300));
 
     let tasks = (0..50).map(|_| {
         let (catalog, acme) = (catalog.clone(), acme.clone());
@@ -197,12 +205,12 @@ async fn fifty_concurrent_callers_after_the_ttl_make_one_refresh_call() {
 async fn a_failed_refresh_serves_the_last_good_value_as_stale() {
     let mock = MockServer::start().await;
     mount_products(&mock, "ECS", NO_DELAY).await;
-    let catalog = catalog(Duration::from_millis(300), Duration::from_secs(60));
+    let (catalog, clock) = catalog(Duration::from_secs(300), Duration::from_secs(60));
     let acme = target("acme", &mock);
     let good = catalog.products(&acme, Language::Zh).await.unwrap();
     mock.reset().await;
     mount_products_outage(&mock, None).await;
-    tokio::time::sleep(Duration::from_millis(450)).await;
+    clock.advance(Duration::from_secs(300));
 
     let stale = catalog.products(&acme, Language::Zh).await.unwrap();
 
@@ -221,15 +229,18 @@ async fn a_failed_refresh_serves_the_last_good_value_as_stale() {
 async fn beyond_the_stale_window_the_refresh_error_is_returned() {
     let mock = MockServer::start().await;
     mount_products(&mock, "ECS", NO_DELAY).await;
-    let catalog = catalog(Duration::from_millis(200), Duration::from_millis(200));
+    let (catalog, clock) = catalog(Duration::from_secs(200), Duration::from_secs(200));
     let acme = target("acme", &mock);
     catalog.products(&acme, Language::Zh).await.unwrap();
     mock.reset().await;
     mount_products_outage(&mock, None).await;
-    tokio::time::sleep(Duration::from_millis(550)).await;
+    clock.advance(Duration::from_millis(399_999));
+    let last_moment = catalog.products(&acme, Language::Zh).await.unwrap();
+    clock.advance(Duration::from_millis(1));
 
     let result = catalog.products(&acme, Language::Zh).await;
 
+    assert_eq!(last_moment.status, CacheStatus::Stale, "within ttl + stale");
     assert!(matches!(result, Err(UpstreamError::Unavailable(_))));
 }
 
@@ -237,13 +248,13 @@ async fn beyond_the_stale_window_the_refresh_error_is_returned() {
 async fn a_recovered_upstream_replaces_the_stale_value() {
     let mock = MockServer::start().await;
     mount_products(&mock, "ECS old", NO_DELAY).await;
-    let catalog = catalog(Duration::from_millis(300), Duration::from_secs(60));
+    let (catalog, clock) = catalog(Duration::from_secs(300), Duration::from_secs(60));
     let acme = target("acme", &mock);
     let old = catalog.products(&acme, Language::Zh).await.unwrap();
     mock.reset().await;
     mount_products_outage(&mock, Some(1)).await;
     mount_products(&mock, "ECS new", NO_DELAY).await;
-    tokio::time::sleep(Duration::from_millis(450)).await;
+    clock.advance(Duration::from_secs(300));
 
     let stale = catalog.products(&acme, Language::Zh).await.unwrap();
     let fresh = catalog.products(&acme, Language::Zh).await.unwrap();

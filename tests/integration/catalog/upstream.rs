@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::{body_string_contains, method, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 use workorder_gateway::catalog::{Catalog, CatalogSettings};
+use workorder_gateway::clock::Clock;
 use workorder_gateway::upstream::{
     ClientSettings, RetryPolicy, SignatureVersion, Target, UpstreamClient,
 };
@@ -27,20 +28,25 @@ pub fn client() -> UpstreamClient {
     .expect("client")
 }
 
-pub fn catalog(ttl: Duration, stale: Duration) -> Catalog {
-    Catalog::new(
+/// A catalog with `ttl` and `stale` on a manual clock, and that clock: time passes for the
+/// catalog only when the test advances it.
+pub fn catalog(ttl: Duration, stale: Duration) -> (Catalog, Clock) {
+    let clock = Clock::manual();
+    let catalog = Catalog::new(
         client(),
         CatalogSettings {
             ttl,
             stale,
             max_entries: 100,
         },
-    )
+        clock.clone(),
+    );
+    (catalog, clock)
 }
 
-/// A catalog whose entries stay fresh for the whole test.
+/// A catalog whose entries stay fresh for the whole test (its clock never moves).
 pub fn long_lived_catalog() -> Catalog {
-    catalog(Duration::from_secs(600), Duration::from_secs(86_400))
+    catalog(Duration::from_secs(600), Duration::from_secs(86_400)).0
 }
 
 /// Tenant `tenant` pointed at the fake upstream.
