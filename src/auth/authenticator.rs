@@ -278,12 +278,22 @@ fn validation(alg: Algorithm, config: &AuthConfig) -> Validation {
     validation
 }
 
-/// Whether `decode` failed because this key does not verify the token: a wrong signature, or a
+/// Whether `decode` failed because this key does not verify the token: a wrong signature, a
+/// key the crypto backend cannot use (refused at start-up already, so only defensively), or a
 /// signature part that is not even base64url (the header was decoded already, so a base64
-/// error is the payload's only when the signature part decodes).
+/// error is the payload's only when the signature part decodes). Anything else comes after the
+/// signature verified.
 fn signature_failed(kind: &ErrorKind, parts: &Parts<'_>) -> bool {
     match kind {
-        ErrorKind::InvalidSignature => true,
+        ErrorKind::InvalidSignature
+        | ErrorKind::InvalidEcdsaKey
+        | ErrorKind::InvalidEddsaKey
+        | ErrorKind::InvalidRsaKey(_)
+        | ErrorKind::InvalidKeyFormat
+        | ErrorKind::InvalidAlgorithm
+        | ErrorKind::MissingAlgorithm
+        | ErrorKind::UnsupportedAlgorithm
+        | ErrorKind::Provider(_) => true,
         ErrorKind::Base64(_) => URL_SAFE_NO_PAD.decode(parts.signature).is_err(),
         _ => false,
     }
@@ -309,7 +319,6 @@ fn refusal(kind: &ErrorKind, parts: &Parts<'_>) -> AuthError {
         ErrorKind::ImmatureSignature => AuthError::NotYetValid,
         ErrorKind::InvalidIssuer => AuthError::WrongIssuer,
         ErrorKind::InvalidAudience => AuthError::WrongAudience,
-        ErrorKind::InvalidAlgorithm => AuthError::AlgorithmNotAllowed,
         ErrorKind::InvalidClaimFormat(name) => {
             claim(name).map_or(AuthError::Malformed, AuthError::InvalidClaim)
         }
