@@ -76,25 +76,9 @@ fn auth_config(auth: &AuthSettings, settings: &Settings) -> Result<AuthConfig, S
             pem,
         });
     }
-    let jwks_url = auth
-        .jwks_url
-        .as_deref()
-        .map(reqwest::Url::parse)
-        .transpose()
-        .map_err(|e| SettingsError::invalid("auth.jwks_url", e.to_string()))?;
     Ok(AuthConfig {
-        issuer: auth.issuer.clone(),
-        audience: auth.audience.clone(),
-        tenant_claim: auth.tenant_claim.clone(),
-        roles_claim: auth.roles_claim.clone(),
-        leeway: Duration::from_secs(auth.leeway_secs),
-        required_typ: auth.required_typ.clone(),
-        max_token_lifetime: auth.max_token_lifetime_secs.map(Duration::from_secs),
         hs256_secrets,
         public_keys,
-        jwks_url,
-        jwks_refresh_min_interval: Duration::from_secs(auth.jwks_refresh_min_interval_secs),
-        jwks_max_age: Duration::from_secs(auth.jwks_max_age_secs),
-        ..AuthConfig::default()
+        ..auth.auth_config()
     })
 }

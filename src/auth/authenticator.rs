@@ -1,28 +1,31 @@
 //! [`Authenticator`]: `Authorization` header in, [`Claims`] or [`AuthError`] out.
 //!
-//! Order of checks, each failing closed: bearer scheme → three base64url parts → JOSE header
-//! (`alg` must name a real algorithm) → key selection → signature → header `typ` (when one is
-//! required) → claims (`exp`, `nbf`, `iat`, `iss`, `aud`, `sub`, tenant, permissions). The
-//! header's `typ` and the claims are judged only after the signature verified, so a forged
-//! token is logged as what it is (`bad_signature`), whatever it claims to be.
+//! Order of checks, each failing closed: bearer scheme, length bound and three base64url parts
+//! → JOSE header (`alg` must name a real algorithm, no `crit`) → key selection → signature →
+//! header `typ` (when one is required) → claims. Signature and registered claims (`exp`, `nbf`,
+//! `iss`, `aud`) are `jsonwebtoken::decode`'s work, with a [`Validation`] pinned to the selected
+//! key's algorithm; [`ClaimRules`] checks the rest. The header's `typ` and the claims are judged
+//! only after the signature verified, so a forged token is logged as what it is
+//! (`bad_signature`), whatever it claims to be.
 //!
 //! Key selection: a token naming a `kid` is checked only against keys with that `kid`; without
 //! one, against every key whose pinned algorithm equals the header's `alg`. When no key
 //! qualifies and a JWKS is configured, one (rate-limited, coalesced) refetch is allowed before
 //! the token is refused as [`AuthError::UnknownKey`] or [`AuthError::AlgorithmNotAllowed`].
 //!
-//! Hot path: decoding keys are built once; the JWKS set is read with one atomic load; the
-//! header is decoded on the stack; the only allocations are the decoded payload and the two
-//! strings of the result.
+//! Hot path: decoding keys and validations are built once; the JWKS set is read with one atomic
+//! load; the header is decoded on the stack for key selection.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, AlgorithmFamily, Validation};
 
-use super::claims::{ClaimRules, Claims, read_claims};
+use super::claims::{ClaimRules, ClaimSet, Claims};
 use super::config::AuthConfig;
-use super::error::{AuthError, AuthSetupError};
+use super::error::{AuthError, AuthSetupError, Claim};
 use super::jwks::JwksStats;
 use super::keys::VerifyKey;
 use super::refresh::{JwksSource, Occasion};
@@ -34,13 +37,10 @@ use super::token::{
 pub struct Authenticator {
     static_keys: Vec<VerifyKey>,
     jwks: Option<JwksSource>,
-    tenant_claim: String,
-    roles_claim: String,
-    issuer: Option<String>,
-    audience: Option<String>,
-    leeway_secs: u64,
+    rules: ClaimRules,
+    /// One [`Validation`] per algorithm the library knows, each allowing only that one.
+    validations: Vec<Validation>,
     required_typ: Option<String>,
-    max_lifetime_secs: Option<u64>,
 }
 
 impl std::fmt::Debug for Authenticator {
@@ -48,20 +48,18 @@ impl std::fmt::Debug for Authenticator {
         f.debug_struct("Authenticator")
             .field("static_keys", &self.static_keys)
             .field("jwks", &self.jwks.as_ref().map(|j| j.jwks.stats()))
-            .field("tenant_claim", &self.tenant_claim)
-            .field("roles_claim", &self.roles_claim)
-            .field("issuer", &self.issuer)
-            .field("audience", &self.audience)
-            .field("leeway_secs", &self.leeway_secs)
+            .field("rules", &self.rules)
             .field("required_typ", &self.required_typ)
-            .field("max_lifetime_secs", &self.max_lifetime_secs)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
+/// What `decode` made of a token under the key that verified its signature.
+type Decoded = Result<ClaimSet, ErrorKind>;
+
 /// Outcome of looking for a key and verifying with it.
 enum Lookup {
-    Verified,
+    Verified(Decoded),
     /// No key qualified; a JWKS refetch may change that.
     Miss(AuthError),
     /// Keys qualified and none verified, or the answer is final.
@@ -117,16 +115,29 @@ impl Authenticator {
             Some(url) => Some(super::refresh::start(url, &config, http, occasion).await?),
         };
 
+        let validations = [
+            AlgorithmFamily::Hmac,
+            AlgorithmFamily::Rsa,
+            AlgorithmFamily::Ec,
+            AlgorithmFamily::Ed,
+        ]
+        .iter()
+        .flat_map(AlgorithmFamily::algorithms)
+        .map(|alg| validation(*alg, &config))
+        .collect();
         Ok(Authenticator {
             static_keys,
             jwks,
-            tenant_claim: config.tenant_claim,
-            roles_claim: config.roles_claim,
-            issuer: config.issuer,
-            audience: config.audience,
-            leeway_secs: config.leeway.as_secs(),
+            rules: ClaimRules {
+                tenant_claim: config.tenant_claim,
+                roles_claim: config.roles_claim,
+                issuer_required: config.issuer.is_some(),
+                audience_required: config.audience.is_some(),
+                leeway_secs: config.leeway.as_secs(),
+                max_lifetime_secs: config.max_token_lifetime.map(|d| d.as_secs()),
+            },
+            validations,
             required_typ: config.required_typ,
-            max_lifetime_secs: config.max_token_lifetime.map(|d| d.as_secs()),
         })
     }
 
@@ -136,24 +147,14 @@ impl Authenticator {
         let parts = split(token)?;
         let mut header_buf = [0u8; HEADER_BUF_LEN];
         let header = parse_header(parts.header, &mut header_buf)?;
-        self.verify_signature(&header, &parts).await?;
+        let decoded = self.verify(token, &header, &parts).await?;
         if let Some(required) = &self.required_typ
             && !typ_matches(header.typ.as_deref(), required)
         {
             return Err(AuthError::WrongType);
         }
-        let payload = URL_SAFE_NO_PAD
-            .decode(parts.payload)
-            .map_err(|_| AuthError::Malformed)?;
-        let rules = ClaimRules {
-            tenant_claim: &self.tenant_claim,
-            roles_claim: &self.roles_claim,
-            issuer: self.issuer.as_deref(),
-            audience: self.audience.as_deref(),
-            leeway_secs: self.leeway_secs,
-            max_lifetime_secs: self.max_lifetime_secs,
-        };
-        read_claims(&payload, &rules, now_secs())
+        let claims = decoded.map_err(|kind| refusal(&kind, &parts))?;
+        self.rules.read(&claims, now_secs())
     }
 
     /// JWKS refresh counters (all zero when no JWKS is configured).
@@ -164,34 +165,56 @@ impl Authenticator {
             .unwrap_or_default()
     }
 
-    async fn verify_signature(
+    /// Finds the key whose signature the token carries. `Ok` once one verified, holding what
+    /// the library made of the claims under it (still to be judged after the `typ`).
+    async fn verify(
         &self,
+        token: &str,
         header: &JoseHeader<'_>,
         parts: &Parts<'_>,
-    ) -> Result<(), AuthError> {
+    ) -> Result<Decoded, AuthError> {
         let jwks_keys = self.jwks.as_ref().map(|j| j.jwks.keys());
-        let first = self.lookup(header, parts, jwks_keys.as_deref().map(Vec::as_slice));
+        let first = self.lookup(
+            token,
+            header,
+            parts,
+            jwks_keys.as_deref().map(Vec::as_slice),
+        );
         let outcome = match (first, self.jwks.as_ref().map(|j| &j.jwks)) {
             (Lookup::Miss(_), Some(jwks)) => {
                 jwks.refresh_on_miss().await;
                 let fresh = jwks.keys();
-                self.lookup(header, parts, Some(&fresh))
+                self.lookup(token, header, parts, Some(&fresh))
             }
             (outcome, _) => outcome,
         };
         match outcome {
-            Lookup::Verified => Ok(()),
+            Lookup::Verified(decoded) => Ok(decoded),
             Lookup::Miss(err) | Lookup::Rejected(err) => Err(err),
         }
     }
 
     fn lookup(
         &self,
+        token: &str,
         header: &JoseHeader<'_>,
         parts: &Parts<'_>,
         jwks: Option<&[VerifyKey]>,
     ) -> Lookup {
         let all_keys = || self.static_keys.iter().chain(jwks.unwrap_or_default());
+        let Some(validation) = self
+            .validations
+            .iter()
+            .find(|v| v.algorithms.first() == Some(&header.alg))
+        else {
+            // An algorithm the library added after this was written: no key is pinned to it.
+            return Lookup::Rejected(AuthError::AlgorithmNotAllowed);
+        };
+        let try_key = |key: &VerifyKey| match key.decode(token, validation) {
+            Ok(claims) => Some(Ok(claims)),
+            Err(err) if signature_failed(err.kind(), parts) => None,
+            Err(err) => Some(Err(err.into_kind())),
+        };
         let mut candidates = 0usize;
         match header.kid.as_deref() {
             Some(kid) => {
@@ -200,8 +223,8 @@ impl Authenticator {
                     named = true;
                     if key.alg == header.alg {
                         candidates += 1;
-                        if key.verifies(parts.signature, parts.signing_input.as_bytes()) {
-                            return Lookup::Verified;
+                        if let Some(decoded) = try_key(key) {
+                            return Lookup::Verified(decoded);
                         }
                     }
                 }
@@ -215,8 +238,8 @@ impl Authenticator {
             None => {
                 for key in all_keys().filter(|k| k.alg == header.alg) {
                     candidates += 1;
-                    if key.verifies(parts.signature, parts.signing_input.as_bytes()) {
-                        return Lookup::Verified;
+                    if let Some(decoded) = try_key(key) {
+                        return Lookup::Verified(decoded);
                     }
                 }
                 if candidates == 0 {
@@ -226,6 +249,95 @@ impl Authenticator {
         }
         Lookup::Rejected(AuthError::BadSignature)
     }
+}
+
+/// The library's checks for tokens signed under `alg`: that algorithm only, `exp` required,
+/// `exp` and `nbf` compared with the leeway, `iss` and `aud` required and compared when
+/// configured. Without a configured audience an `aud` is not looked at (the library would
+/// refuse any token carrying one).
+fn validation(alg: Algorithm, config: &AuthConfig) -> Validation {
+    let mut validation = Validation::new(alg);
+    validation.leeway = config.leeway.as_secs();
+    // RFC 7519 §4.1.4: a token is expired *at* `exp`; the library alone accepts it until one
+    // second later. (It answers `exp` = 0 with `InvalidToken`, mapped to `Expired` below.)
+    validation.reject_tokens_expiring_in_less_than = 1;
+    validation.validate_nbf = true;
+    let mut required = vec!["exp"];
+    if let Some(issuer) = &config.issuer {
+        validation.set_issuer(&[issuer]);
+        required.push("iss");
+    }
+    match &config.audience {
+        Some(audience) => {
+            validation.set_audience(&[audience]);
+            required.push("aud");
+        }
+        None => validation.validate_aud = false,
+    }
+    validation.set_required_spec_claims(&required);
+    validation
+}
+
+/// Whether `decode` failed because this key does not verify the token: a wrong signature, a
+/// key the crypto backend cannot use (refused at start-up already, so only defensively), or a
+/// signature part that is not even base64url (the header was decoded already, so a base64
+/// error is the payload's only when the signature part decodes). Anything else comes after the
+/// signature verified.
+fn signature_failed(kind: &ErrorKind, parts: &Parts<'_>) -> bool {
+    match kind {
+        ErrorKind::InvalidSignature
+        | ErrorKind::InvalidEcdsaKey
+        | ErrorKind::InvalidEddsaKey
+        | ErrorKind::InvalidRsaKey(_)
+        | ErrorKind::InvalidKeyFormat
+        | ErrorKind::InvalidAlgorithm
+        | ErrorKind::MissingAlgorithm
+        | ErrorKind::UnsupportedAlgorithm
+        | ErrorKind::Provider(_) => true,
+        ErrorKind::Base64(_) => URL_SAFE_NO_PAD.decode(parts.signature).is_err(),
+        _ => false,
+    }
+}
+
+/// The refusal for what `decode` found wrong once the signature verified. A required claim the
+/// library could not read is missing only when the payload lacks it; otherwise it has the wrong
+/// type.
+fn refusal(kind: &ErrorKind, parts: &Parts<'_>) -> AuthError {
+    let claim = |name: &str| match name {
+        "exp" => Some(Claim::Expiry),
+        "nbf" => Some(Claim::NotBefore),
+        "iss" => Some(Claim::Issuer),
+        "aud" => Some(Claim::Audience),
+        "sub" => Some(Claim::Subject),
+        _ => None,
+    };
+    match kind {
+        ErrorKind::ExpiredSignature => AuthError::Expired,
+        // After a verified signature, the library's only `InvalidToken` is an `exp` below
+        // `reject_tokens_expiring_in_less_than`, that is `exp` = 0.
+        ErrorKind::InvalidToken => AuthError::Expired,
+        ErrorKind::ImmatureSignature => AuthError::NotYetValid,
+        ErrorKind::InvalidIssuer => AuthError::WrongIssuer,
+        ErrorKind::InvalidAudience => AuthError::WrongAudience,
+        ErrorKind::InvalidClaimFormat(name) => {
+            claim(name).map_or(AuthError::Malformed, AuthError::InvalidClaim)
+        }
+        ErrorKind::MissingRequiredClaim(name) => match claim(name) {
+            Some(claim) if payload_names(parts, name) => AuthError::InvalidClaim(claim),
+            Some(claim) => AuthError::MissingClaim(claim),
+            None => AuthError::Malformed,
+        },
+        _ => AuthError::Malformed,
+    }
+}
+
+/// Whether the (verified) payload holds `claim`, whatever its value.
+fn payload_names(parts: &Parts<'_>, claim: &str) -> bool {
+    URL_SAFE_NO_PAD
+        .decode(parts.payload)
+        .ok()
+        .and_then(|json| serde_json::from_slice::<ClaimSet>(&json).ok())
+        .is_some_and(|claims| claims.has(claim))
 }
 
 fn now_secs() -> u64 {

@@ -1,15 +1,24 @@
-//! [`Claims`]: what a verified token says about its caller, and the rules its payload must
-//! meet: `exp` required, then `nbf`, `iat` (never in the future; required, and `exp - iat`
-//! bounded, when a maximum lifetime is configured), `iss`, `aud` (the last two only when
-//! configured), then `sub` and the tenant as non-empty strings, permissions from roles and
-//! `scope`.
+//! [`Claims`]: what a verified token says about its caller, and [`ClaimRules`]: how a payload
+//! becomes one.
 //!
-//! Invariant: `exp`, `nbf` and `iat` are compared with the configured leeway (the lifetime is a
-//! difference of two issuer-side times, so it gets none); a claim of the wrong type is
-//! [`AuthError::InvalidClaim`], never silently ignored. Reading the JSON is `payload.rs`.
+//! `jsonwebtoken::decode` does the registered-claim work: `exp` required and compared with the
+//! leeway, `nbf` compared with it, `iss` and `aud` compared with the configured values. On top of
+//! it, [`ClaimRules::read`] checks what the library does not know about: `iat` (never in the
+//! future beyond the leeway; required, and `exp - iat` bounded, when a maximum lifetime is
+//! configured), `sub` and the tenant as non-empty strings, permissions from roles and `scope`,
+//! and the shapes the gateway insists on (`iss` a string, `aud` a string or an array of
+//! strings).
+//!
+//! Invariants: a claim of the wrong type is [`AuthError::InvalidClaim`], never silently
+//! ignored; a claim that appears twice makes the token malformed (no "first or last wins"
+//! ambiguity); the payload must be exactly one JSON object.
+
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
+use serde_json::{Map, Value};
 
 use super::error::{AuthError, Claim};
-use super::payload::{AudienceMatch, PermissionList, RawClaims, Value, parse_payload};
 use super::permissions::Permissions;
 
 /// The authenticated caller, from a verified token.
@@ -24,111 +33,158 @@ pub struct Claims {
     pub permissions: Permissions,
 }
 
-/// The configuration-side rules for reading claims.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct ClaimRules<'c> {
-    pub(crate) tenant_claim: &'c str,
-    pub(crate) roles_claim: &'c str,
-    pub(crate) issuer: Option<&'c str>,
-    pub(crate) audience: Option<&'c str>,
+/// A token payload as `jsonwebtoken::decode` hands it over: every claim, a duplicate refused.
+/// (A plain map would keep the last of two values silently.)
+#[derive(Debug)]
+pub(crate) struct ClaimSet(Map<String, Value>);
+
+impl<'de> Deserialize<'de> for ClaimSet {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+
+        impl<'de> Visitor<'de> for ObjectVisitor {
+            type Value = ClaimSet;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object of claims")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ClaimSet, A::Error> {
+                let mut claims = Map::new();
+                while let Some((name, value)) = map.next_entry::<String, Value>()? {
+                    if claims.contains_key(&name) {
+                        return Err(de::Error::custom("duplicate claim"));
+                    }
+                    claims.insert(name, value);
+                }
+                Ok(ClaimSet(claims))
+            }
+        }
+
+        d.deserialize_map(ObjectVisitor)
+    }
+}
+
+impl ClaimSet {
+    /// Whether the payload names `claim` at all (whatever its value).
+    pub(crate) fn has(&self, claim: &str) -> bool {
+        self.0.contains_key(claim)
+    }
+
+    fn get(&self, claim: &str) -> Option<&Value> {
+        self.0.get(claim)
+    }
+}
+
+/// The configuration-side rules for the claims the library does not check.
+#[derive(Debug, Clone)]
+pub(crate) struct ClaimRules {
+    pub(crate) tenant_claim: String,
+    pub(crate) roles_claim: String,
+    /// Whether `iss` / `aud` are configured (the library compares their values).
+    pub(crate) issuer_required: bool,
+    pub(crate) audience_required: bool,
     pub(crate) leeway_secs: u64,
     pub(crate) max_lifetime_secs: Option<u64>,
 }
 
-/// Reads and checks the decoded payload of a token whose signature already verified.
-/// `now` is seconds since the Unix epoch.
-pub(crate) fn read_claims(
-    payload: &[u8],
-    rules: &ClaimRules<'_>,
-    now: u64,
-) -> Result<Claims, AuthError> {
-    check(parse_payload(payload, rules)?, rules, now)
-}
-
-/// Applies the rules to the claims read from the payload.
-fn check(raw: RawClaims<'_>, rules: &ClaimRules<'_>, now: u64) -> Result<Claims, AuthError> {
-    let now = now as f64;
-    let leeway = rules.leeway_secs as f64;
-    let exp = match raw.exp {
-        None => return Err(AuthError::MissingClaim(Claim::Expiry)),
-        Some(Value::Num(exp)) if now >= exp + leeway => return Err(AuthError::Expired),
-        Some(Value::Num(exp)) => exp,
-        Some(_) => return Err(AuthError::InvalidClaim(Claim::Expiry)),
-    };
-    match raw.nbf {
-        None => {}
-        Some(Value::Num(nbf)) if now + leeway < nbf => return Err(AuthError::NotYetValid),
-        Some(Value::Num(_)) => {}
-        Some(_) => return Err(AuthError::InvalidClaim(Claim::NotBefore)),
-    }
-    check_issued_at(raw.iat, exp, rules, now)?;
-    if let Some(expected) = rules.issuer {
-        match raw.iss {
-            None => return Err(AuthError::MissingClaim(Claim::Issuer)),
-            Some(Value::Str(iss)) if iss == expected => {}
-            Some(Value::Str(_)) => return Err(AuthError::WrongIssuer),
-            Some(_) => return Err(AuthError::InvalidClaim(Claim::Issuer)),
+impl ClaimRules {
+    /// Applies the rules to the claims of a token whose signature verified and whose
+    /// registered claims the library accepted. `now` is seconds since the Unix epoch.
+    pub(crate) fn read(&self, claims: &ClaimSet, now: u64) -> Result<Claims, AuthError> {
+        if self.issuer_required && !matches!(claims.get("iss"), Some(Value::String(_))) {
+            return Err(AuthError::InvalidClaim(Claim::Issuer));
         }
+        if self.audience_required && !is_audience(claims.get("aud")) {
+            return Err(AuthError::InvalidClaim(Claim::Audience));
+        }
+        self.check_issued_at(claims, now)?;
+        let subject = required_string(claims.get("sub"), Claim::Subject)?;
+        let tenant = required_string(claims.get(&self.tenant_claim), Claim::Tenant)?;
+        let roles = match claims.get(&self.roles_claim) {
+            None => Permissions::empty(),
+            Some(value) => permission_list(value).ok_or(AuthError::InvalidClaim(Claim::Roles))?,
+        };
+        let scope = match claims.get("scope") {
+            None => Permissions::empty(),
+            Some(Value::String(s)) => Permissions::from_space_separated(s),
+            Some(_) => return Err(AuthError::InvalidClaim(Claim::Scope)),
+        };
+        Ok(Claims {
+            subject,
+            tenant,
+            permissions: roles.union(scope),
+        })
     }
-    if rules.audience.is_some() {
-        match raw.aud {
-            None => return Err(AuthError::MissingClaim(Claim::Audience)),
-            Some(AudienceMatch::Matches(true)) => {}
-            Some(AudienceMatch::Matches(false)) => return Err(AuthError::WrongAudience),
-            Some(AudienceMatch::Invalid) => {
-                return Err(AuthError::InvalidClaim(Claim::Audience));
+
+    /// `iat`: a token from the future is refused whatever the configuration (the issuer's
+    /// clock, or the token, cannot be trusted); with a maximum lifetime, `iat` is required,
+    /// since without it the lifetime of a token with a far `exp` could not be bounded. The
+    /// lifetime is a difference of two issuer-side times, so it gets no leeway.
+    fn check_issued_at(&self, claims: &ClaimSet, now: u64) -> Result<(), AuthError> {
+        let iat = match claims.get("iat") {
+            None => None,
+            Some(value) => {
+                let iat = numeric_date(value).ok_or(AuthError::InvalidClaim(Claim::IssuedAt))?;
+                if iat > (now + self.leeway_secs) as f64 {
+                    return Err(AuthError::IssuedInFuture);
+                }
+                Some(iat)
             }
+        };
+        let Some(max) = self.max_lifetime_secs else {
+            return Ok(());
+        };
+        let iat = iat.ok_or(AuthError::MissingClaim(Claim::IssuedAt))?;
+        // The library has already accepted `exp` as a NumericDate.
+        let exp = claims
+            .get("exp")
+            .and_then(numeric_date)
+            .ok_or(AuthError::InvalidClaim(Claim::Expiry))?;
+        if exp - iat > max as f64 {
+            return Err(AuthError::LifetimeTooLong);
         }
+        Ok(())
     }
-    let subject = required_string(raw.sub, Claim::Subject)?;
-    let tenant = required_string(raw.tenant, Claim::Tenant)?;
-    let roles = match raw.roles {
-        None => Permissions::empty(),
-        Some(PermissionList::Valid(p)) => p,
-        Some(PermissionList::Invalid) => return Err(AuthError::InvalidClaim(Claim::Roles)),
-    };
-    let scope = match raw.scope {
-        None => Permissions::empty(),
-        Some(Value::Str(s)) => Permissions::from_space_separated(&s),
-        Some(_) => return Err(AuthError::InvalidClaim(Claim::Scope)),
-    };
-    Ok(Claims {
-        subject,
-        tenant,
-        permissions: roles.union(scope),
-    })
 }
 
-/// `iat`: a token from the future is refused whatever the configuration (the issuer's clock, or
-/// the token, cannot be trusted); with a maximum lifetime, `iat` is required, since without it
-/// the lifetime of a token with a far `exp` could not be bounded.
-fn check_issued_at(
-    iat: Option<Value<'_>>,
-    exp: f64,
-    rules: &ClaimRules<'_>,
-    now: f64,
-) -> Result<(), AuthError> {
-    let iat = match iat {
-        None => None,
-        Some(Value::Num(iat)) if iat > now + rules.leeway_secs as f64 => {
-            return Err(AuthError::IssuedInFuture);
+/// A NumericDate (RFC 7519 §2): a non-negative number, fractions allowed.
+fn numeric_date(value: &Value) -> Option<f64> {
+    value
+        .as_f64()
+        .filter(|secs| secs.is_finite() && *secs >= 0.0)
+}
+
+/// `aud`: one string or an array of strings (RFC 7519 §4.1.3).
+fn is_audience(value: Option<&Value>) -> bool {
+    match value {
+        Some(Value::String(_)) => true,
+        Some(Value::Array(items)) => items.iter().all(Value::is_string),
+        _ => false,
+    }
+}
+
+/// The roles claim: an array of strings (or, leniently, one space-separated string); `None`
+/// for any other shape.
+fn permission_list(value: &Value) -> Option<Permissions> {
+    match value {
+        Value::String(s) => Some(Permissions::from_space_separated(s)),
+        Value::Array(items) => {
+            let mut set = Permissions::empty();
+            for item in items {
+                set.insert_str(item.as_str()?);
+            }
+            Some(set)
         }
-        Some(Value::Num(iat)) => Some(iat),
-        Some(_) => return Err(AuthError::InvalidClaim(Claim::IssuedAt)),
-    };
-    match (rules.max_lifetime_secs, iat) {
-        (None, _) => Ok(()),
-        (Some(_), None) => Err(AuthError::MissingClaim(Claim::IssuedAt)),
-        (Some(max), Some(iat)) if exp - iat > max as f64 => Err(AuthError::LifetimeTooLong),
-        (Some(_), Some(_)) => Ok(()),
+        _ => None,
     }
 }
 
 /// A non-empty string claim.
-fn required_string(value: Option<Value<'_>>, claim: Claim) -> Result<String, AuthError> {
+fn required_string(value: Option<&Value>, claim: Claim) -> Result<String, AuthError> {
     match value {
         None => Err(AuthError::MissingClaim(claim)),
-        Some(Value::Str(s)) if !s.is_empty() => Ok(s.into_owned()),
+        Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
         Some(_) => Err(AuthError::InvalidClaim(claim)),
     }
 }

@@ -1,5 +1,7 @@
-//! [`AuthConfig`]: everything the authenticator needs, in plain Rust types (the settings layer
-//! converts its TOML into this).
+//! [`AuthConfig`]: everything the authenticator needs, in plain Rust types, with the defaults of
+//! `[auth]` (the settings section takes its defaults from [`AuthConfig::default`] and builds
+//! this from the TOML; the app adds the resolved secrets and PEM keys), and the claim-name rule
+//! both the settings check and the authenticator apply.
 
 use std::time::Duration;
 
@@ -79,34 +81,40 @@ const REGISTERED: [&str; 7] = ["sub", "exp", "nbf", "iat", "iss", "aud", "scope"
 impl AuthConfig {
     /// Checks what can be checked without building keys: the claim names.
     pub(crate) fn validate_claim_names(&self) -> Result<(), AuthSetupError> {
-        for (setting, name) in [
-            ("tenant_claim", &self.tenant_claim),
-            ("roles_claim", &self.roles_claim),
-        ] {
-            let reason = if name.is_empty() {
-                Some("it is empty")
-            } else if REGISTERED.contains(&name.as_str()) {
-                Some("it is a registered claim the gateway already reads")
-            } else {
-                None
-            };
-            if let Some(reason) = reason {
-                return Err(AuthSetupError::BadClaimName {
-                    setting,
-                    name: name.clone(),
-                    reason,
-                });
-            }
-        }
-        if self.tenant_claim == self.roles_claim {
+        check_claim_names(&self.tenant_claim, &self.roles_claim)
+    }
+}
+
+/// The configurable claim names must be non-blank, must not reuse a registered claim the gateway
+/// reads, and must differ; the error names the offending setting.
+pub(crate) fn check_claim_names(
+    tenant_claim: &str,
+    roles_claim: &str,
+) -> Result<(), AuthSetupError> {
+    for (setting, name) in [("tenant_claim", tenant_claim), ("roles_claim", roles_claim)] {
+        let reason = if name.trim().is_empty() {
+            Some("it is empty")
+        } else if REGISTERED.contains(&name) {
+            Some("it is a registered claim the gateway already reads")
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
             return Err(AuthSetupError::BadClaimName {
-                setting: "roles_claim",
-                name: self.roles_claim.clone(),
-                reason: "it is the same as auth.tenant_claim",
+                setting,
+                name: name.to_owned(),
+                reason,
             });
         }
-        Ok(())
     }
+    if tenant_claim == roles_claim {
+        return Err(AuthSetupError::BadClaimName {
+            setting: "roles_claim",
+            name: roles_claim.to_owned(),
+            reason: "it is the same as auth.tenant_claim",
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]

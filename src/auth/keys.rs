@@ -11,9 +11,10 @@
 use jsonwebtoken::jwk::{
     AlgorithmParameters, EllipticCurve, Jwk, KeyAlgorithm, KeyOperations, PublicKeyUse,
 };
-use jsonwebtoken::{Algorithm, DecodingKey, DecodingKeyKind};
+use jsonwebtoken::{Algorithm, DecodingKey, DecodingKeyKind, Validation};
 use secrecy::{ExposeSecret, SecretString};
 
+use super::claims::ClaimSet;
 use super::config::PublicKeySource;
 use super::error::AuthSetupError;
 
@@ -153,10 +154,15 @@ impl VerifyKey {
         })
     }
 
-    /// Whether `signature` (base64url) is this key's signature of `message` under its pinned
-    /// algorithm. The caller has already checked the header's `alg` equals [`VerifyKey::alg`].
-    pub(crate) fn verifies(&self, signature: &str, message: &[u8]) -> bool {
-        jsonwebtoken::crypto::verify(signature, message, &self.key, self.alg).unwrap_or(false)
+    /// Verifies `token` with this key under its pinned algorithm and, once the signature holds,
+    /// checks its registered claims as `validation` says. The caller has already checked the
+    /// header's `alg` equals [`VerifyKey::alg`], and `validation` allows only that algorithm.
+    pub(crate) fn decode(
+        &self,
+        token: &str,
+        validation: &Validation,
+    ) -> jsonwebtoken::errors::Result<ClaimSet> {
+        jsonwebtoken::decode::<ClaimSet>(token, &self.key, validation).map(|data| data.claims)
     }
 }
 

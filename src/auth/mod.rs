@@ -17,9 +17,10 @@
 //! - no error, log line or `Debug` output contains the token.
 //!
 //! - [`config`]: [`AuthConfig`], [`PublicKeySource`].
-//! - [`authenticator`]: [`Authenticator`] (key selection, signature, then claims).
-//! - `token` / `payload`: reading the header and payload without needless allocation;
-//!   [`claims`]: the rules the payload must meet.
+//! - [`authenticator`]: [`Authenticator`] (key selection, then `jsonwebtoken::decode` with a
+//!   `Validation` pinned to the key's algorithm for the signature and registered claims).
+//! - `token`: the bearer scheme, the length bound and the JOSE header (the refusals the library
+//!   does not make); [`claims`]: the claim rules on top of the library's.
 //! - `keys`: one key pinned to one algorithm. [`jwks`]: the cached, refreshed JWKS; `refresh`:
 //!   its first fetch, background refresh and fate across reloads.
 //! - [`dev_token`]: [`mint_dev_token`] for the `token` command.
@@ -31,7 +32,6 @@ pub mod dev_token;
 pub mod error;
 pub mod jwks;
 mod keys;
-mod payload;
 pub mod permissions;
 mod refresh;
 mod token;

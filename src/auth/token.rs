@@ -1,5 +1,7 @@
-//! The outer layers of a bearer token: the `Authorization` header, the three base64url parts and
-//! the JOSE header (`alg`, `kid`, `typ`).
+//! The outer layers of a bearer token, read before `jsonwebtoken::decode` sees it: the
+//! `Authorization` header, the length bound and the three base64url parts, and the JOSE header
+//! fields key selection needs (`alg`, `kid`, `typ`). The library reads the header too, but
+//! neither refuses `crit` nor tells an unknown `alg` from junk, and it decodes before any bound.
 //!
 //! Invariants: nothing here allocates on the success path (the header is decoded into a caller's
 //! stack buffer and borrowed from it); a header with `crit` is refused because the gateway
@@ -44,7 +46,7 @@ pub(crate) fn bearer_token(authorization: Option<&str>) -> Result<&str, AuthErro
 }
 
 /// A compact JWS split into its parts; all borrowed from the token.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub(crate) struct Parts<'t> {
     /// `header.payload`, the signed bytes.
     pub(crate) signing_input: &'t str,
@@ -69,6 +71,18 @@ pub(crate) fn split(token: &str) -> Result<Parts<'_>, AuthError> {
         payload,
         signature,
     })
+}
+
+/// Lengths only: the parts are the token, which never appears in logs or errors.
+impl std::fmt::Debug for Parts<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Parts")
+            .field("signing_input_len", &self.signing_input.len())
+            .field("header_len", &self.header.len())
+            .field("payload_len", &self.payload.len())
+            .field("signature_len", &self.signature.len())
+            .finish()
+    }
 }
 
 fn is_token_byte(b: u8) -> bool {

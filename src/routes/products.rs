@@ -2,14 +2,16 @@
 //! Answers are pre-serialized bytes with an `ETag`; `If-None-Match` gets 304;
 //! `Cache-Control: private, max-age=<seconds left>`; `X-Cache: HIT | MISS | STALE`.
 
-use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH, VARY};
+use actix_web::http::header::{
+    CACHE_CONTROL, CONTENT_TYPE, ETAG, ETag, EntityTag, Header, IfNoneMatch, VARY,
+};
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::language;
 use super::responses::{AuthFailures, UpstreamFailures};
 use super::support::upstream_id_header;
 use crate::app::{AppState, Principal};
-use crate::catalog::{CachedDocument, etag_matches};
+use crate::catalog::CachedDocument;
 use crate::error::ApiError;
 use crate::validation::is_product_code;
 
@@ -111,20 +113,27 @@ pub async fn list_categories(
     Ok(cached_response(&req, &document))
 }
 
-/// 200 with the cached bytes, or 304 when the caller's copy is current.
+/// 200 with the cached bytes, or 304 when the caller's copy is current: `If-None-Match` is `*`
+/// or lists our tag, compared weakly (RFC 9110 §13.1.2, so `W/"x"` matches `"x"`). Entries that
+/// are not entity tags are skipped; a header that is not text matches nothing.
 fn cached_response(req: &HttpRequest, document: &CachedDocument) -> HttpResponse {
-    let not_modified = req
-        .headers()
-        .get(IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|header| etag_matches(header, &document.etag));
+    let ours = document.etag.parse::<EntityTag>().ok();
+    let not_modified = match (IfNoneMatch::parse(req), &ours) {
+        (Ok(IfNoneMatch::Any), _) => true,
+        (Ok(IfNoneMatch::Items(tags)), Some(ours)) => tags.iter().any(|tag| tag.weak_eq(ours)),
+        _ => false,
+    };
     let mut response = if not_modified {
         HttpResponse::NotModified()
     } else {
         HttpResponse::Ok()
     };
+    match ours {
+        Some(ours) => response.insert_header(ETag(ours)),
+        // Unreachable for the catalog's own tags (quoted hex); sent as they are all the same.
+        None => response.insert_header((ETAG, &*document.etag)),
+    };
     response
-        .insert_header((ETAG, &*document.etag))
         .insert_header((
             CACHE_CONTROL,
             format!("private, max-age={}", document.max_age.as_secs()),

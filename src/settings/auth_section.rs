@@ -5,14 +5,22 @@
 //! `jwks_url`) `audience` is required, and with `jwks_url` `issuer` too — an IdP signs tokens
 //! for every application it serves with the same keys, so without them a token issued for
 //! another application would pass (an HS256 secret is ours alone, so there they stay optional);
-//! the leeway and the JWKS intervals are bounded, so a typo cannot silently disable a check.
+//! the leeway and the JWKS intervals are bounded, so a typo cannot silently disable a check;
+//! the claim names and the JWKS URL meet the same rules the authenticator applies (one function
+//! each, in `auth`). Defaults are [`AuthConfig::default`]'s; [`AuthSettings::auth_config`] is
+//! the one conversion into it.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use secrecy::SecretString;
 use serde::Deserialize;
+use serde_with::{As, DisplayFromStr, DurationSeconds};
 
 use super::SettingsError;
+use crate::auth::AuthConfig;
+use crate::auth::config::check_claim_names;
+use crate::auth::jwks::is_trustworthy_url;
 
 /// Largest accepted `auth.leeway_secs`: clocks that disagree by more than five minutes are a
 /// fault to fix, and a larger leeway keeps expired tokens alive that long.
@@ -50,54 +58,81 @@ pub struct AuthSettings {
     /// RS256 / ES256 public keys (PEM files): each a path, or `{ file = "…", kid = "…" }` when
     /// the IdP's tokens name the key with a `kid`.
     pub public_key_files: Vec<PublicKeyFile>,
-    /// JWKS URL of the identity provider.
-    pub jwks_url: Option<String>,
-    /// Refetch the JWKS on an unknown `kid` at most this often, seconds.
-    pub jwks_refresh_min_interval_secs: u64,
-    /// Refresh the JWKS when older than this, seconds.
-    pub jwks_max_age_secs: u64,
+    /// JWKS URL of the identity provider: https, or plain http to a loopback address.
+    #[serde(with = "As::<Option<DisplayFromStr>>")]
+    pub jwks_url: Option<reqwest::Url>,
+    /// Refetch the JWKS on an unknown `kid` at most this often (`jwks_refresh_min_interval_secs`,
+    /// seconds).
+    #[serde(
+        rename = "jwks_refresh_min_interval_secs",
+        with = "As::<DurationSeconds<u64>>"
+    )]
+    pub jwks_refresh_min_interval: Duration,
+    /// Refresh the JWKS when older than this (`jwks_max_age_secs`, seconds).
+    #[serde(rename = "jwks_max_age_secs", with = "As::<DurationSeconds<u64>>")]
+    pub jwks_max_age: Duration,
 }
 
 impl Default for AuthSettings {
     fn default() -> Self {
+        let auth = AuthConfig::default();
         Self {
-            issuer: None,
-            audience: None,
-            tenant_claim: "tenant".into(),
-            roles_claim: "roles".into(),
-            leeway_secs: 30,
-            required_typ: None,
-            max_token_lifetime_secs: None,
+            issuer: auth.issuer,
+            audience: auth.audience,
+            tenant_claim: auth.tenant_claim,
+            roles_claim: auth.roles_claim,
+            leeway_secs: auth.leeway.as_secs(),
+            required_typ: auth.required_typ,
+            max_token_lifetime_secs: auth.max_token_lifetime.map(|d| d.as_secs()),
             hs256_secret: None,
             hs256_secret_env: None,
             hs256_secret_file: None,
             public_key_files: Vec::new(),
-            jwks_url: None,
-            jwks_refresh_min_interval_secs: 60,
-            jwks_max_age_secs: 3600,
+            jwks_url: auth.jwks_url,
+            jwks_refresh_min_interval: auth.jwks_refresh_min_interval,
+            jwks_max_age: auth.jwks_max_age,
         }
     }
 }
 
 impl AuthSettings {
-    pub(super) fn validate(&self) -> Result<(), SettingsError> {
-        for (key, value) in [
-            ("auth.tenant_claim", &self.tenant_claim),
-            ("auth.roles_claim", &self.roles_claim),
-        ] {
-            if value.trim().is_empty() {
-                return Err(SettingsError::invalid(key, "must not be empty".into()));
-            }
+    /// The authenticator's configuration this section describes, without key material: the
+    /// secret and the PEM files are resolved (and added) by the caller.
+    pub fn auth_config(&self) -> AuthConfig {
+        AuthConfig {
+            issuer: self.issuer.clone(),
+            audience: self.audience.clone(),
+            tenant_claim: self.tenant_claim.clone(),
+            roles_claim: self.roles_claim.clone(),
+            leeway: Duration::from_secs(self.leeway_secs),
+            required_typ: self.required_typ.clone(),
+            max_token_lifetime: self.max_token_lifetime_secs.map(Duration::from_secs),
+            jwks_url: self.jwks_url.clone(),
+            jwks_refresh_min_interval: self.jwks_refresh_min_interval,
+            jwks_max_age: self.jwks_max_age,
+            ..AuthConfig::default()
         }
-        if let Some(url) = &self.jwks_url {
-            let parsed = reqwest::Url::parse(url)
-                .map_err(|e| SettingsError::invalid("auth.jwks_url", format!("not a URL: {e}")))?;
-            if !matches!(parsed.scheme(), "http" | "https") {
-                return Err(SettingsError::invalid(
-                    "auth.jwks_url",
-                    "must be http(s)".into(),
-                ));
-            }
+    }
+
+    pub(super) fn validate(&self) -> Result<(), SettingsError> {
+        if let Err(crate::auth::AuthSetupError::BadClaimName {
+            setting,
+            name,
+            reason,
+        }) = check_claim_names(&self.tenant_claim, &self.roles_claim)
+        {
+            return Err(SettingsError::invalid(
+                &format!("auth.{setting}"),
+                format!("{name:?} cannot be used: {reason}"),
+            ));
+        }
+        if let Some(url) = &self.jwks_url
+            && !is_trustworthy_url(url)
+        {
+            return Err(SettingsError::invalid(
+                "auth.jwks_url",
+                "must use https (plain http is accepted only for loopback addresses)".into(),
+            ));
         }
         for entry in &self.public_key_files {
             if let PublicKeyFile::WithKid(KeyFileWithKid { kid, .. }) = entry
@@ -189,13 +224,14 @@ impl AuthSettings {
     }
 
     fn validate_jwks_intervals(&self) -> Result<(), SettingsError> {
-        for (key, secs) in [
-            ("auth.jwks_max_age_secs", self.jwks_max_age_secs),
+        for (key, interval) in [
+            ("auth.jwks_max_age_secs", self.jwks_max_age),
             (
                 "auth.jwks_refresh_min_interval_secs",
-                self.jwks_refresh_min_interval_secs,
+                self.jwks_refresh_min_interval,
             ),
         ] {
+            let secs = interval.as_secs();
             if secs == 0 || secs > MAX_JWKS_INTERVAL_SECS {
                 return Err(SettingsError::invalid(
                     key,
