@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
-use workorder_gateway::upstream::signer::{V3Request, hash_payload, sign_rpc_v1, sign_v3};
+use workorder_api::signer::{V3Request, hash_payload, sign_rpc_v1, sign_v3};
 
 #[derive(Debug, Deserialize)]
 struct Vector {

@@ -20,8 +20,8 @@ use workorder_gateway::catalog::views::{CategoryView, merge_products};
 use workorder_gateway::error::ApiError;
 use workorder_gateway::fuzzing::interpret;
 use workorder_gateway::routes::views::{CreatedTicket, NoteList, Ticket};
-use workorder_gateway::upstream::Action;
-use workorder_gateway::upstream::actions::{
+use workorder_api::Action;
+use workorder_api::actions::{
     CloseTicket, CreateTicket, ListCategories, ListProducts, ListTicketNotes, ListTickets,
     ReplyTicket,
 };

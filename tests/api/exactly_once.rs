@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use workorder_gateway::sandbox::SandboxHandle;
+use workorder_sandbox::SandboxHandle;
 
 use crate::support::{
     READ_WRITE, TestGateway, demo_account_tenant, demo_config, set_faults, start_sandbox,

@@ -7,10 +7,9 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 use wiremock::matchers::{body_string_contains, method, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
+use workorder_api::{Credentials, SignatureVersion};
 use workorder_gateway::catalog::{Catalog, CatalogSettings};
-use workorder_gateway::upstream::{
-    ClientSettings, Credentials, Endpoint, RetryPolicy, SignatureVersion, Target, UpstreamClient,
-};
+use workorder_gateway::upstream::{ClientSettings, Endpoint, RetryPolicy, Target, UpstreamClient};
 
 /// A client that tries once, so every catalog fetch is exactly one received request.
 pub fn client() -> UpstreamClient {

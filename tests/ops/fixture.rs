@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
-use workorder_gateway::sandbox::SandboxHandle;
+use workorder_sandbox::SandboxHandle;
 
 use crate::support::{SECRET, TestGateway, account, start_sandbox, token};
 

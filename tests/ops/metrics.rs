@@ -11,7 +11,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::fixture::{self, ACCESS_KEY_ID, ACCESS_KEY_SECRET, EMAIL};
 use crate::logs::fresh_request_id;
-use workorder_gateway::sandbox::SandboxHandle;
+use workorder_sandbox::SandboxHandle;
 
 use crate::support::{TestGateway, account, start_sandbox};
 

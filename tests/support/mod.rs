@@ -9,8 +9,8 @@ use std::time::Duration;
 use secrecy::SecretString;
 use workorder_gateway::app::{AppHandle, Application};
 use workorder_gateway::auth::{DevTokenOptions, mint_dev_token};
-use workorder_gateway::sandbox::{Account, SandboxConfig, SandboxHandle};
 use workorder_gateway::settings::Settings;
+use workorder_sandbox::{Account, SandboxConfig, SandboxHandle};
 
 /// The HS256 secret of test gateways (≥ 32 bytes).
 pub const SECRET: &str = "test-gateway-secret-0123456789-abcdefghij";
@@ -154,7 +154,7 @@ pub fn token(tenant: &str, sub: &str, roles: &[&str]) -> String {
 
 /// A standalone sandbox with the demo account plus `accounts`, engineer off.
 pub async fn start_sandbox(accounts: Vec<Account>) -> SandboxHandle {
-    workorder_gateway::sandbox::spawn(
+    workorder_sandbox::spawn(
         SocketAddr::from(([127, 0, 0, 1], 0)),
         SandboxConfig {
             accounts,
@@ -244,10 +244,10 @@ pub fn demo_account_tenant(id: &str, url: &str) -> String {
     sandbox_tenant(
         id,
         url,
-        workorder_gateway::sandbox::DEMO_ACCESS_KEY_ID,
-        workorder_gateway::sandbox::DEMO_ACCESS_KEY_SECRET,
+        workorder_sandbox::DEMO_ACCESS_KEY_ID,
+        workorder_sandbox::DEMO_ACCESS_KEY_SECRET,
         "v1",
-        workorder_gateway::sandbox::accounts::DEMO_EMAIL,
+        workorder_sandbox::accounts::DEMO_EMAIL,
     )
 }
 
