@@ -177,7 +177,7 @@ if check(healthcheck, "Dockerfile: HEALTHCHECK with an exec-form CMD missing in 
 
 allowed = [line[1:].rstrip("/") for line in pathlib.Path(".dockerignore").read_text().splitlines()
            if line.startswith("!")]
-for source in pathlib.Path("src").rglob("*.rs"):
+for source in [*pathlib.Path("src").rglob("*.rs"), *pathlib.Path("crates").rglob("*.rs")]:
     for rel in re.findall(r'include_(?:str|bytes)!\(\s*"([^"]+)"', source.read_text()):
         target = (source.parent / rel).resolve().relative_to(pathlib.Path.cwd())
         check(any(str(target) == a or str(target).startswith(a + "/") for a in allowed),

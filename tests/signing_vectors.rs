@@ -1,6 +1,6 @@
-//! The signer reproduces every golden vector computed with the official SDKs' own code
-//! (`tests/fixtures/signing-vectors.json`, copied from `shared/upstream/`). The file is iterated
-//! whole: a new vector is tested without touching this code.
+//! The signer (`workorder_api::signer`) reproduces every golden vector computed with the
+//! official SDKs' own code (`tests/fixtures/signing-vectors.json`). The file is iterated whole:
+//! a new vector is tested without touching this code.
 
 #![allow(clippy::expect_used)]
 
