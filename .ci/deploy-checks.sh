@@ -495,7 +495,9 @@ done <.dockerignore
 tar -cf - "${allowed[@]}" | tar -xf - -C "$context"
 echo "context: ${allowed[*]}"
 target_dir=${CARGO_TARGET_DIR:-$PWD/target}
+# Both builds the Dockerfile makes: the `sandbox` stage (default features) and the release image.
 (cd "$context" && CARGO_TARGET_DIR="$target_dir" cargo check --quiet --locked --offline --bin workorder-gateway)
-echo "cargo check in the build context: ok"
+(cd "$context" && CARGO_TARGET_DIR="$target_dir" cargo check --quiet --locked --offline --no-default-features --bin workorder-gateway)
+echo "cargo check in the build context (default features and --no-default-features): ok"
 
 echo "== deploy checks: all passed"

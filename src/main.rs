@@ -53,7 +53,11 @@ fn serve(config: Option<std::path::PathBuf>) -> Result<(), String> {
             config.as_ref().map(|c| format!(" --config {}", c.display())).unwrap_or_default()
         );
         if let Some(sandbox) = app.sandbox_url() {
-            tracing::info!(%sandbox, "embedded sandbox (demo AccessKey LTAIsandboxDEMO)");
+            tracing::info!(
+                %sandbox,
+                demo_access_key_id = workorder_api::DEMO_ACCESS_KEY_ID,
+                "embedded sandbox"
+            );
         }
         app.run_until_stopped().await.map_err(|e| e.to_string())
     })
