@@ -177,7 +177,7 @@ if check(healthcheck, "Dockerfile: HEALTHCHECK with an exec-form CMD missing in 
 
 allowed = [line[1:].rstrip("/") for line in pathlib.Path(".dockerignore").read_text().splitlines()
            if line.startswith("!")]
-for source in pathlib.Path("src").rglob("*.rs"):
+for source in [*pathlib.Path("src").rglob("*.rs"), *pathlib.Path("crates").rglob("*.rs")]:
     for rel in re.findall(r'include_(?:str|bytes)!\(\s*"([^"]+)"', source.read_text()):
         target = (source.parent / rel).resolve().relative_to(pathlib.Path.cwd())
         check(any(str(target) == a or str(target).startswith(a + "/") for a in allowed),
@@ -495,7 +495,9 @@ done <.dockerignore
 tar -cf - "${allowed[@]}" | tar -xf - -C "$context"
 echo "context: ${allowed[*]}"
 target_dir=${CARGO_TARGET_DIR:-$PWD/target}
+# Both builds the Dockerfile makes: the `sandbox` stage (default features) and the release image.
 (cd "$context" && CARGO_TARGET_DIR="$target_dir" cargo check --quiet --locked --offline --bin workorder-gateway)
-echo "cargo check in the build context: ok"
+(cd "$context" && CARGO_TARGET_DIR="$target_dir" cargo check --quiet --locked --offline --no-default-features --bin workorder-gateway)
+echo "cargo check in the build context (default features and --no-default-features): ok"
 
 echo "== deploy checks: all passed"

@@ -16,10 +16,9 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use wiremock::matchers::query_param;
 use wiremock::{Mock, MockServer, ResponseTemplate};
+use workorder_api::{Credentials, Language, SignatureVersion};
 use workorder_gateway::catalog::{Catalog, CatalogSettings, CategoryCheck};
-use workorder_gateway::upstream::{
-    ClientSettings, Credentials, Endpoint, Language, SignatureVersion, Target, UpstreamClient,
-};
+use workorder_gateway::upstream::{ClientSettings, Endpoint, Target, UpstreamClient};
 
 const ROUNDS: usize = 7;
 const HITS_PER_ROUND: u32 = 20_000;

@@ -17,9 +17,9 @@ use std::time::{Duration, Instant};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use secrecy::SecretString;
 use time::OffsetDateTime;
-use workorder_gateway::sandbox::{self, SandboxConfig};
-use workorder_gateway::upstream::request::{CallSpec, SignedRequest, sign_call};
-use workorder_gateway::upstream::{Credentials, SignatureVersion};
+use workorder_api::request::{CallSpec, SignedRequest, sign_call};
+use workorder_api::{Credentials, SignatureVersion};
+use workorder_sandbox::{self as sandbox, SandboxConfig};
 
 fn env_or(name: &str, default: u64) -> u64 {
     std::env::var(name)

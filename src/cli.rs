@@ -24,7 +24,8 @@ pub enum Command {
     /// Run the gateway.
     Serve,
     /// Run the standalone Workorder API simulator.
-    Sandbox(crate::sandbox::SandboxArgs),
+    #[cfg(feature = "sandbox")]
+    Sandbox(workorder_sandbox::SandboxArgs),
     /// Print a signed development token (HS256, from the configured secret).
     Token(TokenArgs),
     /// Print the OpenAPI document.

@@ -4,12 +4,13 @@
 //!
 //! Everything else the targets drive is public already: [`crate::auth::Authenticator`],
 //! [`crate::routes::ticket_query::parse`], [`crate::routes::new_ticket::NewTicket`],
-//! [`crate::routes::json_body`] and [`crate::sandbox::Account`].
+//! [`crate::routes::json_body`] and `workorder_sandbox::Account`.
 
 use std::time::Duration;
 
-pub use crate::sandbox::probe::{SandboxProbe, SandboxRefusal};
 use crate::upstream::{Action, Answer, UpstreamError};
+#[cfg(feature = "sandbox")]
+pub use workorder_sandbox::probe::{SandboxProbe, SandboxRefusal};
 
 /// Reads one upstream answer for action `A` exactly as the client does after the transport:
 /// envelope, classification, then the action's `Data` decoder.

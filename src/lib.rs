@@ -1,9 +1,16 @@
 //! workorder-gateway: a multi-tenant REST gateway (backend-for-frontend) for the Alibaba Cloud
-//! Workorder API 2020-03-26, with an embedded simulator of that API.
+//! Workorder API 2020-03-26.
 //!
 //! Data flows one way: [`routes`] → [`auth`] / [`tenants`] / [`catalog`] → [`upstream`] →
-//! [`settings`]. [`sandbox`] is the simulator (it reuses [`upstream::signer`] to verify), and
-//! [`app`] wires everything into a server.
+//! [`settings`], and [`app`] wires everything into a server. The package is one of a workspace
+//! of three crates, one per side of the wire:
+//! - `workorder_api` (`crates/workorder-api`): the protocol both sides speak (signing,
+//!   encoding, request layout, typed actions, tolerant decoding, error classes, retry rules);
+//!   [`upstream`] is the transport that sends it.
+//! - `workorder_sandbox` (`crates/workorder-sandbox`): the simulator of the far side, compiled
+//!   in only with the default `sandbox` cargo feature (`[sandbox] enabled`, the `sandbox`
+//!   subcommand). A production build (`--no-default-features`) has no simulator code at all,
+//!   and a configuration asking for the embedded sandbox fails start-up naming the feature.
 
 pub mod app;
 pub mod auth;
@@ -16,7 +23,6 @@ pub mod fuzzing;
 pub mod healthcheck;
 pub mod http;
 pub mod routes;
-pub mod sandbox;
 pub mod settings;
 pub mod state;
 pub mod telemetry;

@@ -14,6 +14,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config),
+        #[cfg(feature = "sandbox")]
         Command::Sandbox(args) => run_sandbox(args),
         Command::Token(args) => token(cli.config, &args),
         Command::Openapi => {
@@ -52,7 +53,11 @@ fn serve(config: Option<std::path::PathBuf>) -> Result<(), String> {
             config.as_ref().map(|c| format!(" --config {}", c.display())).unwrap_or_default()
         );
         if let Some(sandbox) = app.sandbox_url() {
-            tracing::info!(%sandbox, "embedded sandbox (demo AccessKey LTAIsandboxDEMO)");
+            tracing::info!(
+                %sandbox,
+                demo_access_key_id = workorder_api::DEMO_ACCESS_KEY_ID,
+                "embedded sandbox"
+            );
         }
         app.run_until_stopped().await.map_err(|e| e.to_string())
     })
@@ -72,10 +77,15 @@ fn healthcheck(args: &HealthcheckArgs) -> Result<(), String> {
     Ok(())
 }
 
-fn run_sandbox(args: workorder_gateway::sandbox::SandboxArgs) -> Result<(), String> {
+/// The standalone simulator, stopped by the same signals as the gateway.
+#[cfg(feature = "sandbox")]
+fn run_sandbox(args: workorder_sandbox::SandboxArgs) -> Result<(), String> {
     telemetry::init(&workorder_gateway::settings::LogSettings::default());
     actix_web::rt::System::new()
-        .block_on(workorder_gateway::sandbox::run_cli(args))
+        .block_on(workorder_sandbox::run_cli(
+            args,
+            workorder_gateway::app::shutdown_signal(),
+        ))
         .map_err(|e| e.to_string())
 }
 

@@ -15,11 +15,11 @@
 
 use actix_web::test::TestRequest;
 use libfuzzer_sys::fuzz_target;
+use workorder_api::Action as _;
+use workorder_api::Language;
+use workorder_api::actions::CreateTicket;
 use workorder_gateway::routes::json_body;
 use workorder_gateway::routes::new_ticket::NewTicket;
-use workorder_gateway::upstream::Action as _;
-use workorder_gateway::upstream::Language;
-use workorder_gateway::upstream::actions::CreateTicket;
 use workorder_gateway_fuzz::JsonBody;
 
 const DEFAULT_EMAIL: &str = "demo@example.com";

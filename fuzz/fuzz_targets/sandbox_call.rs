@@ -32,10 +32,10 @@ use libfuzzer_sys::fuzz_target;
 use secrecy::SecretString;
 use serde_json::Value;
 use time::OffsetDateTime;
+use workorder_api::request::format_timestamp;
+use workorder_api::signer::{V3Request, hash_payload, sign_rpc_v1, sign_v3};
 use workorder_gateway::fuzzing::SandboxProbe;
-use workorder_gateway::sandbox::{Account, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET};
-use workorder_gateway::upstream::request::format_timestamp;
-use workorder_gateway::upstream::signer::{V3Request, hash_payload, sign_rpc_v1, sign_v3};
+use workorder_sandbox::{Account, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET};
 
 const STS_ID: &str = "STS.fuzzTemporaryKey";
 const STS_SECRET: &str = "fuzz-sts-secret";

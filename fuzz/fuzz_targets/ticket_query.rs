@@ -13,11 +13,11 @@
 use actix_web::http::Uri;
 use actix_web::test::TestRequest;
 use libfuzzer_sys::fuzz_target;
+use workorder_api::Action as _;
+use workorder_api::Language;
+use workorder_api::actions::ListTickets;
 use workorder_gateway::routes::language;
 use workorder_gateway::routes::ticket_query::{KNOWN_STATUSES, parse};
-use workorder_gateway::upstream::Action as _;
-use workorder_gateway::upstream::Language;
-use workorder_gateway::upstream::actions::ListTickets;
 use workorder_gateway::validation::{is_product_code, is_ticket_id};
 
 fuzz_target!(|data: &[u8]| {

@@ -16,15 +16,15 @@
 use actix_web::ResponseError as _;
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
+use workorder_api::Action;
+use workorder_api::actions::{
+    CloseTicket, CreateTicket, ListCategories, ListProducts, ListTicketNotes, ListTickets,
+    ReplyTicket,
+};
 use workorder_gateway::catalog::views::{CategoryView, merge_products};
 use workorder_gateway::error::ApiError;
 use workorder_gateway::fuzzing::interpret;
 use workorder_gateway::routes::views::{CreatedTicket, NoteList, Ticket};
-use workorder_gateway::upstream::Action;
-use workorder_gateway::upstream::actions::{
-    CloseTicket, CreateTicket, ListCategories, ListProducts, ListTicketNotes, ListTickets,
-    ReplyTicket,
-};
 
 fuzz_target!(|data: &[u8]| {
     let (status, body) = split_status(data);

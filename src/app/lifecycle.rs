@@ -105,28 +105,55 @@ impl Reloader {
     }
 }
 
-pub(super) async fn handle_signals(handle: AppHandle) {
+/// Completes on Ctrl-C or SIGTERM: the one place the process waits for a stop signal, for the
+/// gateway and for the standalone sandbox alike. When SIGTERM cannot be listened for, Ctrl-C
+/// alone stops the process (and a warning says so).
+pub async fn shutdown_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut term), Ok(mut hup)) = (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::hangup()),
-        ) else {
-            tracing::error!("cannot install signal handlers");
-            return;
-        };
-        loop {
-            tokio::select! {
-                _ = term.recv() => break,
-                _ = tokio::signal::ctrl_c() => break,
-                _ = hup.recv() => { let _ = handle.reload().await; }
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot listen for SIGTERM; Ctrl-C only");
+                let _ = tokio::signal::ctrl_c().await;
             }
         }
     }
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Reloads on SIGHUP and shuts down gracefully on [`shutdown_signal`].
+pub(super) async fn handle_signals(handle: AppHandle) {
+    let stop = shutdown_signal();
+    tokio::pin!(stop);
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::hangup()) {
+            Ok(mut hup) => loop {
+                tokio::select! {
+                    () = &mut stop => break,
+                    _ = hup.recv() => { let _ = handle.reload().await; }
+                }
+            },
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGHUP; reload by file watch only");
+                stop.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        stop.await;
     }
     handle.shutdown().await;
 }

@@ -1,26 +1,60 @@
-//! Building what a configuration describes: the embedded sandbox, and the reloadable part
+//! Building what a configuration describes: the embedded sandbox (only in a build with the
+//! `sandbox` cargo feature; without it, asking for one fails start-up), and the reloadable part
 //! ([`LiveConfig`]: tenants with resolved secrets, the JWT authenticator). Used at start-up and
 //! on every reload, so both apply exactly the same checks.
-
-use std::net::SocketAddr;
-use std::time::Duration;
 
 use super::startup::StartupError;
 use super::state::LiveConfig;
 use crate::auth::{AuthConfig, Authenticator, PublicKeySource};
-use crate::sandbox::{SandboxConfig, SandboxHandle};
 use crate::settings::{AuthSettings, Settings, SettingsError};
 use crate::tenants::TenantRegistry;
 use crate::upstream::Endpoint;
 
-pub(super) async fn start_sandbox(settings: &Settings) -> Result<SandboxHandle, StartupError> {
+/// The running embedded simulator.
+#[cfg(feature = "sandbox")]
+pub(super) type EmbeddedSandbox = workorder_sandbox::SandboxHandle;
+
+/// The running embedded simulator: none can exist in a build without the `sandbox` feature.
+#[cfg(not(feature = "sandbox"))]
+#[derive(Debug)]
+pub(super) enum EmbeddedSandbox {}
+
+#[cfg(not(feature = "sandbox"))]
+impl EmbeddedSandbox {
+    pub(super) fn url(&self) -> String {
+        match *self {}
+    }
+
+    pub(super) async fn stop(self) {
+        match self {}
+    }
+}
+
+/// Without the simulator compiled in, a configuration that asks for it cannot start.
+#[cfg(not(feature = "sandbox"))]
+pub(super) async fn start_sandbox(_settings: &Settings) -> Result<EmbeddedSandbox, StartupError> {
+    Err(StartupError::Settings(SettingsError::invalid(
+        "sandbox.enabled",
+        "this build has no embedded sandbox (it was built without the `sandbox` cargo feature, \
+         e.g. `--no-default-features`); use a build with `--features sandbox` or point the \
+         tenants at a real endpoint"
+            .to_owned(),
+    )))
+}
+
+#[cfg(feature = "sandbox")]
+pub(super) async fn start_sandbox(settings: &Settings) -> Result<EmbeddedSandbox, StartupError> {
+    use std::net::SocketAddr;
+
+    use workorder_sandbox::SandboxConfig;
+
     let mut config = SandboxConfig {
-        engineer_delay: Duration::from_secs(settings.sandbox.engineer_delay_secs),
+        engineer_delay: std::time::Duration::from_secs(settings.sandbox.engineer_delay_secs),
         seed: settings.sandbox.seed,
         ..SandboxConfig::default()
     };
     if let Some(path) = &settings.sandbox.accounts_file {
-        let accounts = crate::sandbox::load_accounts_file(path).map_err(|e| {
+        let accounts = workorder_sandbox::load_accounts_file(path).map_err(|e| {
             StartupError::Settings(SettingsError::invalid(
                 "sandbox.accounts_file",
                 e.to_string(),
@@ -28,7 +62,7 @@ pub(super) async fn start_sandbox(settings: &Settings) -> Result<SandboxHandle, 
         })?;
         config.accounts.extend(accounts);
     }
-    let handle = crate::sandbox::spawn(SocketAddr::from(([127, 0, 0, 1], 0)), config).await?;
+    let handle = workorder_sandbox::spawn(SocketAddr::from(([127, 0, 0, 1], 0)), config).await?;
     tracing::info!(url = %handle.url(), "embedded sandbox started");
     Ok(handle)
 }

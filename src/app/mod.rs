@@ -9,7 +9,7 @@ pub mod startup;
 pub mod state;
 mod watch;
 
-pub use lifecycle::AppHandle;
+pub use lifecycle::{AppHandle, shutdown_signal};
 pub use principal::Principal;
 pub use startup::{Application, StartupError};
 pub use state::{AppState, LiveConfig};

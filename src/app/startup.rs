@@ -20,13 +20,12 @@ use actix_web::{App, HttpServer, web};
 use arc_swap::ArcSwap;
 
 use super::lifecycle::{AppHandle, Reloader, handle_signals};
-use super::live::{build_live, start_sandbox};
+use super::live::{EmbeddedSandbox, build_live, start_sandbox};
 use super::state::AppState;
 use crate::catalog::{Catalog, CatalogSettings as CacheSettings};
 use crate::clock::Clock;
 use crate::http::context::request_context;
 use crate::http::rate_limit::RateLimits;
-use crate::sandbox::SandboxHandle;
 use crate::settings::{DEFAULT_CONFIG_FILE, Settings, SettingsError};
 use crate::telemetry::metrics::UpstreamMetrics;
 use crate::tickets::TicketWrites;
@@ -59,7 +58,7 @@ pub struct Application {
     /// The admin listener's server and address, when `server.admin_listen` is set.
     admin: Option<(Server, SocketAddr)>,
     state: web::Data<AppState>,
-    sandbox: Option<SandboxHandle>,
+    sandbox: Option<EmbeddedSandbox>,
     reloader: Reloader,
     drain_delay: Duration,
     watch_interval: Duration,
@@ -195,7 +194,7 @@ impl Application {
 
     /// The embedded sandbox's base URL, when it runs.
     pub fn sandbox_url(&self) -> Option<String> {
-        self.sandbox.as_ref().map(SandboxHandle::url)
+        self.sandbox.as_ref().map(EmbeddedSandbox::url)
     }
 
     /// A handle to drive shutdown and reload without signals (tests, embedding).

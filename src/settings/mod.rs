@@ -59,9 +59,7 @@ pub const DEMO_JWT_SECRET: &str = "workorder-gateway-demo-secret-not-for-product
 
 /// The sandbox demo account's AccessKey id and secret; refused for a tenant that is not a
 /// simulator.
-pub const DEMO_ACCESS_KEY_ID: &str = "LTAIsandboxDEMO";
-/// See [`DEMO_ACCESS_KEY_ID`].
-pub const DEMO_ACCESS_KEY_SECRET: &str = "sandbox-demo-secret";
+pub use workorder_api::{DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET};
 
 /// Everything the gateway reads from configuration.
 #[derive(Debug, Default, Deserialize)]

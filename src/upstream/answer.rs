@@ -6,9 +6,10 @@
 
 use std::time::Duration;
 
-use super::actions::{Action, Answer};
-use super::decode::parse_envelope;
-use super::error::{UpstreamError, UpstreamFault};
+use workorder_api::decode::parse_envelope;
+use workorder_api::{Action, Answer, UpstreamFault};
+
+use super::error::UpstreamError;
 
 /// The largest answer read. Real answers are a few KiB (a 100-ticket page, the catalog);
 /// endpoints are configurable per tenant, so a wrong one must not exhaust memory.
@@ -48,20 +49,26 @@ pub(crate) fn interpret<A: Action>(
     request_id_header: Option<String>,
     retry_after: Option<Duration>,
 ) -> Result<Answer<A::Output>, UpstreamError> {
-    let envelope = match parse_envelope(status, body, request_id_header.clone()) {
+    let envelope = match parse_envelope(body, request_id_header.clone()) {
         Ok(envelope) => envelope,
         // A 5xx (or a 429 from a proxy's rate limiter) with an unreadable body still says
         // what happened: the status classifies it.
-        Err(UpstreamError::Unreadable { reason, .. }) if status >= 500 || status == 429 => {
+        Err(not_an_answer) if status >= 500 || status == 429 => {
             let fault = UpstreamFault {
                 status,
                 code: String::new(),
-                message: reason,
+                message: not_an_answer.0,
                 request_id: request_id_header,
             };
             return Err(UpstreamError::from_fault(fault, retry_after));
         }
-        Err(err) => return Err(err),
+        Err(not_an_answer) => {
+            return Err(UpstreamError::Unreadable {
+                status,
+                reason: not_an_answer.0,
+                request_id: request_id_header,
+            });
+        }
     };
     if !(200..300).contains(&status) || envelope.is_failure() {
         return Err(UpstreamError::from_fault(

@@ -16,20 +16,17 @@ use reqwest::header::{HeaderName, HeaderValue};
 use time::OffsetDateTime;
 use tracing::{Instrument as _, field};
 
-use super::actions::{Action, Answer};
+use workorder_api::headers::{REQUEST_ID as REQUEST_ID_HEADER, RETRY_AFTER as RETRY_AFTER_HEADER};
+use workorder_api::request::{CallSpec, sign_call};
+use workorder_api::{Action, Answer, Credentials, SignatureVersion};
+
 use super::answer::{classify_send_error, interpret, read_capped};
 use super::breaker::{Breaker, BreakerSettings};
-use super::credentials::{Credentials, SignatureVersion};
 use super::endpoint::Endpoint;
 use super::error::UpstreamError;
-use super::request::{CallSpec, sign_call};
 use super::retry::RetryPolicy;
+use super::wire::header_map;
 use crate::clock::Clock;
-
-/// Upstream header carrying the request id when the body has none.
-const REQUEST_ID_HEADER: &str = "x-acs-request-id";
-/// Upstream header asking for a pause before the next call, in milliseconds.
-const RETRY_AFTER_HEADER: &str = "x-acs-retry-after";
 
 /// Who is calling, where, and how they sign: everything tenant-specific about a call.
 #[derive(Debug, Clone)]
@@ -323,7 +320,7 @@ impl UpstreamClient {
         );
         let mut url = target.endpoint.url().clone();
         url.set_query(Some(&signed.query));
-        let headers = signed.header_map();
+        let headers = header_map(&signed);
         // Copied into the URL and the header map: the STS token's copy in the signed request
         // goes now, whatever happens next.
         signed.wipe();

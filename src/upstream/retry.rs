@@ -1,10 +1,8 @@
-//! When a failed call is repeated, and after how long.
-//!
-//! - Idempotent actions (the `List*` reads and CloseTicket) are repeated on connection errors,
-//!   timeouts, 5xx / `System.error` / `ServiceUnavailable` and throttling.
-//! - CreateTicket and ReplyTicket are repeated only when the request provably never reached the
-//!   upstream (connection refused, DNS or TLS failure, connect timeout): a duplicate ticket is
-//!   worse than an error.
+//! When a failed call is repeated, and after how long. Whether an outcome may be repeated for
+//! an action is the protocol's rule (`workorder_api::retry`: reads and CloseTicket repeat
+//! transient failures; CreateTicket and ReplyTicket only a request that provably never left,
+//! since a duplicate ticket is worse than an error); this module adds the attempt limit and
+//! the waits.
 //! - Delays are "full jitter" exponential backoff: uniform in `[0, min(max, base·2^(n-1))]`.
 //!   An upstream `x-acs-retry-after` wins when present; if it asks for longer than `max_delay`,
 //!   the error is returned instead of stalling the caller.
@@ -40,7 +38,7 @@ impl Default for RetryPolicy {
 
 impl RetryPolicy {
     /// Whether to try again after `attempt` (1-based) failed with `error`, and if so how long
-    /// to wait first. `idempotent` is [`crate::upstream::actions::Action::IDEMPOTENT`].
+    /// to wait first. `idempotent` is [`workorder_api::Action::IDEMPOTENT`].
     pub fn next_delay(
         &self,
         attempt: u32,
@@ -50,11 +48,9 @@ impl RetryPolicy {
         if attempt >= self.max_attempts {
             return None;
         }
-        let allowed = if idempotent {
-            error.is_retryable()
-        } else {
-            error.request_never_sent()
-        };
+        let allowed = error
+            .attempt_outcome()
+            .is_some_and(|outcome| outcome.may_repeat(idempotent));
         if !allowed {
             return None;
         }
@@ -82,7 +78,7 @@ impl RetryPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::upstream::error::UpstreamFault;
+    use workorder_api::UpstreamFault;
 
     fn unavailable() -> UpstreamError {
         UpstreamError::Unavailable(UpstreamFault {

@@ -172,7 +172,7 @@ fn the_kubernetes_configmap_configuration_parses() {
 fn the_example_sandbox_accounts_file_loads() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/sandbox-accounts.example.toml");
 
-    let accounts = workorder_gateway::sandbox::load_accounts_file(&path).unwrap();
+    let accounts = workorder_sandbox::load_accounts_file(&path).unwrap();
 
     assert!(!accounts.is_empty());
 }

@@ -1,13 +1,13 @@
-//! The signer reproduces every golden vector computed with the official SDKs' own code
-//! (`tests/fixtures/signing-vectors.json`, copied from `shared/upstream/`). The file is iterated
-//! whole: a new vector is tested without touching this code.
+//! The signer (`workorder_api::signer`) reproduces every golden vector computed with the
+//! official SDKs' own code (`tests/fixtures/signing-vectors.json`). The file is iterated whole:
+//! a new vector is tested without touching this code.
 
 #![allow(clippy::expect_used)]
 
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
-use workorder_gateway::upstream::signer::{V3Request, hash_payload, sign_rpc_v1, sign_v3};
+use workorder_api::signer::{V3Request, hash_payload, sign_rpc_v1, sign_v3};
 
 #[derive(Debug, Deserialize)]
 struct Vector {

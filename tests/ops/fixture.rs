@@ -3,7 +3,7 @@
 //! always answers `500 System.error`.
 
 use serde_json::{Value, json};
-use workorder_gateway::sandbox::SandboxHandle;
+use workorder_sandbox::SandboxHandle;
 
 use crate::support::{SECRET, TestGateway, account, set_faults, start_sandbox, token};
 

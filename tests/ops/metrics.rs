@@ -9,7 +9,7 @@ use wiremock::ResponseTemplate;
 
 use crate::fixture::{self, ACCESS_KEY_ID, ACCESS_KEY_SECRET, EMAIL};
 use crate::logs::fresh_request_id;
-use workorder_gateway::sandbox::SandboxHandle;
+use workorder_sandbox::SandboxHandle;
 
 use crate::support::idp::{Idp, jwk, jwks};
 use crate::support::{TestGateway, account, key_path, start_sandbox};

@@ -2,11 +2,12 @@
 //! each with the parameters it must put on the wire (values from the Chinese document's
 //! examples, plus characters that need encoding).
 
-use workorder_gateway::upstream::actions::{
+use workorder_api::actions::{
     CloseTicket, CreateTicket, ListCategories, ListProducts, ListTicketNotes, ListTickets,
     NotifyTimeRange, ReplyTicket,
 };
-use workorder_gateway::upstream::{Action, Language, Target, UpstreamClient, UpstreamError};
+use workorder_api::{Action, Language};
+use workorder_gateway::upstream::{Target, UpstreamClient, UpstreamError};
 
 /// A `SecretContent` value that must never leave the request.
 pub const SECRET_CONTENT: &str = "实例id是XXXXXX root-password=Hunter2*~+&";

@@ -14,9 +14,9 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use workorder_api::{Credentials, SignatureVersion};
 use workorder_gateway::upstream::{
-    CallObserver, ClientSettings, Credentials, Endpoint, RetryPolicy, SignatureVersion, Target,
-    UpstreamClient,
+    CallObserver, ClientSettings, Endpoint, RetryPolicy, Target, UpstreamClient,
 };
 
 /// Long-term AccessKey used by the tests.

@@ -16,10 +16,9 @@ use secrecy::SecretString;
 use workorder_gateway::app::{AppHandle, Application};
 use workorder_gateway::auth::{DevTokenOptions, mint_dev_token};
 use workorder_gateway::clock::Clock;
-use workorder_gateway::sandbox::{Account, SandboxConfig, SandboxHandle};
 use workorder_gateway::settings::Settings;
+use workorder_sandbox::{Account, SandboxConfig, SandboxHandle};
 
-/// The HS256 secret of test gateways (≥ 32 bytes).
 /// A key of `tests/fixtures/keys/` (their README says how they were made).
 pub fn key_path(name: &str) -> String {
     format!("{}/tests/fixtures/keys/{name}", env!("CARGO_MANIFEST_DIR"))
@@ -186,7 +185,7 @@ pub fn token(tenant: &str, sub: &str, roles: &[&str]) -> String {
 
 /// A standalone sandbox with the demo account plus `accounts`, engineer off.
 pub async fn start_sandbox(accounts: Vec<Account>) -> SandboxHandle {
-    workorder_gateway::sandbox::spawn(
+    workorder_sandbox::spawn(
         SocketAddr::from(([127, 0, 0, 1], 0)),
         SandboxConfig {
             accounts,
@@ -276,10 +275,10 @@ pub fn demo_account_tenant(id: &str, url: &str) -> String {
     sandbox_tenant(
         id,
         url,
-        workorder_gateway::sandbox::DEMO_ACCESS_KEY_ID,
-        workorder_gateway::sandbox::DEMO_ACCESS_KEY_SECRET,
+        workorder_sandbox::DEMO_ACCESS_KEY_ID,
+        workorder_sandbox::DEMO_ACCESS_KEY_SECRET,
         "v1",
-        workorder_gateway::sandbox::accounts::DEMO_EMAIL,
+        workorder_sandbox::accounts::DEMO_EMAIL,
     )
 }
 

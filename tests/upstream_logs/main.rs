@@ -15,8 +15,8 @@ use std::sync::{Arc, Mutex};
 
 use tracing_subscriber::fmt::format::FmtSpan;
 use wiremock::ResponseTemplate;
-use workorder_gateway::upstream::SignatureVersion;
-use workorder_gateway::upstream::encode::percent_encode;
+use workorder_api::SignatureVersion;
+use workorder_api::encode::percent_encode;
 
 use crate::support::actions::{CONTENT, SECRET_CONTENT, documented};
 use crate::support::fake_upstream::{

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use workorder_gateway::sandbox::SandboxHandle;
+use workorder_sandbox::SandboxHandle;
 
 use crate::support::writes::{all_ticket_ids, forty_retrying_clients, new_ticket, post_with_key};
 use crate::support::{

@@ -4,7 +4,7 @@
 //! `ticket_not_found`, never 403 — and catalog entries and idempotency keys are per tenant.
 
 use serde_json::json;
-use workorder_gateway::sandbox::SandboxHandle;
+use workorder_sandbox::SandboxHandle;
 
 use crate::support::{
     READ_WRITE, TestGateway, account, demo_account_tenant, demo_config, problem, sandbox_tenant,

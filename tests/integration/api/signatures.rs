@@ -13,9 +13,7 @@ use crate::support::{
 /// Characters whose encoding differs between naive encoders and the upstream's rules.
 const TRICKY: &str = "磁盘满了 ~ *'()! a+b=c&d/e%20 😀";
 
-async fn gateway_with_tenant(
-    signature: &str,
-) -> (workorder_gateway::sandbox::SandboxHandle, TestGateway) {
+async fn gateway_with_tenant(signature: &str) -> (workorder_sandbox::SandboxHandle, TestGateway) {
     let secret = format!("{signature}-secret-Xy9");
     let key = format!("LTAI{signature}signer");
     let sandbox = start_sandbox(vec![account(&key, &secret, "signer@example.com")]).await;

@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use serde_json::json;
-use workorder_gateway::sandbox::SandboxHandle;
+use workorder_sandbox::SandboxHandle;
 
 use crate::support::{
     FAST_UPSTREAM, READ_WRITE, TestGateway, demo_account_tenant, demo_config, problem,

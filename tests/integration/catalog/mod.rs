@@ -10,8 +10,9 @@ use std::time::Duration;
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 use wiremock::MockServer;
+use workorder_api::Language;
 use workorder_gateway::catalog::{CacheStatus, CachedDocument, CategoryCheck};
-use workorder_gateway::upstream::{Language, UpstreamError};
+use workorder_gateway::upstream::UpstreamError;
 
 use upstream::{
     calls, catalog, long_lived_catalog, mount_categories, mount_products, mount_products_outage,

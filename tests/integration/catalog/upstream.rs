@@ -6,11 +6,10 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use wiremock::matchers::{body_string_contains, method, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
+use workorder_api::SignatureVersion;
 use workorder_gateway::catalog::{Catalog, CatalogSettings};
 use workorder_gateway::clock::Clock;
-use workorder_gateway::upstream::{
-    ClientSettings, RetryPolicy, SignatureVersion, Target, UpstreamClient,
-};
+use workorder_gateway::upstream::{ClientSettings, RetryPolicy, Target, UpstreamClient};
 
 use crate::support::fake_upstream::{self, Kind, success};
 

@@ -2,10 +2,10 @@
 //! action runs (codes, statuses, body fields, headers).
 
 use time::OffsetDateTime;
-use workorder_gateway::upstream::SignatureVersion;
-use workorder_gateway::upstream::encode::encode_pairs;
-use workorder_gateway::upstream::request::{SignedRequest, format_timestamp};
-use workorder_gateway::upstream::signer::{V3Request, hash_payload, sign_rpc_v1, sign_v3};
+use workorder_api::SignatureVersion;
+use workorder_api::encode::encode_pairs;
+use workorder_api::request::{SignedRequest, format_timestamp};
+use workorder_api::signer::{V3Request, hash_payload, sign_rpc_v1, sign_v3};
 
 use super::helpers::*;
 

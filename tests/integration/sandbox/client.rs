@@ -1,13 +1,12 @@
 //! The crate's own typed client against the sandbox, in both signature schemes: every action
 //! decodes, end to end.
 
-use workorder_gateway::upstream::actions::{
+use workorder_api::actions::{
     CloseTicket, CreateTicket, ListCategories, ListProducts, ListTicketNotes, ListTickets,
     ReplyTicket,
 };
-use workorder_gateway::upstream::{
-    ClientSettings, Endpoint, Language, SignatureVersion, Target, UpstreamClient,
-};
+use workorder_api::{Language, SignatureVersion};
+use workorder_gateway::upstream::{ClientSettings, Endpoint, Target, UpstreamClient};
 
 use super::helpers::*;
 

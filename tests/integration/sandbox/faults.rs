@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use workorder_gateway::sandbox::FaultConfig;
+use workorder_sandbox::FaultConfig;
 
 use super::helpers::*;
 
@@ -12,7 +12,7 @@ async fn statuses(sandbox: &Sandbox, n: usize) -> Vec<u16> {
     let mut seen = Vec::with_capacity(n);
     for _ in 0..n {
         let signed = sandbox.sign(
-            workorder_gateway::upstream::SignatureVersion::V1,
+            workorder_api::SignatureVersion::V1,
             &demo_credentials(),
             "ListProducts",
             &[],
@@ -94,7 +94,7 @@ async fn dropped_connections_get_no_answer_at_all() {
     )
     .await;
     let signed = sandbox.sign(
-        workorder_gateway::upstream::SignatureVersion::V1,
+        workorder_api::SignatureVersion::V1,
         &demo_credentials(),
         "ListProducts",
         &[],
@@ -150,7 +150,7 @@ async fn calls_above_the_rate_are_throttled_per_account() {
     // Another account has its own budget.
     sandbox
         .call(
-            workorder_gateway::upstream::SignatureVersion::V1,
+            workorder_api::SignatureVersion::V1,
             &credentials("LTAIalpha", "alpha-secret"),
             "ListProducts",
             &[],

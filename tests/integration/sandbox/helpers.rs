@@ -7,11 +7,11 @@ use reqwest::header::HeaderMap;
 use secrecy::SecretString;
 use serde_json::Value;
 use time::OffsetDateTime;
-use workorder_gateway::sandbox::{self, Account, FaultConfig, SandboxConfig, SandboxHandle};
-use workorder_gateway::upstream::encode::encode_pairs;
-use workorder_gateway::upstream::request::{CallSpec, SignedRequest, sign_call};
-use workorder_gateway::upstream::signer::sign_rpc_v1;
-use workorder_gateway::upstream::{Credentials, SignatureVersion};
+use workorder_api::encode::encode_pairs;
+use workorder_api::request::{CallSpec, SignedRequest, sign_call};
+use workorder_api::signer::sign_rpc_v1;
+use workorder_api::{Credentials, SignatureVersion};
+use workorder_sandbox::{self as sandbox, Account, FaultConfig, SandboxConfig, SandboxHandle};
 
 pub const DEMO_ID: &str = "LTAIsandboxDEMO";
 pub const DEMO_SECRET: &str = "sandbox-demo-secret";
@@ -259,7 +259,7 @@ impl Sandbox {
             ("SignatureVersion", "1.0".to_owned()),
             (
                 "Timestamp",
-                workorder_gateway::upstream::request::format_timestamp(OffsetDateTime::now_utc()),
+                workorder_api::request::format_timestamp(OffsetDateTime::now_utc()),
             ),
             ("SignatureNonce", fresh_nonce()),
         ]

@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use workorder_gateway::sandbox::FaultConfig;
+use workorder_sandbox::FaultConfig;
 
 use super::helpers::*;
 

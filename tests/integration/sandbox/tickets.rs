@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use workorder_gateway::upstream::SignatureVersion;
+use workorder_api::SignatureVersion;
 
 use super::helpers::*;
 
@@ -270,7 +270,7 @@ async fn accounts_see_only_their_own_tickets() {
 
 #[tokio::test]
 async fn the_engineer_answers_after_the_configured_delay() {
-    let sandbox = start_with(workorder_gateway::sandbox::SandboxConfig {
+    let sandbox = start_with(workorder_sandbox::SandboxConfig {
         engineer_delay: Duration::from_millis(150),
         ..config()
     })

@@ -5,8 +5,9 @@
 use std::time::Duration;
 
 use wiremock::ResponseTemplate;
-use workorder_gateway::upstream::actions::ListTickets;
-use workorder_gateway::upstream::{ClientSettings, SignatureVersion, Target, UpstreamError};
+use workorder_api::SignatureVersion;
+use workorder_api::actions::ListTickets;
+use workorder_gateway::upstream::{ClientSettings, Target, UpstreamError};
 
 use crate::support::fake_upstream::{
     Kind, client, ok_body, received, settings, target, upstream_answering,

@@ -7,11 +7,12 @@ use std::path::PathBuf;
 use serde_json::Value;
 use time::macros::datetime;
 use wiremock::ResponseTemplate;
-use workorder_gateway::upstream::actions::{
+use workorder_api::actions::{
     CloseTicket, CreateTicket, ListCategories, ListProducts, ListTicketNotes, ListTickets,
     ProductCatalog, ReplyTicket,
 };
-use workorder_gateway::upstream::{Action, Answer, SignatureVersion, UpstreamError};
+use workorder_api::{Action, Answer, SignatureVersion};
+use workorder_gateway::upstream::UpstreamError;
 
 use crate::support::fake_upstream::{Kind, client, settings, target, upstream_answering};
 
@@ -237,7 +238,7 @@ async fn the_broken_list_categories_example_is_reported_as_not_json() {
     );
 }
 
-fn assert_doc_note(list: &[workorder_gateway::upstream::actions::Note]) {
+fn assert_doc_note(list: &[workorder_api::actions::Note]) {
     assert_eq!(list.len(), 1);
     let note = &list[0];
     assert_eq!(note.note_id.as_deref(), Some("CT24GHXT"), "NotId is read");
@@ -300,7 +301,7 @@ async fn the_repaired_categories_example_decodes_to_the_documented_list() {
     assert_eq!(got, [(793, "ECS无法远程"), (794, "服务器打不开")]);
 }
 
-pub fn codes(products: &[workorder_gateway::upstream::actions::Product]) -> Vec<&str> {
+pub fn codes(products: &[workorder_api::actions::Product]) -> Vec<&str> {
     products.iter().map(|p| p.code.as_str()).collect()
 }
 

@@ -4,8 +4,9 @@
 use std::time::{Duration, Instant};
 
 use wiremock::ResponseTemplate;
-use workorder_gateway::upstream::actions::ListTickets;
-use workorder_gateway::upstream::{SignatureVersion, UpstreamError};
+use workorder_api::SignatureVersion;
+use workorder_api::actions::ListTickets;
+use workorder_gateway::upstream::UpstreamError;
 
 use super::sockets::chunked_server;
 use crate::support::fake_upstream::{

@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use wiremock::{Request, ResponseTemplate};
-use workorder_gateway::upstream::SignatureVersion;
-use workorder_gateway::upstream::signer::{
+use workorder_api::SignatureVersion;
+use workorder_api::signer::{
     EMPTY_PAYLOAD_SHA256, V3Request, hash_payload, sign_rpc_v1, sign_v3, signatures_match,
 };
 

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeSet;
 
-use workorder_gateway::upstream::SignatureVersion;
-use workorder_gateway::upstream::actions::ListTickets;
+use workorder_api::SignatureVersion;
+use workorder_api::actions::ListTickets;
 
 use crate::support::fake_upstream::{
     Kind, client, error_answer, nonce, received, settings, upstream_answering,

@@ -5,8 +5,8 @@
 use serde_json::json;
 use time::OffsetDateTime;
 use time::macros::datetime;
+use workorder_api::actions::{ListTickets, ProductCatalog};
 use workorder_gateway::upstream::UpstreamError;
-use workorder_gateway::upstream::actions::{ListTickets, ProductCatalog};
 
 use super::decoding::{categories, codes, create, decode, decode_json, notes, products};
 

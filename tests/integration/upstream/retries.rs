@@ -8,8 +8,9 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use wiremock::ResponseTemplate;
-use workorder_gateway::upstream::actions::{CreateTicket, ListTickets};
-use workorder_gateway::upstream::{SignatureVersion, UpstreamError};
+use workorder_api::SignatureVersion;
+use workorder_api::actions::{CreateTicket, ListTickets};
+use workorder_gateway::upstream::UpstreamError;
 
 use super::sockets::{hang_up_server, saturated_listener};
 use crate::support::actions::{AnyAction, seven};

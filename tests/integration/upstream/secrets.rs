@@ -5,9 +5,10 @@
 use std::time::Duration;
 
 use wiremock::{Request, Respond, ResponseTemplate};
-use workorder_gateway::upstream::encode::percent_encode;
-use workorder_gateway::upstream::signer::sign_rpc_v1;
-use workorder_gateway::upstream::{SignatureVersion, UpstreamError};
+use workorder_api::SignatureVersion;
+use workorder_api::encode::percent_encode;
+use workorder_api::signer::sign_rpc_v1;
+use workorder_gateway::upstream::UpstreamError;
 
 use crate::support::actions::{CONTENT, SECRET_CONTENT, documented};
 use crate::support::fake_upstream::{

@@ -105,7 +105,7 @@ impl FaultConfig {
         if let Some(unknown) = self
             .actions
             .iter()
-            .find(|a| !super::verify::ACTIONS.contains(&a.as_str()))
+            .find(|a| !workorder_api::ACTIONS.contains(&a.as_str()))
         {
             return Err(SandboxError::InvalidFaults(format!(
                 "actions: {unknown:?} is not a Workorder action"

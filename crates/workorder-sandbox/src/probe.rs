@@ -1,5 +1,5 @@
 //! [`SandboxProbe`]: the sandbox's request path without its HTTP server, for the fuzz targets
-//! (`crate::fuzzing`). A call goes through exactly what `server` runs after a call's fate:
+//! (the gateway's `fuzzing` module re-exports it). A call goes through exactly what `server` runs after a call's fate:
 //! parameter decoding, authentication (RPC v1 or ACS3-HMAC-SHA256), the throttle and the
 //! action. No faults, no engineer: both would make an input's outcome depend on earlier ones.
 

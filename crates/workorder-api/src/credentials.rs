@@ -58,13 +58,13 @@ impl Credentials {
         &self.access_key_id
     }
 
-    /// The AccessKey secret, exposed only to the signer.
-    pub(crate) fn access_key_secret(&self) -> &str {
+    /// The AccessKey secret, for the signer and for withholding it from error text; never log it.
+    pub fn access_key_secret(&self) -> &str {
         self.access_key_secret.expose_secret()
     }
 
-    /// The STS token, if any, exposed only to the request builder.
-    pub(crate) fn security_token(&self) -> Option<&str> {
+    /// The STS token, if any, for the request builder and for withholding it from error text.
+    pub fn security_token(&self) -> Option<&str> {
         self.security_token.as_ref().map(|t| t.expose_secret())
     }
 }

@@ -4,7 +4,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{Action, Language, push_opt};
-use crate::upstream::decode::{decode_data, null_as_default, string_or_number};
+use crate::decode::{decode_data, null_as_default, string_or_number};
 
 /// `ListProducts`: every product a ticket can be filed for, in hot and "more" lists.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

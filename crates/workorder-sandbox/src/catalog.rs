@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 
 use super::catalog_data::{PRODUCTS, Placement, ProductSeed, TECH_GROUPS};
-use crate::upstream::Language;
+use workorder_api::Language;
 
 /// Index of a language in the seed arrays.
 fn index(language: Language) -> usize {

@@ -1,5 +1,5 @@
 //! What the sandbox answers: the error catalogue with the real codes, HTTP statuses and
-//! messages (WORKORDER.md §5 and the Workorder error tables), and the two body shapes:
+//! messages (the Workorder and common Alibaba Cloud error tables), and the two body shapes:
 //! `{"RequestId","HostId","Code","Message","Recommend"}` for errors and
 //! `{"RequestId","Success":true,"Code":200,"Message":"success","Data":…}` for answers.
 
@@ -8,9 +8,9 @@ use actix_web::http::StatusCode;
 use serde_json::{Value, json};
 
 /// Header carrying the request id on every answer, as the real gateway sends it.
-pub(crate) const REQUEST_ID_HEADER: &str = "x-acs-request-id";
+pub(crate) const REQUEST_ID_HEADER: &str = workorder_api::headers::REQUEST_ID;
 /// Header telling a throttled caller how many milliseconds to wait.
-pub(crate) const RETRY_AFTER_HEADER: &str = "x-acs-retry-after";
+pub(crate) const RETRY_AFTER_HEADER: &str = workorder_api::headers::RETRY_AFTER;
 /// Content type of every answer, spelled as the real gateway spells it.
 pub(crate) const JSON_CONTENT_TYPE: &str = "application/json;charset=utf-8";
 

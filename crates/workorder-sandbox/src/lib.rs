@@ -1,19 +1,25 @@
-//! The embedded Workorder API 2020-03-26 simulator (issue 3): a faithful stand-in for
-//! `workorder.aliyuncs.com`, strict where the real service is strict, so a gateway that works
-//! against it works against Alibaba Cloud.
+//! workorder-sandbox: a strict simulator of the Alibaba Cloud Workorder API 2020-03-26, the far
+//! side of the wire. A faithful stand-in for `workorder.aliyuncs.com`, strict where the real
+//! service is strict, so a gateway that works against it works against Alibaba Cloud. It
+//! depends on the protocol crate, `workorder_api`, and on nothing else of the gateway's.
 //!
 //! Invariants:
-//! - Signatures are verified with [`crate::upstream::signer`] only: there is no second copy of
-//!   the canonicalisation rules here (`verify` only gathers what was signed).
+//! - Signatures are verified with [`workorder_api::signer`] only: there is no second copy of
+//!   the canonicalisation rules here (`verify` only gathers what was signed). Header names,
+//!   the action list, the API version, the epoch unit rule and the demo AccessKey come from
+//!   `workorder_api` as well.
 //! - Each account sees only its own tickets and has its own nonce memory; per-account state sits
 //!   behind its own short-held mutex, never held across an `.await`, so accounts never contend.
 //! - `SecretContent` is stored but never returned or logged; no parameter value is logged.
+//! - The crate installs no signal handler: [`run_cli`] stops when the caller's shutdown future
+//!   completes, and [`spawn`] hands back a [`SandboxHandle`] the caller stops.
 //!
-//! Layout: [`accounts`] (who may call), `verify` + `nonce` (signatures, timestamps,
-//! replays), `catalog` (seeded products and categories), `tickets` (the business rules),
-//! `actions` (one function per action), [`faults`] (deterministic fault injection), `fates`
-//! (what a drawn fault does to an answer), [`server`] (the actix-web app, admin routes,
-//! [`spawn`]), [`cli`] (`workorder-gateway sandbox`).
+//! Layout: [`accounts`] (who may call), `verify` + `verify_v3` + `nonce` (signatures,
+//! timestamps, replays), `catalog` (seeded products and categories), `tickets` (the business
+//! rules), `actions` (one function per action), [`faults`] (deterministic fault injection),
+//! `fates` (what a drawn fault does to an answer), [`server`] (the actix-web app, admin routes,
+//! [`spawn`]), [`cli`] (the options of the standalone server), [`probe`] (the request path
+//! without the HTTP server, for fuzzing).
 
 pub mod accounts;
 mod actions;
@@ -25,7 +31,8 @@ mod fates;
 pub mod faults;
 mod nonce;
 mod params;
-pub(crate) mod probe;
+#[doc(hidden)]
+pub mod probe;
 mod reply;
 pub mod server;
 mod state;

@@ -25,6 +25,18 @@ pub use tickets::{
     TicketSummary,
 };
 
+/// The name of every action of the API, in the documentation's order: what the simulator
+/// answers and what fault injection may aim at.
+pub const ACTIONS: [&str; 7] = [
+    CreateTicket::NAME,
+    ListProducts::NAME,
+    ListCategories::NAME,
+    ListTickets::NAME,
+    ListTicketNotes::NAME,
+    ReplyTicket::NAME,
+    CloseTicket::NAME,
+];
+
 /// One Workorder action: its name, its parameters and how to read its `Data`.
 pub trait Action: Send + Sync {
     /// The `Action` name sent upstream.

@@ -1,6 +1,6 @@
 //! The seven actions: parameter validation (`MissingParameter`, `param.illegal`,
 //! `illegalParam.emailOrPhone`) and the answer bodies with the SDK's field layouts
-//! (WORKORDER.md §4): `Data` is the ticket id for CreateTicket, `{CurrentPage, PageSize, Total,
+//! (the SDK models, which the real service's answers follow): `Data` is the ticket id for CreateTicket, `{CurrentPage, PageSize, Total,
 //! List}` for ListTickets, `{List}` of notes (`NoteId`, `Content`, `FromOfficial`, `GmtCreated`
 //! in epoch seconds) for ListTicketNotes. Both lists show only what the list index shows yet
 //! (`list_lag_ms`); the actions by id see every ticket at once.
@@ -15,13 +15,11 @@ use super::reply::{ApiError, SuccessCode, success_body};
 use super::state::{AccountSlot, Sandbox};
 use super::tickets::{Filter, NewTicket, Ticket, Visibility};
 use super::verify::Caller;
-use crate::upstream::Language;
+use workorder_api::Language;
 
 /// Default and maximum `PageSize` of ListTickets.
 const DEFAULT_PAGE_SIZE: usize = 20;
 const MAX_PAGE_SIZE: usize = 100;
-/// Epoch values at or above this are milliseconds (as the upstream decoder assumes).
-const MILLIS_THRESHOLD: i64 = 1_000_000_000_000;
 
 /// Runs `caller.action` and renders the success body.
 pub(crate) fn dispatch(
@@ -161,7 +159,7 @@ fn comma_set(params: &Params, name: &str) -> HashSet<String> {
 
 /// Epoch seconds; milliseconds are accepted too (the documentation is ambiguous on the unit).
 fn epoch_seconds(value: Option<i64>) -> Option<i64> {
-    value.map(|v| if v >= MILLIS_THRESHOLD { v / 1000 } else { v })
+    value.map(workorder_api::decode::epoch_seconds)
 }
 
 fn list_tickets(

@@ -1,5 +1,8 @@
-//! `workorder-gateway sandbox`: the simulator as a standalone server, until Ctrl-C or SIGTERM.
+//! The simulator as a standalone server (`workorder-gateway sandbox`): its command-line options
+//! and [`run_cli`], which serves until the caller's shutdown future completes. Signals are the
+//! caller's business, so one function in the gateway handles them for every server.
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -108,8 +111,12 @@ impl SandboxArgs {
     }
 }
 
-/// Runs the sandbox until Ctrl-C or SIGTERM, then stops it gracefully.
-pub async fn run_cli(args: SandboxArgs) -> Result<(), SandboxError> {
+/// Runs the sandbox until `shutdown` completes (the gateway passes its Ctrl-C / SIGTERM
+/// future), then stops it gracefully.
+pub async fn run_cli(
+    args: SandboxArgs,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), SandboxError> {
     let config = args.to_config()?;
     let extra = config.accounts.len();
     let handle = spawn(args.listen, config).await?;
@@ -121,7 +128,7 @@ pub async fn run_cli(args: SandboxArgs) -> Result<(), SandboxError> {
     );
     let server = handle.server_handle();
     let stopper = tokio::spawn(async move {
-        shutdown_signal().await;
+        shutdown.await;
         tracing::info!("sandbox shutting down");
         server.stop(true).await;
     });
@@ -130,42 +137,20 @@ pub async fn run_cli(args: SandboxArgs) -> Result<(), SandboxError> {
     result
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(term) => term,
-                Err(err) => {
-                    tracing::warn!(error = %err, "cannot listen for SIGTERM; Ctrl-C only");
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use clap::Parser as _;
 
-    use crate::cli::Cli;
+    /// The options as a subcommand embeds them.
+    #[derive(Debug, clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: super::SandboxArgs,
+    }
 
     fn args(extra: &[&str]) -> super::SandboxArgs {
-        let argv = ["workorder-gateway", "sandbox"].iter().chain(extra);
-        match Cli::try_parse_from(argv).unwrap().command {
-            Some(crate::cli::Command::Sandbox(args)) => args,
-            other => panic!("parsed as {other:?}"),
-        }
+        let argv = ["sandbox"].iter().chain(extra);
+        Cli::try_parse_from(argv).unwrap().args
     }
 
     #[test]

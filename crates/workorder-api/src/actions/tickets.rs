@@ -5,7 +5,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use super::{Action, Language, push_opt};
-use crate::upstream::decode::{decode_data, null_as_default, optional_epoch, string_or_number};
+use crate::decode::{decode_data, null_as_default, optional_epoch, string_or_number};
 
 /// When the upstream may notify the contact about ticket progress.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]

@@ -194,7 +194,7 @@ async fn api(req: HttpRequest, body: web::Bytes, sandbox: web::Data<Sandbox>) ->
 fn action_of(req: &HttpRequest, body: &[u8]) -> Option<String> {
     if let Some(action) = req
         .headers()
-        .get("x-acs-action")
+        .get(workorder_api::headers::ACTION)
         .and_then(|v| v.to_str().ok())
     {
         return Some(action.to_owned());

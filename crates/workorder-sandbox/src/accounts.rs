@@ -13,10 +13,8 @@ use serde::Deserialize;
 
 use super::SandboxError;
 
-/// AccessKey id of the built-in demo account.
-pub const DEMO_ACCESS_KEY_ID: &str = "LTAIsandboxDEMO";
-/// AccessKey secret of the built-in demo account (public on purpose: sandbox only).
-pub const DEMO_ACCESS_KEY_SECRET: &str = "sandbox-demo-secret";
+/// AccessKey id and secret of the built-in demo account (public on purpose: sandbox only).
+pub use workorder_api::{DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET};
 /// Contact email of the demo account.
 pub const DEMO_EMAIL: &str = "demo@example.com";
 /// Contact phone of the demo account.
@@ -213,6 +211,7 @@ mod tests {
     #[test]
     fn the_example_accounts_file_loads() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
             .join("config")
             .join("sandbox-accounts.example.toml");
         let accounts = load_accounts_file(&path).unwrap();

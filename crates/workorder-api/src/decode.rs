@@ -7,23 +7,45 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use super::error::{UpstreamError, UpstreamFault, scrub_message};
+use crate::error::{UpstreamFault, scrub_message};
 
-/// Epoch values above this are milliseconds (10^12 s is the year 33658).
-const MILLIS_THRESHOLD: i64 = 1_000_000_000_000;
+/// Epoch values whose magnitude is at or above this are milliseconds, below it seconds. The
+/// documentation names milliseconds while its examples are seconds, so the unit is read from
+/// the value: 10^12 ms is 2001-09-09 (every millisecond value the service can send is above),
+/// while 10^12 s is the year 33658, beyond what any timestamp here can be.
+pub const MILLIS_THRESHOLD: i64 = 1_000_000_000_000;
+
+/// Whether an epoch value of unknown unit is in milliseconds (see [`MILLIS_THRESHOLD`]).
+pub fn is_millis(value: i64) -> bool {
+    value.unsigned_abs() >= MILLIS_THRESHOLD.unsigned_abs()
+}
+
+/// An epoch value of unknown unit in whole seconds (milliseconds are truncated).
+pub fn epoch_seconds(value: i64) -> i64 {
+    if is_millis(value) {
+        value / 1000
+    } else {
+        value
+    }
+}
 
 /// The common envelope of every answer, success or failure.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub(crate) struct Envelope {
+pub struct Envelope {
+    /// `RequestId`.
     #[serde(default, alias = "requestId")]
     pub request_id: Option<String>,
+    /// `Code`, a string or an integer upstream, always a string here.
     #[serde(default, alias = "code", deserialize_with = "string_or_number")]
     pub code: Option<String>,
+    /// `Message`.
     #[serde(default, alias = "message")]
     pub message: Option<String>,
+    /// `Success`.
     #[serde(default)]
     pub success: Option<bool>,
+    /// `Data`, decoded by the action.
     #[serde(default)]
     pub data: Option<Value>,
 }
@@ -50,17 +72,18 @@ impl Envelope {
     }
 }
 
-/// Parses an answer body into its envelope, or says clearly why it is not one.
-pub(crate) fn parse_envelope(
-    status: u16,
+/// Why a body is not a Workorder answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct NotAnAnswer(pub String);
+
+/// Parses an answer body into its envelope, or says clearly why it is not one. The
+/// `x-acs-request-id` header stands in for a missing `RequestId`.
+pub fn parse_envelope(
     body: &[u8],
     request_id_header: Option<String>,
-) -> Result<Envelope, UpstreamError> {
-    let unreadable = |reason: String| UpstreamError::Unreadable {
-        status,
-        reason,
-        request_id: request_id_header.clone(),
-    };
+) -> Result<Envelope, NotAnAnswer> {
+    let unreadable = NotAnAnswer;
     let value: Value = serde_json::from_slice(body)
         .map_err(|e| unreadable(format!("the body is not valid JSON ({e})")))?;
     if !value.is_object() {
@@ -75,7 +98,7 @@ pub(crate) fn parse_envelope(
 }
 
 /// Decodes the `Data` member into `T`; a missing or `null` `Data` decodes as `T::default()`.
-pub(crate) fn decode_data<T>(data: Option<Value>) -> Result<T, String>
+pub fn decode_data<T>(data: Option<Value>) -> Result<T, String>
 where
     T: serde::de::DeserializeOwned + Default,
 {
@@ -86,7 +109,7 @@ where
 }
 
 /// `null` and missing become `T::default()` (used for lists: "missing lists are empty").
-pub(crate) fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+pub fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de> + Default,
@@ -95,7 +118,7 @@ where
 }
 
 /// Accepts a string, an integer or a float, and renders it as a string.
-pub(crate) fn string_or_number<'de, D>(deserializer: D) -> Result<Option<String>, D::Error>
+pub fn string_or_number<'de, D>(deserializer: D) -> Result<Option<String>, D::Error>
 where
     D: Deserializer<'de>,
 {
@@ -117,9 +140,9 @@ where
 pub struct Epoch(pub i64);
 
 impl Epoch {
-    /// The instant, reading values above 10^12 as milliseconds and others as seconds.
+    /// The instant, reading values at or above 10^12 as milliseconds and others as seconds.
     pub fn to_datetime(self) -> Option<OffsetDateTime> {
-        let nanos = if self.0.abs() > MILLIS_THRESHOLD {
+        let nanos = if is_millis(self.0) {
             i128::from(self.0) * 1_000_000
         } else {
             i128::from(self.0) * 1_000_000_000
@@ -129,7 +152,7 @@ impl Epoch {
 }
 
 /// Accepts an epoch as an integer, a float or a numeric string; `null` is `None`.
-pub(crate) fn optional_epoch<'de, D>(deserializer: D) -> Result<Option<OffsetDateTime>, D::Error>
+pub fn optional_epoch<'de, D>(deserializer: D) -> Result<Option<OffsetDateTime>, D::Error>
 where
     D: Deserializer<'de>,
 {
@@ -161,20 +184,28 @@ mod tests {
     }
 
     #[test]
+    fn ten_to_the_twelve_itself_is_milliseconds_on_both_sides_of_zero() {
+        assert!(is_millis(MILLIS_THRESHOLD));
+        assert!(is_millis(-MILLIS_THRESHOLD));
+        assert!(!is_millis(MILLIS_THRESHOLD - 1));
+        assert_eq!(epoch_seconds(MILLIS_THRESHOLD), 1_000_000_000);
+        assert_eq!(epoch_seconds(1_586_920_240), 1_586_920_240);
+    }
+
+    #[test]
     fn success_false_on_http_200_is_a_failure() {
-        let envelope = parse_envelope(200, br#"{"Success":false,"Code":"param.illegal"}"#, None)
+        let envelope = parse_envelope(br#"{"Success":false,"Code":"param.illegal"}"#, None)
             .expect("an object");
         assert!(envelope.is_failure());
-        let ok = parse_envelope(200, br#"{"Success":true,"Code":200}"#, None).expect("an object");
+        let ok = parse_envelope(br#"{"Success":true,"Code":200}"#, None).expect("an object");
         assert!(!ok.is_failure());
-        let code_only = parse_envelope(200, br#"{"Code":"System.error"}"#, None).expect("object");
+        let code_only = parse_envelope(br#"{"Code":"System.error"}"#, None).expect("object");
         assert!(code_only.is_failure());
     }
 
     #[test]
     fn non_json_bodies_are_reported_as_such() {
-        let err = parse_envelope(200, b"<html>", Some("R1".to_owned())).expect_err("not JSON");
+        let err = parse_envelope(b"<html>", Some("R1".to_owned())).expect_err("not JSON");
         assert!(err.to_string().contains("not valid JSON"), "{err}");
-        assert_eq!(err.request_id(), Some("R1"));
     }
 }

@@ -20,8 +20,8 @@ use std::time::Duration;
 use rand::Rng as _;
 
 use super::reply::ApiError;
-use crate::upstream::Language;
 use texts::{confidential_placeholder, default_title, engineer_text};
+use workorder_api::Language;
 
 /// Ticket states as the API spells them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

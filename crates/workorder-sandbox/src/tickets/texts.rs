@@ -1,7 +1,7 @@
 //! The words the sandbox puts into tickets itself: default titles, the placeholder of a
 //! confidential-only reply, and the simulated engineer's answer in each language.
 
-use crate::upstream::Language;
+use workorder_api::Language;
 
 /// The title a ticket gets when none is given: the first line of its content, shortened.
 pub(super) fn default_title(content: &str) -> String {

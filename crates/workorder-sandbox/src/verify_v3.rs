@@ -9,7 +9,8 @@ use super::state::Sandbox;
 use super::verify::{
     Caller, Incoming, check_nonce, check_timestamp, check_token, find_account, resolve_action,
 };
-use crate::upstream::signer::{V3_ALGORITHM, V3Request, hash_payload, sign_v3, signatures_match};
+use workorder_api::headers;
+use workorder_api::signer::{V3_ALGORITHM, V3Request, hash_payload, sign_v3, signatures_match};
 
 /// The three parts of an `ACS3-HMAC-SHA256 Credential=…,SignedHeaders=…,Signature=…` header.
 #[derive(Debug, PartialEq, Eq)]
@@ -75,7 +76,7 @@ fn check_signed_headers(req: &Incoming<'_>, signed: &[String]) -> Result<(), Api
     }
     for name in req.headers.keys() {
         let name = name.as_str();
-        if name.starts_with("x-acs-") && !is_signed(name) {
+        if name.starts_with(headers::PREFIX) && !is_signed(name) {
             return Err(unsigned(name));
         }
     }
@@ -100,14 +101,14 @@ pub(super) fn verify_v3(
             .filter(|v| !v.trim().is_empty())
             .ok_or_else(|| ApiError::missing_parameter(name))
     };
-    let action = resolve_action(header("x-acs-action")?, header("x-acs-version")?)?;
+    let action = resolve_action(header(headers::ACTION)?, header(headers::VERSION)?)?;
     let auth = parse_authorization(authorization)?;
     check_signed_headers(req, &auth.signed_headers)?;
-    header("x-acs-content-sha256")?;
-    check_timestamp(header("x-acs-date")?)?;
-    let nonce = header("x-acs-signature-nonce")?;
+    header(headers::CONTENT_SHA256)?;
+    check_timestamp(header(headers::DATE)?)?;
+    let nonce = header(headers::SIGNATURE_NONCE)?;
     let slot = find_account(sandbox, auth.credential)?;
-    check_token(&slot, req.header("x-acs-security-token"))?;
+    check_token(&slot, req.header(headers::SECURITY_TOKEN))?;
 
     let mut signed_values: Vec<(&str, &str)> = Vec::new();
     for name in &auth.signed_headers {

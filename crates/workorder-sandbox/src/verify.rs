@@ -2,7 +2,7 @@
 //! signature (RPC v1 or ACS3-HMAC-SHA256), the STS token, the timestamp window and the nonce.
 //!
 //! This module only gathers what the client signed and hands it to
-//! [`crate::upstream::signer`]; the canonicalisation rules live there alone. Order of checks,
+//! [`workorder_api::signer`]; the canonicalisation rules live there alone. Order of checks,
 //! as a gateway resolves a call: the API, the signature's shape and common parameters, the
 //! timestamp, the AccessKey, the STS token, the signature, and last the nonce (so a forged
 //! request cannot burn a legitimate client's nonce). RPC v1 is here; V3 is in `verify_v3`.
@@ -17,19 +17,9 @@ use time::format_description::well_known::Rfc3339;
 use super::params::Params;
 use super::reply::ApiError;
 use super::state::{AccountSlot, Sandbox};
-use crate::upstream::request::API_VERSION;
-use crate::upstream::signer::{sign_rpc_v1, signatures_match};
-
-/// The seven actions of Workorder 2020-03-26.
-pub(crate) const ACTIONS: [&str; 7] = [
-    "CreateTicket",
-    "ListProducts",
-    "ListCategories",
-    "ListTickets",
-    "ListTicketNotes",
-    "ReplyTicket",
-    "CloseTicket",
-];
+use workorder_api::ACTIONS;
+use workorder_api::API_VERSION;
+use workorder_api::signer::{sign_rpc_v1, signatures_match};
 
 /// How far a signing time may be from the server's clock.
 const TIMESTAMP_WINDOW_SECS: i64 = 15 * 60;
@@ -186,7 +176,7 @@ mod tests {
     #[test]
     fn timestamps_outside_fifteen_minutes_are_expired() {
         let now = OffsetDateTime::now_utc();
-        let format = |t: OffsetDateTime| crate::upstream::request::format_timestamp(t);
+        let format = |t: OffsetDateTime| workorder_api::request::format_timestamp(t);
         assert!(check_timestamp(&format(now - time::Duration::minutes(14))).is_ok());
         assert!(check_timestamp(&format(now + time::Duration::minutes(14))).is_ok());
         for skewed in [
