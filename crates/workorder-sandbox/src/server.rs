@@ -1,9 +1,9 @@
 //! The sandbox's HTTP server: `GET|POST /` answers Workorder calls; `/_sandbox/health` and
 //! `GET|PUT /_sandbox/faults` are its admin routes (sandbox only, never fault-injected).
 //!
-//! One request: draw its fate and wait its latency, let [`super::fates`] answer in its place if
+//! One request: draw its fate and wait its latency, let `fates` answer in its place if
 //! the fate acts before processing, decode parameters, authenticate, apply the account's
-//! throttle, run the action, then let [`super::fates`] lose the answer if the fate acts after
+//! throttle, run the action, then let `fates` lose the answer if the fate acts after
 //! processing. Every answer carries `x-acs-request-id` and `application/json;charset=utf-8`.
 //! Logs name the action, account, status and code, never a parameter value, signature or body.
 
