@@ -76,6 +76,7 @@ async fn run() {
         UpstreamClient::new(ClientSettings::default()).unwrap(),
         CatalogSettings::default(),
         workorder_gateway::clock::Clock::system(),
+        &workorder_gateway::telemetry::Metrics::new(),
     );
     let warm = catalog.products(&target, Language::Zh).await.unwrap();
     catalog

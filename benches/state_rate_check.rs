@@ -10,7 +10,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, missing_docs)]
 
-#[path = "../tests/state/redis_server.rs"]
+#[path = "../tests/integration/state/redis_server.rs"]
 mod redis_server;
 
 use std::time::{Duration, Instant};
@@ -95,13 +95,17 @@ async fn main() {
     let Some(redis) = redis_server::RedisServer::start() else {
         return;
     };
-    let memory = StateStore::memory(100_000, workorder_gateway::clock::Clock::system());
-    let shared = StateStore::redis(RedisOptions {
-        url: SecretString::from(redis.url()),
-        key_prefix: "bench:".into(),
-        connect_timeout: Duration::from_secs(1),
-        command_timeout: Duration::from_secs(1),
-    })
+    let metrics = workorder_gateway::telemetry::Metrics::new();
+    let memory = StateStore::memory(100_000, workorder_gateway::clock::Clock::system(), &metrics);
+    let shared = StateStore::redis(
+        RedisOptions {
+            url: SecretString::from(redis.url()),
+            key_prefix: "bench:".into(),
+            connect_timeout: Duration::from_secs(1),
+            command_timeout: Duration::from_secs(1),
+        },
+        &metrics,
+    )
     .unwrap();
     shared.ping().await.unwrap();
 

@@ -1,6 +1,6 @@
 //! The admin listener (`server.admin_listen`): `/metrics`, `/healthz` and `/readyz` at the root,
 //! nothing else, on a port the ingress never routes. A second actix server sharing the
-//! gateway's state, so readiness turns 503 on both listeners at once when draining; it is
+//! gateway's state and metrics, so readiness turns 503 on both listeners at once when draining; it is
 //! stopped together with the main server (`lifecycle::AppHandle::shutdown`, `Application::run`).
 
 use std::net::TcpListener;
@@ -11,6 +11,7 @@ use actix_web::{App, HttpServer, web};
 
 use super::state::AppState;
 use crate::http::context::request_context;
+use crate::telemetry::Metrics;
 
 /// Probes and scrapes are tiny and rare: one worker is plenty and leaves the cores to the API.
 const ADMIN_WORKERS: usize = 1;
@@ -18,12 +19,14 @@ const ADMIN_WORKERS: usize = 1;
 /// Binds nothing itself: serves `listener` until stopped through its handle.
 pub(super) fn admin_server(
     state: web::Data<AppState>,
+    metrics: web::Data<Metrics>,
     listener: TcpListener,
     shutdown_timeout_secs: u64,
 ) -> std::io::Result<Server> {
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
+            .app_data(metrics.clone())
             // The same request context as the main listener: request ids, problem+json errors,
             // access lines (debug for successful probes) and the HTTP metrics.
             .wrap(from_fn(request_context))

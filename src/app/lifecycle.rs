@@ -15,6 +15,7 @@ use super::live::build_live;
 use super::startup::StartupError;
 use super::state::AppState;
 use crate::settings::Settings;
+use crate::telemetry::Metrics;
 use crate::upstream::Endpoint;
 
 /// Rebuilds the reloadable configuration from the configuration file.
@@ -24,6 +25,8 @@ pub(super) struct Reloader {
     pub(super) sandbox_endpoint: Option<Endpoint>,
     pub(super) http: reqwest::Client,
     pub(super) state: web::Data<AppState>,
+    /// Where a reloaded authenticator counts its JWKS fetches: the same application's metrics.
+    pub(super) metrics: Metrics,
     /// The files the current configuration is made of (for `watch`).
     pub(super) watched: Arc<Mutex<Vec<PathBuf>>>,
 }
@@ -76,6 +79,7 @@ impl Reloader {
                 &settings,
                 self.sandbox_endpoint.as_ref(),
                 self.http.clone(),
+                &self.metrics,
                 Some(&running.authenticator),
             )
             .await?;

@@ -7,6 +7,7 @@ use super::startup::StartupError;
 use super::state::LiveConfig;
 use crate::auth::{AuthConfig, Authenticator, PublicKeySource};
 use crate::settings::{AuthSettings, Settings, SettingsError};
+use crate::telemetry::Metrics;
 use crate::tenants::TenantRegistry;
 use crate::upstream::Endpoint;
 
@@ -74,13 +75,14 @@ pub(super) async fn build_live(
     settings: &Settings,
     sandbox_endpoint: Option<&Endpoint>,
     http: reqwest::Client,
+    metrics: &Metrics,
     running: Option<&Authenticator>,
 ) -> Result<LiveConfig, StartupError> {
     let tenants = TenantRegistry::from_settings(settings, sandbox_endpoint)?;
     let config = auth_config(&settings.auth, settings)?;
     let authenticator = match running {
-        None => Authenticator::new(config, http).await,
-        Some(running) => Authenticator::reloaded(config, http, running).await,
+        None => Authenticator::new(config, http, metrics).await,
+        Some(running) => Authenticator::reloaded(config, http, running, metrics).await,
     }
     .map_err(|e| StartupError::Auth(e.to_string()))?;
     Ok(LiveConfig {

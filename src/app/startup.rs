@@ -27,7 +27,7 @@ use crate::clock::Clock;
 use crate::http::context::request_context;
 use crate::http::rate_limit::RateLimits;
 use crate::settings::{DEFAULT_CONFIG_FILE, Settings, SettingsError};
-use crate::telemetry::metrics::UpstreamMetrics;
+use crate::telemetry::Metrics;
 use crate::tickets::TicketWrites;
 use crate::upstream::{Endpoint, UpstreamClient};
 
@@ -95,13 +95,17 @@ impl Application {
             .map(|s| Endpoint::parse(&s.url()))
             .transpose()
             .map_err(StartupError::Sandbox)?;
+        // The application's one metrics handle: everything below records into it, and both
+        // listeners serve it at `/metrics`.
+        let metrics = Metrics::new();
         let client = UpstreamClient::new(settings.upstream.client_settings())?
-            .with_observer(Arc::new(UpstreamMetrics))
+            .with_observer(Arc::new(metrics.clone()))
             .with_clock(clock.clone());
         let live = build_live(
             &settings,
             sandbox_endpoint.as_ref(),
             client.http().clone(),
+            &metrics,
             None,
         )
         .await?;
@@ -113,13 +117,16 @@ impl Application {
                 max_entries: settings.catalog.max_entries,
             },
             clock.clone(),
+            &metrics,
         );
-        let (state_store, fingerprinter) = crate::state::from_settings(&settings.state, &clock)?;
+        let (state_store, fingerprinter) =
+            crate::state::from_settings(&settings.state, &clock, &metrics)?;
         let writes = TicketWrites::new(
             state_store.clone(),
             fingerprinter.clone(),
             &settings.idempotency,
             clock.clone(),
+            &metrics,
         );
         let state = web::Data::new(AppState {
             client,
@@ -130,6 +137,7 @@ impl Application {
                 state_store.clone(),
                 fingerprinter,
                 clock.clone(),
+                &metrics,
             ),
             failed_auth: crate::http::failed_auth::FailedAuthLimiter::new(
                 settings.limits.failed_auth_per_minute,
@@ -145,13 +153,15 @@ impl Application {
 
         let listener = TcpListener::bind(settings.server.listen)?;
         let addr = listener.local_addr()?;
-        let server = http_server(&settings, state.clone(), listener)?;
+        let metrics_data = web::Data::new(metrics.clone());
+        let server = http_server(&settings, state.clone(), metrics_data.clone(), listener)?;
         let admin = match settings.server.admin_listen {
             Some(admin_listen) => {
                 let listener = TcpListener::bind(admin_listen)?;
                 let admin_addr = listener.local_addr()?;
                 let admin = super::admin::admin_server(
                     state.clone(),
+                    metrics_data,
                     listener,
                     settings.shutdown.timeout_secs,
                 )?;
@@ -169,6 +179,7 @@ impl Application {
             sandbox_endpoint,
             http: state.client.http().clone(),
             state: state.clone(),
+            metrics,
         };
         Ok(Self {
             server,
@@ -254,6 +265,7 @@ impl Application {
 fn http_server(
     settings: &Settings,
     state: web::Data<AppState>,
+    metrics: web::Data<Metrics>,
     listener: TcpListener,
 ) -> Result<Server, StartupError> {
     let origins = settings.server.cors_allowed_origins.clone();
@@ -262,6 +274,7 @@ fn http_server(
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
+            .app_data(metrics.clone())
             .app_data(web::PayloadConfig::new(max_body))
             // CORS inside the request context, so that its refusals (a preflight from an
             // unlisted origin or for a method not allowed) still get a request id and a

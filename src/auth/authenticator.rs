@@ -32,6 +32,7 @@ use super::refresh::{JwksSource, Occasion};
 use super::token::{
     HEADER_BUF_LEN, JoseHeader, Parts, bearer_token, parse_header, split, typ_matches,
 };
+use crate::telemetry::Metrics;
 
 /// Verifies bearer tokens. Build once at start-up and share (it is `Send + Sync`).
 pub struct Authenticator {
@@ -70,9 +71,13 @@ impl Authenticator {
     /// Builds every decoding key (a bad PEM fails here, naming the key) and, when a JWKS URL is
     /// configured, fetches it once and starts its periodic refresh. A failed initial fetch is
     /// logged, not fatal: the IdP may come up after the gateway, and the first token with an
-    /// unknown `kid` retries.
-    pub async fn new(config: AuthConfig, http: reqwest::Client) -> Result<Self, AuthSetupError> {
-        Self::build(config, http, Occasion::StartUp).await
+    /// unknown `kid` retries. JWKS fetches are counted in `metrics`.
+    pub async fn new(
+        config: AuthConfig,
+        http: reqwest::Client,
+        metrics: &Metrics,
+    ) -> Result<Self, AuthSetupError> {
+        Self::build(config, http, Occasion::StartUp, metrics).await
     }
 
     /// Builds the authenticator of a reloaded configuration, replacing `running`. Like
@@ -84,15 +89,17 @@ impl Authenticator {
         config: AuthConfig,
         http: reqwest::Client,
         running: &Authenticator,
+        metrics: &Metrics,
     ) -> Result<Self, AuthSetupError> {
         let running_jwks = running.jwks.as_ref().map(|source| &*source.jwks);
-        Self::build(config, http, Occasion::Reload(running_jwks)).await
+        Self::build(config, http, Occasion::Reload(running_jwks), metrics).await
     }
 
     async fn build(
         config: AuthConfig,
         http: reqwest::Client,
         occasion: Occasion<'_>,
+        metrics: &Metrics,
     ) -> Result<Self, AuthSetupError> {
         config.validate_claim_names()?;
         if config.hs256_secrets.is_empty()
@@ -112,7 +119,7 @@ impl Authenticator {
 
         let jwks = match config.jwks_url.clone() {
             None => None,
-            Some(url) => Some(super::refresh::start(url, &config, http, occasion).await?),
+            Some(url) => Some(super::refresh::start(url, &config, http, occasion, metrics).await?),
         };
 
         let validations = [

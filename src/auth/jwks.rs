@@ -19,6 +19,7 @@ use arc_swap::ArcSwap;
 use serde::Deserialize;
 
 use super::keys::VerifyKey;
+use crate::telemetry::Metrics;
 
 /// A JWKS document larger than this is refused (real ones are a few KiB).
 const MAX_JWKS_BYTES: usize = 256 * 1024;
@@ -107,6 +108,8 @@ pub(crate) struct Jwks {
     refresh: tokio::sync::Mutex<RefreshState>,
     ok: AtomicU64,
     failed: AtomicU64,
+    /// The application's metrics, where every fetch is counted.
+    metrics: Metrics,
 }
 
 impl Jwks {
@@ -116,6 +119,7 @@ impl Jwks {
         settings: JwksSettings,
         http: reqwest::Client,
         initial: Arc<Vec<VerifyKey>>,
+        metrics: Metrics,
     ) -> Self {
         let shown_url = shown_url(&settings.url);
         Jwks {
@@ -127,6 +131,7 @@ impl Jwks {
             refresh: tokio::sync::Mutex::new(RefreshState::default()),
             ok: AtomicU64::new(0),
             failed: AtomicU64::new(0),
+            metrics,
         }
     }
 
@@ -192,7 +197,7 @@ impl Jwks {
                 );
                 self.keys.store(Arc::new(keys));
                 self.ok.fetch_add(1, Ordering::Relaxed);
-                crate::telemetry::metrics::record_jwks_refresh(true);
+                self.metrics.record_jwks_refresh(true);
                 Ok(())
             }
             Err(reason) => {
@@ -202,7 +207,7 @@ impl Jwks {
                     "JWKS refresh failed; keeping the last good key set"
                 );
                 self.failed.fetch_add(1, Ordering::Relaxed);
-                crate::telemetry::metrics::record_jwks_refresh(false);
+                self.metrics.record_jwks_refresh(false);
                 Err(reason)
             }
         };

@@ -19,6 +19,7 @@ use std::time::Duration;
 use super::config::AuthConfig;
 use super::error::AuthSetupError;
 use super::jwks::{Jwks, JwksSettings, is_trustworthy_url, shown_url};
+use crate::telemetry::Metrics;
 
 /// Why a JWKS is being set up.
 #[derive(Clone, Copy)]
@@ -50,6 +51,7 @@ pub(crate) async fn start(
     config: &AuthConfig,
     http: reqwest::Client,
     occasion: Occasion<'_>,
+    metrics: &Metrics,
 ) -> Result<JwksSource, AuthSetupError> {
     if !is_trustworthy_url(&url) {
         return Err(AuthSetupError::InsecureJwksUrl(shown_url(&url)));
@@ -64,7 +66,12 @@ pub(crate) async fn start(
         min_interval: config.jwks_refresh_min_interval,
         fetch_timeout: config.jwks_fetch_timeout,
     };
-    let jwks = Arc::new(Jwks::new(settings, http, carried.unwrap_or_default()));
+    let jwks = Arc::new(Jwks::new(
+        settings,
+        http,
+        carried.unwrap_or_default(),
+        metrics.clone(),
+    ));
     let first = jwks.refresh().await;
     if let (true, Err(reason)) = (must_fetch, &first) {
         return Err(AuthSetupError::JwksUnavailable {

@@ -31,6 +31,7 @@ use key::KeyRef;
 use tier::{Served, Tier, TierSettings};
 
 use crate::clock::Clock;
+use crate::telemetry::Metrics;
 use crate::upstream::actions::{ListCategories, ListProducts};
 use crate::upstream::{Language, Target, UpstreamClient, UpstreamError};
 
@@ -107,8 +108,14 @@ impl std::fmt::Debug for Catalog {
 }
 
 impl Catalog {
-    /// A catalog calling the upstream through `client`, its TTLs measured on `clock`.
-    pub fn new(client: UpstreamClient, settings: CatalogSettings, clock: Clock) -> Self {
+    /// A catalog calling the upstream through `client`, its TTLs measured on `clock`, its
+    /// lookups counted in `metrics`.
+    pub fn new(
+        client: UpstreamClient,
+        settings: CatalogSettings,
+        clock: Clock,
+        metrics: &Metrics,
+    ) -> Self {
         let tier = TierSettings {
             ttl: settings.ttl,
             stale: settings.stale,
@@ -117,8 +124,8 @@ impl Catalog {
         Self {
             inner: Arc::new(Inner {
                 client,
-                products: Tier::new("products", tier, clock.clone()),
-                categories: Tier::new("categories", tier, clock),
+                products: Tier::new("products", tier, clock.clone(), metrics.clone()),
+                categories: Tier::new("categories", tier, clock, metrics.clone()),
             }),
         }
     }

@@ -30,6 +30,7 @@ use tracing::Instrument as _;
 use super::document::CacheStatus;
 use super::key::{Key, KeyRef};
 use crate::clock::Clock;
+use crate::telemetry::Metrics;
 use crate::upstream::UpstreamError;
 
 /// A successfully loaded value with when and by which upstream request it was fetched.
@@ -70,10 +71,17 @@ pub(crate) struct Tier<V> {
     kept: Cache<Key, Arc<Stored<V>>>,
     settings: TierSettings,
     clock: Clock,
+    /// The application's metrics, where every lookup is counted.
+    metrics: Metrics,
 }
 
 impl<V: Send + Sync + 'static> Tier<V> {
-    pub(crate) fn new(name: &'static str, settings: TierSettings, clock: Clock) -> Self {
+    pub(crate) fn new(
+        name: &'static str,
+        settings: TierSettings,
+        clock: Clock,
+        metrics: Metrics,
+    ) -> Self {
         let build = |suffix: &str, lifetime: Duration| {
             Cache::builder()
                 .name(&format!("catalog-{name}-{suffix}"))
@@ -88,6 +96,7 @@ impl<V: Send + Sync + 'static> Tier<V> {
             kept: build("kept", settings.ttl.saturating_add(settings.stale)),
             settings,
             clock,
+            metrics,
         }
     }
 
@@ -191,7 +200,7 @@ impl<V: Send + Sync + 'static> Tier<V> {
             CacheStatus::Miss => "miss",
             CacheStatus::Stale => "stale",
         };
-        crate::telemetry::metrics::record_cache(self.name, result);
+        self.metrics.record_cache(self.name, result);
         tracing::Span::current().record("result", result);
         tracing::debug!(
             cache = self.name,
@@ -255,6 +264,7 @@ mod tests {
                 max_entries: 10,
             },
             Clock::manual(),
+            Metrics::new(),
         );
         let key = KeyRef {
             tenant: "acme",
@@ -283,6 +293,7 @@ mod tests {
                 max_entries: 10,
             },
             Clock::manual(),
+            Metrics::new(),
         );
         let key = KeyRef {
             tenant: "acme",

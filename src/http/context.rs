@@ -18,11 +18,12 @@ use actix_web::http::header::{
     AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue, X_CONTENT_TYPE_OPTIONS,
 };
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpResponse, ResponseError as _};
+use actix_web::{Error, HttpResponse, ResponseError as _, web};
 use tracing::{Instrument as _, field};
 
 use super::{REQUEST_ID, request_id, trace_context};
 use crate::error::{ApiError, PROBLEM_JSON};
+use crate::telemetry::Metrics;
 
 /// The middleware function; install with `actix_web::middleware::from_fn(request_context)`.
 pub async fn request_context(
@@ -61,7 +62,12 @@ pub async fn request_context(
     }
     let started = Instant::now();
     let method = req.method().clone();
-    let _in_flight = crate::telemetry::metrics::InFlight::start();
+    // The application's metrics, app data of both listeners (main and admin); an app built
+    // without them counts nothing rather than failing its requests.
+    let metrics = req
+        .app_data::<web::Data<Metrics>>()
+        .map(|metrics| Metrics::clone(metrics));
+    let _in_flight = metrics.as_ref().map(Metrics::in_flight);
 
     let work = request_id::scope(
         id.clone(),
@@ -91,7 +97,9 @@ pub async fn request_context(
             span.record("route", route.as_str());
             span.record("status", status);
             span.record("latency_ms", latency.as_millis() as u64);
-            crate::telemetry::metrics::record_http(method.as_str(), &route, status, latency);
+            if let Some(metrics) = &metrics {
+                metrics.record_http(method.as_str(), &route, status, latency);
+            }
             if status >= 500 {
                 tracing::error!("request failed");
             } else if status < 400 && is_operational(&route) {

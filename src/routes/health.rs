@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::state::StateStatus;
+use crate::telemetry::Metrics;
 
 /// Health answer.
 #[derive(Debug, Serialize, ToSchema)]
@@ -69,8 +70,8 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
 
 /// Prometheus metrics (OpenMetrics text).
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Metrics", content_type = "application/openmetrics-text")))]
-pub async fn metrics() -> HttpResponse {
+pub async fn metrics(metrics: web::Data<Metrics>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
-        .body(crate::telemetry::metrics::render())
+        .body(metrics.render())
 }

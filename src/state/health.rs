@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
 use super::redis::Inner;
-use crate::telemetry::metrics;
+use crate::telemetry::Metrics;
 
 /// Probe interval while Redis answers.
 pub(super) const PROBE_UP: Duration = Duration::from_secs(1);
@@ -29,15 +29,18 @@ const DOWN: u8 = 2;
 pub(super) struct Health {
     state: AtomicU8,
     target: String,
+    /// The application's metrics, whose `wog_state_up` follows every transition.
+    metrics: Metrics,
 }
 
 impl Health {
     /// Not up until the first answer.
-    pub(super) fn new(target: String) -> Self {
-        metrics::set_state_up(false);
+    pub(super) fn new(target: String, metrics: Metrics) -> Self {
+        metrics.set_state_up(false);
         Self {
             state: AtomicU8::new(UNKNOWN),
             target,
+            metrics,
         }
     }
 
@@ -52,7 +55,7 @@ impl Health {
 
     pub(super) fn mark_down(&self, reason: &str) {
         if self.state.swap(DOWN, Ordering::SeqCst) != DOWN {
-            metrics::set_state_up(false);
+            self.metrics.set_state_up(false);
             tracing::warn!(
                 redis = %self.target,
                 reason,
@@ -64,14 +67,14 @@ impl Health {
 
     pub(super) fn mark_up(&self) {
         if self.state.swap(UP, Ordering::SeqCst) != UP {
-            metrics::set_state_up(true);
+            self.metrics.set_state_up(true);
             tracing::info!(redis = %self.target, "shared state reachable");
         }
     }
 }
 
-/// Pings until the backend is dropped.
-pub(super) async fn probe(inner: Weak<Inner>) {
+/// Pings until the backend is dropped, counting failed pings in `metrics`.
+pub(super) async fn probe(inner: Weak<Inner>, metrics: Metrics) {
     let mut failures = 0u32;
     loop {
         let Some(backend) = inner.upgrade() else {
@@ -83,7 +86,7 @@ pub(super) async fn probe(inner: Weak<Inner>) {
                 PROBE_UP
             }
             Err(error) => {
-                metrics::record_state_error("ping");
+                metrics.record_state_error("ping");
                 failures += 1;
                 tracing::debug!(%error, failures, "Redis probe failed");
                 if failures.is_multiple_of(RENEW_AFTER_FAILURES) {

@@ -29,7 +29,7 @@ pub use redis::{RedisBackend, RedisOptions};
 pub use setup::from_settings;
 
 use crate::clock::Clock;
-use crate::telemetry::metrics;
+use crate::telemetry::Metrics;
 
 /// The shared state could not be read or written (Redis down, timed out, or answered
 /// something unexpected). Callers decide what is safe without it.
@@ -68,6 +68,8 @@ enum Backend {
 #[derive(Clone)]
 pub struct StateStore {
     backend: Backend,
+    /// The application's metrics: `wog_state_up` and `wog_state_errors_total`.
+    metrics: Metrics,
 }
 
 impl std::fmt::Debug for StateStore {
@@ -83,20 +85,22 @@ impl std::fmt::Debug for StateStore {
 
 impl StateStore {
     /// An in-process store holding at most `capacity_per_tenant` keys per tenant, whose values
-    /// expire on `clock`.
-    pub fn memory(capacity_per_tenant: u64, clock: Clock) -> Self {
-        metrics::set_state_up(true);
+    /// expire on `clock`; counted in `metrics`.
+    pub fn memory(capacity_per_tenant: u64, clock: Clock, metrics: &Metrics) -> Self {
+        metrics.set_state_up(true);
         Self {
             backend: Backend::Memory(MemoryBackend::new(capacity_per_tenant, clock)),
+            metrics: metrics.clone(),
         }
     }
 
     /// A store in Redis. Returns at once, without waiting for Redis (which may be down): the
     /// connection is made in the background. Must be called inside a Tokio runtime; fails only
-    /// on an unusable URL.
-    pub fn redis(options: RedisOptions) -> Result<Self, StateError> {
+    /// on an unusable URL. Its health and failures are counted in `metrics`.
+    pub fn redis(options: RedisOptions, metrics: &Metrics) -> Result<Self, StateError> {
         Ok(Self {
-            backend: Backend::Redis(RedisBackend::connect(options)?),
+            backend: Backend::Redis(RedisBackend::connect(options, metrics.clone())?),
+            metrics: metrics.clone(),
         })
     }
 
@@ -128,7 +132,7 @@ impl StateStore {
             Backend::Memory(memory) => Ok(memory.get(tenant, key)),
             Backend::Redis(redis) => redis.get(tenant, key).await,
         };
-        counted("get", result)
+        self.counted("get", result)
     }
 
     /// Replaces the value under `key` with `new` (`None` deletes it) if and only if the current
@@ -150,7 +154,7 @@ impl StateStore {
                     .await
             }
         };
-        counted("compare_and_swap", result)
+        self.counted("compare_and_swap", result)
     }
 
     /// One GCRA check of `bucket` under `tenant`: `per_second` sustained, `burst` at once.
@@ -173,7 +177,7 @@ impl StateStore {
                     .await
             }
         };
-        counted("rate_check", result)
+        self.counted("rate_check", result)
     }
 
     /// Whether the backend answers now: a real round trip, tried even while the backend is
@@ -183,14 +187,20 @@ impl StateStore {
             Backend::Memory(_) => Ok(()),
             Backend::Redis(redis) => redis.ping().await,
         };
-        counted("ping", result)
+        self.counted("ping", result)
     }
 }
 
-/// Counts a failure of `operation` in `wog_state_errors_total`.
-fn counted<T>(operation: &'static str, result: Result<T, StateError>) -> Result<T, StateError> {
-    if result.is_err() {
-        metrics::record_state_error(operation);
+impl StateStore {
+    /// Counts a failure of `operation` in `wog_state_errors_total`.
+    fn counted<T>(
+        &self,
+        operation: &'static str,
+        result: Result<T, StateError>,
+    ) -> Result<T, StateError> {
+        if result.is_err() {
+            self.metrics.record_state_error(operation);
+        }
+        result
     }
-    result
 }

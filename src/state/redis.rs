@@ -22,6 +22,7 @@ use secrecy::{ExposeSecret as _, SecretString};
 use super::gcra::{self, RateDecision};
 use super::health::Health;
 use super::{StateError, scripts};
+use crate::telemetry::Metrics;
 
 /// How to reach Redis.
 #[derive(Debug, Clone)]
@@ -58,8 +59,9 @@ pub(super) struct Inner {
 
 impl RedisBackend {
     /// A backend for `options`, connecting lazily, with its health probe running. Fails only
-    /// on an unusable URL or outside a Tokio runtime, never because Redis is down.
-    pub fn connect(options: RedisOptions) -> Result<Self, StateError> {
+    /// on an unusable URL or outside a Tokio runtime, never because Redis is down. Its health
+    /// and failed probes are counted in `metrics`.
+    pub fn connect(options: RedisOptions, metrics: Metrics) -> Result<Self, StateError> {
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|_| StateError("the Redis backend needs a Tokio runtime".into()))?;
         let url = options.url.expose_secret().trim();
@@ -83,12 +85,12 @@ impl RedisBackend {
             manager: ArcSwap::from_pointee(manager),
             prefix: options.key_prefix,
             command_timeout: options.command_timeout,
-            health: Health::new(redacted),
+            health: Health::new(redacted, metrics.clone()),
             cas: redis::Script::new(scripts::COMPARE_AND_SWAP),
             gcra: redis::Script::new(scripts::GCRA),
             password,
         });
-        runtime.spawn(super::health::probe(Arc::downgrade(&inner)));
+        runtime.spawn(super::health::probe(Arc::downgrade(&inner), metrics));
         Ok(Self { inner })
     }
 

@@ -9,12 +9,15 @@ use secrecy::ExposeSecret as _;
 use super::{Fingerprinter, RedisOptions, StateStore};
 use crate::clock::Clock;
 use crate::settings::{SettingsError, StateBackendKind, StateSettings};
+use crate::telemetry::Metrics;
 
 /// The store and fingerprinter `settings` describe; the memory backend expires values on
-/// `clock` (Redis expires them itself). Must run inside a Tokio runtime.
+/// `clock` (Redis expires them itself); the store counts its health and failures in `metrics`.
+/// Must run inside a Tokio runtime.
 pub fn from_settings(
     settings: &StateSettings,
     clock: &Clock,
+    metrics: &Metrics,
 ) -> Result<(StateStore, Fingerprinter), SettingsError> {
     let fingerprinter = match settings.resolve_fingerprint_secret()? {
         Some(secret) => Fingerprinter::new(secret.expose_secret().as_bytes()),
@@ -34,18 +37,21 @@ pub fn from_settings(
                 capacity_per_tenant = settings.memory_capacity_per_tenant,
                 "state store: this replica only"
             );
-            StateStore::memory(settings.memory_capacity_per_tenant, clock.clone())
+            StateStore::memory(settings.memory_capacity_per_tenant, clock.clone(), metrics)
         }
         StateBackendKind::Redis => {
             let url = settings.resolve_redis_url()?.ok_or_else(|| {
                 SettingsError::invalid("state.redis_url", "required with backend \"redis\"".into())
             })?;
-            let store = StateStore::redis(RedisOptions {
-                url,
-                key_prefix: settings.key_prefix.clone(),
-                connect_timeout: settings.connect_timeout(),
-                command_timeout: settings.command_timeout(),
-            })
+            let store = StateStore::redis(
+                RedisOptions {
+                    url,
+                    key_prefix: settings.key_prefix.clone(),
+                    connect_timeout: settings.connect_timeout(),
+                    command_timeout: settings.command_timeout(),
+                },
+                metrics,
+            )
             .map_err(|e| SettingsError::invalid("state.redis_url", e.0))?;
             tracing::info!(
                 backend = "redis",

@@ -412,7 +412,11 @@ mod tests {
 
     fn records() -> WriteRecords {
         WriteRecords::new(
-            StateStore::memory(1_000, crate::clock::Clock::manual()),
+            StateStore::memory(
+                1_000,
+                crate::clock::Clock::manual(),
+                &crate::telemetry::Metrics::new(),
+            ),
             Duration::from_secs(86_400),
             Duration::from_secs(30),
         )
@@ -538,7 +542,7 @@ mod tests {
     async fn an_outcome_is_remembered_for_the_records_lifetime_and_then_forgotten() {
         let clock = crate::clock::Clock::manual();
         let records = WriteRecords::new(
-            StateStore::memory(1_000, clock.clone()),
+            StateStore::memory(1_000, clock.clone(), &crate::telemetry::Metrics::new()),
             Duration::from_secs(86_400),
             Duration::from_secs(30),
         );

@@ -1,4 +1,8 @@
-//! Prometheus metrics, served as text at `GET /metrics`.
+//! Prometheus metrics, served as text at `GET /metrics`: one [`Metrics`] handle per application,
+//! created at start-up and handed to everything that records — the HTTP middleware (app data),
+//! the upstream client (as its [`crate::upstream::CallObserver`]), the catalog, the state store
+//! and its health probe, the JWKS refresh, the rate-limit fallback and the ticket writes. There
+//! is no process-global registry: each gateway in a process counts and renders its own.
 //!
 //! Invariant: label values come from small closed sets (route templates, methods, status
 //! classes, action names, outcome labels, cache names, tenant ids from configuration) — never
@@ -6,7 +10,7 @@
 //! series lives as long as the process: a label taken from the request would let any client,
 //! without a token, grow this registry (and every scrape) without bound.
 
-use std::sync::LazyLock;
+use std::sync::Arc;
 use std::time::Duration;
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -15,6 +19,8 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
+
+use super::write_metrics::WriteMetrics;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct HttpLabels {
@@ -60,7 +66,13 @@ struct BuildLabels {
     version: &'static str,
 }
 
-struct Metrics {
+/// One application's metrics: a handle, cheap to clone, on the registry `/metrics` serves.
+/// Created once at start-up and passed to everything that records (no process-global
+/// registry), so two gateways in one process — tests, embedding — count apart.
+#[derive(Clone)]
+pub struct Metrics(Arc<Inner>);
+
+struct Inner {
     registry: Registry,
     http_requests: Family<HttpLabels, Counter>,
     http_latency: Family<HttpLabels, Histogram>,
@@ -72,119 +84,137 @@ struct Metrics {
     state_up: Gauge,
     state_errors: Family<StateLabels, Counter>,
     rate_limit_fallbacks: Counter,
+    writes: WriteMetrics,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics").finish_non_exhaustive()
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 fn latency_histogram() -> Histogram {
     Histogram::new(exponential_buckets(0.001, 2.0, 15))
 }
 
-static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
-    let mut registry = Registry::with_prefix("wog");
-    let http_requests = Family::<HttpLabels, Counter>::default();
-    let http_latency = Family::<HttpLabels, Histogram>::new_with_constructor(
-        latency_histogram as fn() -> Histogram,
-    );
-    let in_flight = Gauge::default();
-    let upstream_calls = Family::<UpstreamLabels, Counter>::default();
-    let upstream_latency = Family::<UpstreamLatencyLabels, Histogram>::new_with_constructor(
-        latency_histogram as fn() -> Histogram,
-    );
-    // Series of small known label sets exist from the start at 0, so `increase()` sees their
-    // first event (a counter that appears at 1 shows no increase) and dashboards see them.
-    let cache_lookups = Family::<CacheLabels, Counter>::default();
-    for cache in ["products", "categories"] {
-        for result in ["hit", "miss", "stale"] {
-            cache_lookups
-                .get_or_create(&CacheLabels { cache, result })
+impl Metrics {
+    /// A fresh registry with every metric registered and the small known series at 0.
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("wog");
+        let http_requests = Family::<HttpLabels, Counter>::default();
+        let http_latency = Family::<HttpLabels, Histogram>::new_with_constructor(
+            latency_histogram as fn() -> Histogram,
+        );
+        let in_flight = Gauge::default();
+        let upstream_calls = Family::<UpstreamLabels, Counter>::default();
+        let upstream_latency = Family::<UpstreamLatencyLabels, Histogram>::new_with_constructor(
+            latency_histogram as fn() -> Histogram,
+        );
+        // Series of small known label sets exist from the start at 0, so `increase()` sees their
+        // first event (a counter that appears at 1 shows no increase) and dashboards see them.
+        let cache_lookups = Family::<CacheLabels, Counter>::default();
+        for cache in ["products", "categories"] {
+            for result in ["hit", "miss", "stale"] {
+                cache_lookups
+                    .get_or_create(&CacheLabels { cache, result })
+                    .inc_by(0);
+            }
+        }
+        let jwks_refreshes = Family::<JwksLabels, Counter>::default();
+        for result in ["ok", "failed"] {
+            jwks_refreshes
+                .get_or_create(&JwksLabels { result })
                 .inc_by(0);
         }
+        let state_up = Gauge::default();
+        let state_errors = Family::<StateLabels, Counter>::default();
+        for operation in STATE_OPERATIONS {
+            state_errors
+                .get_or_create(&StateLabels { operation })
+                .inc_by(0);
+        }
+        let rate_limit_fallbacks = Counter::default();
+        let build_info = Family::<BuildLabels, Gauge>::default();
+        build_info
+            .get_or_create(&BuildLabels {
+                version: env!("CARGO_PKG_VERSION"),
+            })
+            .set(1);
+        registry.register(
+            "http_requests",
+            "HTTP requests by route template, method and status class",
+            http_requests.clone(),
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "HTTP request latency",
+            http_latency.clone(),
+        );
+        registry.register(
+            "http_requests_in_flight",
+            "HTTP requests being served",
+            in_flight.clone(),
+        );
+        registry.register(
+            "upstream_calls",
+            "Workorder API calls by tenant, action and outcome",
+            upstream_calls.clone(),
+        );
+        registry.register(
+            "upstream_call_duration_seconds",
+            "Workorder API call latency by action and outcome, retries included",
+            upstream_latency.clone(),
+        );
+        registry.register(
+            "cache_lookups",
+            "Catalog cache lookups by cache and result (hit, miss, stale)",
+            cache_lookups.clone(),
+        );
+        registry.register(
+            "jwks_refreshes",
+            "JWKS fetches by result (ok, failed)",
+            jwks_refreshes.clone(),
+        );
+        registry.register(
+            "state_up",
+            "Whether the shared state store answers (1) or not (0); memory is always 1",
+            state_up.clone(),
+        );
+        registry.register(
+            "state_errors",
+            "Failed state store operations by operation",
+            state_errors.clone(),
+        );
+        registry.register(
+            "rate_limit_fallbacks",
+            "Rate checks decided by this replica alone because the state store failed",
+            rate_limit_fallbacks.clone(),
+        );
+        registry.register("build_info", "Build information", build_info);
+        let writes = WriteMetrics::new();
+        writes.register(&mut registry);
+        Self(Arc::new(Inner {
+            registry,
+            http_requests,
+            http_latency,
+            in_flight,
+            upstream_calls,
+            upstream_latency,
+            cache_lookups,
+            jwks_refreshes,
+            state_up,
+            state_errors,
+            rate_limit_fallbacks,
+            writes,
+        }))
     }
-    let jwks_refreshes = Family::<JwksLabels, Counter>::default();
-    for result in ["ok", "failed"] {
-        jwks_refreshes
-            .get_or_create(&JwksLabels { result })
-            .inc_by(0);
-    }
-    let state_up = Gauge::default();
-    let state_errors = Family::<StateLabels, Counter>::default();
-    for operation in STATE_OPERATIONS {
-        state_errors
-            .get_or_create(&StateLabels { operation })
-            .inc_by(0);
-    }
-    let rate_limit_fallbacks = Counter::default();
-    let build_info = Family::<BuildLabels, Gauge>::default();
-    build_info
-        .get_or_create(&BuildLabels {
-            version: env!("CARGO_PKG_VERSION"),
-        })
-        .set(1);
-    registry.register(
-        "http_requests",
-        "HTTP requests by route template, method and status class",
-        http_requests.clone(),
-    );
-    registry.register(
-        "http_request_duration_seconds",
-        "HTTP request latency",
-        http_latency.clone(),
-    );
-    registry.register(
-        "http_requests_in_flight",
-        "HTTP requests being served",
-        in_flight.clone(),
-    );
-    registry.register(
-        "upstream_calls",
-        "Workorder API calls by tenant, action and outcome",
-        upstream_calls.clone(),
-    );
-    registry.register(
-        "upstream_call_duration_seconds",
-        "Workorder API call latency by action and outcome, retries included",
-        upstream_latency.clone(),
-    );
-    registry.register(
-        "cache_lookups",
-        "Catalog cache lookups by cache and result (hit, miss, stale)",
-        cache_lookups.clone(),
-    );
-    registry.register(
-        "jwks_refreshes",
-        "JWKS fetches by result (ok, failed)",
-        jwks_refreshes.clone(),
-    );
-    registry.register(
-        "state_up",
-        "Whether the shared state store answers (1) or not (0); memory is always 1",
-        state_up.clone(),
-    );
-    registry.register(
-        "state_errors",
-        "Failed state store operations by operation",
-        state_errors.clone(),
-    );
-    registry.register(
-        "rate_limit_fallbacks",
-        "Rate checks decided by this replica alone because the state store failed",
-        rate_limit_fallbacks.clone(),
-    );
-    registry.register("build_info", "Build information", build_info);
-    super::write_metrics::register(&mut registry);
-    Metrics {
-        registry,
-        http_requests,
-        http_latency,
-        in_flight,
-        upstream_calls,
-        upstream_latency,
-        cache_lookups,
-        jwks_refreshes,
-        state_up,
-        state_errors,
-        rate_limit_fallbacks,
-    }
-});
+}
 
 fn status_class(status: u16) -> &'static str {
     match status {
@@ -211,78 +241,88 @@ fn method_label(method: &str) -> &'static str {
         .unwrap_or("other")
 }
 
-/// Records one served HTTP request. `route` is the matched template (from the route table, a
-/// closed set) or `unmatched`; `method` is mapped onto [`HTTP_METHOD_LABELS`].
-pub fn record_http(method: &str, route: &str, status: u16, latency: Duration) {
-    let labels = HttpLabels {
-        method: method_label(method),
-        route: route.to_owned(),
-        status_class: status_class(status),
-    };
-    METRICS.http_requests.get_or_create(&labels).inc();
-    METRICS
-        .http_latency
-        .get_or_create(&labels)
-        .observe(latency.as_secs_f64());
-}
+impl Metrics {
+    /// Records one served HTTP request. `route` is the matched template (from the route table,
+    /// a closed set) or `unmatched`; `method` is mapped onto [`HTTP_METHOD_LABELS`].
+    pub fn record_http(&self, method: &str, route: &str, status: u16, latency: Duration) {
+        let labels = HttpLabels {
+            method: method_label(method),
+            route: route.to_owned(),
+            status_class: status_class(status),
+        };
+        self.0.http_requests.get_or_create(&labels).inc();
+        self.0
+            .http_latency
+            .get_or_create(&labels)
+            .observe(latency.as_secs_f64());
+    }
 
-/// Tracks one request in flight for as long as the guard lives.
-pub struct InFlight(());
+    /// Counts a request as in flight for as long as the returned guard lives.
+    pub fn in_flight(&self) -> InFlight {
+        self.0.in_flight.inc();
+        InFlight(self.0.in_flight.clone())
+    }
 
-impl InFlight {
-    /// Counts a request as in flight.
-    pub fn start() -> Self {
-        METRICS.in_flight.inc();
-        Self(())
+    /// Records a catalog cache lookup; `result` is `hit`, `miss` or `stale`.
+    pub fn record_cache(&self, cache: &'static str, result: &'static str) {
+        self.0
+            .cache_lookups
+            .get_or_create(&CacheLabels { cache, result })
+            .inc();
+    }
+
+    /// Records a JWKS fetch; `result` is `ok` or `failed`.
+    pub fn record_jwks_refresh(&self, ok: bool) {
+        let result = if ok { "ok" } else { "failed" };
+        self.0
+            .jwks_refreshes
+            .get_or_create(&JwksLabels { result })
+            .inc();
+    }
+
+    /// Sets `wog_state_up` (one store per application; the last transition wins).
+    pub fn set_state_up(&self, up: bool) {
+        self.0.state_up.set(i64::from(up));
+    }
+
+    /// Counts a failed state store operation; `operation` is one of [`STATE_OPERATIONS`].
+    pub fn record_state_error(&self, operation: &'static str) {
+        self.0
+            .state_errors
+            .get_or_create(&StateLabels { operation })
+            .inc();
+    }
+
+    /// Counts a rate check decided locally because the state store failed.
+    pub fn record_rate_limit_fallback(&self) {
+        self.0.rate_limit_fallbacks.inc();
+    }
+
+    /// Counts one finished keyed write; labels from `write_metrics::OPERATIONS` and
+    /// `write_metrics::KEYED_RESULTS`.
+    pub fn record_write(&self, operation: &'static str, result: &'static str) {
+        self.0.writes.record_write(operation, result);
+    }
+
+    /// Counts one reconciliation; labels from `write_metrics::OPERATIONS` and
+    /// `write_metrics::RESULTS`.
+    pub fn record_reconciliation(&self, operation: &'static str, result: &'static str) {
+        self.0.writes.record_reconciliation(operation, result);
+    }
+
+    /// The Prometheus text exposition of every metric of this application.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        if prometheus_client::encoding::text::encode(&mut out, &self.0.registry).is_err() {
+            out.clear();
+        }
+        out
     }
 }
 
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        METRICS.in_flight.dec();
-    }
-}
-
-/// Records a catalog cache lookup; `result` is `hit`, `miss` or `stale`.
-pub fn record_cache(cache: &'static str, result: &'static str) {
-    METRICS
-        .cache_lookups
-        .get_or_create(&CacheLabels { cache, result })
-        .inc();
-}
-
-/// Records a JWKS fetch; `result` is `ok` or `failed`.
-pub fn record_jwks_refresh(ok: bool) {
-    let result = if ok { "ok" } else { "failed" };
-    METRICS
-        .jwks_refreshes
-        .get_or_create(&JwksLabels { result })
-        .inc();
-}
-
-/// Sets `wog_state_up` (one store per process; the last transition wins).
-pub fn set_state_up(up: bool) {
-    METRICS.state_up.set(i64::from(up));
-}
-
-/// Counts a failed state store operation; `operation` is one of [`STATE_OPERATIONS`].
-pub fn record_state_error(operation: &'static str) {
-    METRICS
-        .state_errors
-        .get_or_create(&StateLabels { operation })
-        .inc();
-}
-
-/// Counts a rate check decided locally because the state store failed.
-pub fn record_rate_limit_fallback() {
-    METRICS.rate_limit_fallbacks.inc();
-}
-
-/// Feeds upstream call outcomes into the metrics (installed on the shared `UpstreamClient`).
-#[derive(Debug, Default)]
-pub struct UpstreamMetrics;
-
-impl crate::upstream::CallObserver for UpstreamMetrics {
+/// The upstream client reports each finished call (not each attempt) here: `outcome` is `ok`
+/// or an `UpstreamError::outcome`, `latency` covers every attempt.
+impl crate::upstream::CallObserver for Metrics {
     fn observe(
         &self,
         tenant: &str,
@@ -291,7 +331,7 @@ impl crate::upstream::CallObserver for UpstreamMetrics {
         _attempts: u32,
         latency: Duration,
     ) {
-        METRICS
+        self.0
             .upstream_calls
             .get_or_create(&UpstreamLabels {
                 tenant: tenant.to_owned(),
@@ -299,20 +339,20 @@ impl crate::upstream::CallObserver for UpstreamMetrics {
                 outcome,
             })
             .inc();
-        METRICS
+        self.0
             .upstream_latency
             .get_or_create(&UpstreamLatencyLabels { action, outcome })
             .observe(latency.as_secs_f64());
     }
 }
 
-/// The Prometheus text exposition of every metric.
-pub fn render() -> String {
-    let mut out = String::new();
-    if prometheus_client::encoding::text::encode(&mut out, &METRICS.registry).is_err() {
-        out.clear();
+/// One request in flight, counted until dropped.
+pub struct InFlight(Gauge);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.dec();
     }
-    out
 }
 
 #[cfg(test)]

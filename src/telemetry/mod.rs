@@ -11,6 +11,8 @@
 pub mod metrics;
 pub mod write_metrics;
 
+pub use metrics::Metrics;
+
 use std::io::IsTerminal as _;
 
 use tracing_subscriber::EnvFilter;

@@ -1,7 +1,6 @@
 //! Metrics of exactly-once writes: how often an attempt's outcome was unknown and what
-//! reconciling it found. Labels come from closed sets (operation, result).
-
-use std::sync::LazyLock;
+//! reconciling it found, as families of the application's registry (recorded through
+//! [`super::metrics::Metrics`]). Labels come from closed sets (operation, result).
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -40,54 +39,59 @@ struct WriteLabels {
     result: &'static str,
 }
 
-static RECONCILIATIONS: LazyLock<Family<ReconcileLabels, Counter>> = LazyLock::new(|| {
-    let family = Family::<ReconcileLabels, Counter>::default();
-    for operation in OPERATIONS {
-        for result in RESULTS {
-            family
-                .get_or_create(&ReconcileLabels { operation, result })
-                .inc_by(0);
-        }
-    }
-    family
-});
-
-static WRITES: LazyLock<Family<WriteLabels, Counter>> = LazyLock::new(|| {
-    let family = Family::<WriteLabels, Counter>::default();
-    for operation in OPERATIONS {
-        for result in KEYED_RESULTS {
-            family
-                .get_or_create(&WriteLabels { operation, result })
-                .inc_by(0);
-        }
-    }
-    family
-});
-
-/// Adds the write metrics to the gateway's registry.
-pub(super) fn register(registry: &mut Registry) {
-    registry.register(
-        "write_reconciliations",
-        "Reconciliations of writes whose outcome was unknown, by operation and result",
-        RECONCILIATIONS.clone(),
-    );
-    registry.register(
-        "writes",
-        "Ticket writes by operation and how they ended",
-        WRITES.clone(),
-    );
+/// The write families of one application's registry (see [`super::metrics::Metrics`]).
+#[derive(Clone)]
+pub(super) struct WriteMetrics {
+    reconciliations: Family<ReconcileLabels, Counter>,
+    writes: Family<WriteLabels, Counter>,
 }
 
-/// Counts one reconciliation; both labels must come from [`OPERATIONS`] and [`RESULTS`].
-pub fn record_reconciliation(operation: &'static str, result: &'static str) {
-    RECONCILIATIONS
-        .get_or_create(&ReconcileLabels { operation, result })
-        .inc();
-}
+impl WriteMetrics {
+    /// Every series of the closed label sets at 0, so `increase()` sees their first event.
+    pub(super) fn new() -> Self {
+        let reconciliations = Family::<ReconcileLabels, Counter>::default();
+        let writes = Family::<WriteLabels, Counter>::default();
+        for operation in OPERATIONS {
+            for result in RESULTS {
+                reconciliations
+                    .get_or_create(&ReconcileLabels { operation, result })
+                    .inc_by(0);
+            }
+            for result in KEYED_RESULTS {
+                writes
+                    .get_or_create(&WriteLabels { operation, result })
+                    .inc_by(0);
+            }
+        }
+        Self {
+            reconciliations,
+            writes,
+        }
+    }
 
-/// Counts one finished write; labels from [`OPERATIONS`] and [`KEYED_RESULTS`].
-pub fn record_write(operation: &'static str, result: &'static str) {
-    WRITES
-        .get_or_create(&WriteLabels { operation, result })
-        .inc();
+    /// Adds the write metrics to the application's registry.
+    pub(super) fn register(&self, registry: &mut Registry) {
+        registry.register(
+            "write_reconciliations",
+            "Reconciliations of writes whose outcome was unknown, by operation and result",
+            self.reconciliations.clone(),
+        );
+        registry.register(
+            "writes",
+            "Ticket writes by operation and how they ended",
+            self.writes.clone(),
+        );
+    }
+
+    pub(super) fn record_reconciliation(&self, operation: &'static str, result: &'static str) {
+        self.reconciliations
+            .get_or_create(&ReconcileLabels { operation, result })
+            .inc();
+    }
+
+    pub(super) fn record_write(&self, operation: &'static str, result: &'static str) {
+        self.writes
+            .get_or_create(&WriteLabels { operation, result })
+            .inc();
+    }
 }

@@ -16,7 +16,6 @@ use super::TicketWrites;
 use crate::error::ApiError;
 use crate::state::writes::{Claim, Lease, LeaseError, Outcome, Resume, WriteKey, WriteRecords};
 use crate::state::{Fingerprint, StateError};
-use crate::telemetry::write_metrics::{record_reconciliation, record_write};
 use crate::upstream::UpstreamError;
 
 /// Longest pause between two looks at a key in flight elsewhere.
@@ -185,14 +184,14 @@ pub(super) async fn run<W: Write>(
         Some(key) => match claim_or_wait(service, key, body).await {
             Ok(Claimed::Lease(lease)) => Some(lease),
             Ok(Claimed::Replay(outcome)) => {
-                record_write(operation, "replayed");
+                service.metrics.record_write(operation, "replayed");
                 return Ok(Written {
                     outcome,
                     how: WrittenHow::Replayed,
                 });
             }
             Err((err, label)) => {
-                record_write(operation, label);
+                service.metrics.record_write(operation, label);
                 return Err(err);
             }
         },
@@ -220,7 +219,7 @@ pub(super) async fn run<W: Write>(
                 WrittenHow::Reconciled => "reconciled",
             };
             if key.is_some() {
-                record_write(operation, label);
+                service.metrics.record_write(operation, label);
             }
             Ok(written)
         }
@@ -231,7 +230,7 @@ pub(super) async fn run<W: Write>(
                 tracing::warn!(error = %state, "could not release an idempotency key");
             }
             if key.is_some() {
-                record_write(operation, "failed");
+                service.metrics.record_write(operation, "failed");
             }
             Err(err)
         }
@@ -242,12 +241,12 @@ pub(super) async fn run<W: Write>(
                 tracing::warn!(error = %state, "could not mark an idempotency key ambiguous; its lease will expire");
             }
             if key.is_some() {
-                record_write(operation, "unknown");
+                service.metrics.record_write(operation, "unknown");
             }
             Err(err)
         }
         (Err(Failure::LeaseLost), _) => {
-            record_write(operation, "in_progress");
+            service.metrics.record_write(operation, "in_progress");
             Err(in_progress(service.policy.in_flight_wait))
         }
     }
@@ -422,7 +421,9 @@ async fn reconcile<W: Write>(
         let (found, list_id) = match looked {
             Ok(found) => found,
             Err(err) => {
-                record_reconciliation(W::OPERATION, "failed");
+                service
+                    .metrics
+                    .record_reconciliation(W::OPERATION, "failed");
                 tracing::warn!(
                     operation = W::OPERATION,
                     error = %err,
@@ -433,7 +434,7 @@ async fn reconcile<W: Write>(
             }
         };
         if let Some(outcome) = found {
-            record_reconciliation(W::OPERATION, "found");
+            service.metrics.record_reconciliation(W::OPERATION, "found");
             tracing::info!(
                 operation = W::OPERATION,
                 ticket_id = %outcome.id,
@@ -448,7 +449,9 @@ async fn reconcile<W: Write>(
         }
         let now = service.now_ms();
         if now >= believed_at || look == 1 {
-            record_reconciliation(W::OPERATION, "not_found");
+            service
+                .metrics
+                .record_reconciliation(W::OPERATION, "not_found");
             tracing::info!(
                 operation = W::OPERATION,
                 attempt_upstream_request_id = attempt_upstream_id.as_deref().unwrap_or(""),

@@ -23,6 +23,7 @@ use crate::clock::Clock;
 use crate::settings::IdempotencySettings;
 use crate::state::writes::WriteRecords;
 use crate::state::{Fingerprinter, StateStore};
+use crate::telemetry::Metrics;
 
 /// Timings of the exactly-once rules (from `[idempotency]`).
 #[derive(Debug, Clone, Copy)]
@@ -44,16 +45,19 @@ pub struct TicketWrites {
     fingerprinter: Fingerprinter,
     policy: WritePolicy,
     clock: Clock,
+    /// The application's metrics: keyed writes and reconciliations.
+    metrics: Metrics,
 }
 
 impl TicketWrites {
     /// The service over `store`, configured by `[idempotency]`, its leases and windows timed
-    /// by `clock`.
+    /// by `clock`, counted in `metrics`.
     pub fn new(
         store: StateStore,
         fingerprinter: Fingerprinter,
         settings: &IdempotencySettings,
         clock: Clock,
+        metrics: &Metrics,
     ) -> Self {
         Self {
             records: WriteRecords::new(
@@ -69,6 +73,7 @@ impl TicketWrites {
                 max_sends: settings.max_sends,
             },
             clock,
+            metrics: metrics.clone(),
         }
     }
 

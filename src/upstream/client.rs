@@ -74,8 +74,9 @@ impl Default for ClientSettings {
     }
 }
 
-/// Receives one record per finished call, for metrics (kept abstract so this module does not
-/// know about the metrics registry).
+/// Receives one record per finished call: the one way the client reports its calls (the
+/// gateway installs its `telemetry::Metrics`; tests a recorder), kept abstract so this module
+/// does not know about the metrics registry.
 pub trait CallObserver: Send + Sync {
     /// Called once per call (not per attempt) with its final outcome (`ok` or
     /// [`UpstreamError::outcome`]), attempts made and total latency.

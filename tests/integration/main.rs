@@ -26,4 +26,5 @@ mod catalog;
 mod config_reference;
 mod sandbox;
 mod signing_vectors;
+mod state;
 mod upstream;

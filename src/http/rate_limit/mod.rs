@@ -26,7 +26,7 @@ pub use local::RateLimiter;
 use crate::clock::Clock;
 use crate::settings::LimitSettings;
 use crate::state::{Fingerprinter, RateDecision, StateError, StateStore};
-use crate::telemetry::metrics;
+use crate::telemetry::Metrics;
 
 /// At most one fallback log line per this many milliseconds.
 pub const FALLBACK_LOG_EVERY_MS: i64 = 10_000;
@@ -58,16 +58,19 @@ pub struct RateLimits {
     local_tenants: RateLimiter,
     clock: Clock,
     fallback_logged_ms: AtomicI64,
+    /// The application's metrics, where every fallback is counted.
+    metrics: Metrics,
 }
 
 impl RateLimits {
     /// The limits `settings` describe, kept in `store`, timed by `clock`; user buckets are named
-    /// with `fingerprinter` (the same key on every replica).
+    /// with `fingerprinter` (the same key on every replica); fallbacks counted in `metrics`.
     pub fn new(
         settings: &LimitSettings,
         store: StateStore,
         fingerprinter: Fingerprinter,
         clock: Clock,
+        metrics: &Metrics,
     ) -> Self {
         Self {
             store,
@@ -92,6 +95,7 @@ impl RateLimits {
             ),
             clock,
             fallback_logged_ms: AtomicI64::new(i64::MIN),
+            metrics: metrics.clone(),
         }
     }
 
@@ -140,7 +144,7 @@ impl RateLimits {
     }
 
     fn fell_back(&self, error: &StateError) {
-        metrics::record_rate_limit_fallback();
+        self.metrics.record_rate_limit_fallback();
         let now_ms = self.clock.now_ms();
         let last = self.fallback_logged_ms.load(Ordering::Relaxed);
         if now_ms.saturating_sub(last) >= FALLBACK_LOG_EVERY_MS

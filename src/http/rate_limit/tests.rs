@@ -6,13 +6,16 @@ use super::RateLimits;
 use crate::clock::Clock;
 use crate::settings::LimitSettings;
 use crate::state::{Fingerprinter, StateStore};
+use crate::telemetry::Metrics;
 
 fn limits_on(settings: LimitSettings, clock: &Clock) -> RateLimits {
+    let metrics = Metrics::new();
     RateLimits::new(
         &settings,
-        StateStore::memory(1_000, clock.clone()),
+        StateStore::memory(1_000, clock.clone(), &metrics),
         Fingerprinter::new(b"limits"),
         clock.clone(),
+        &metrics,
     )
 }
 

@@ -15,7 +15,13 @@ async fn reloaded(
     config: AuthConfig,
     running: &Authenticator,
 ) -> Result<Authenticator, AuthSetupError> {
-    Authenticator::reloaded(config, reqwest::Client::new(), running).await
+    Authenticator::reloaded(
+        config,
+        reqwest::Client::new(),
+        running,
+        &workorder_gateway::telemetry::Metrics::new(),
+    )
+    .await
 }
 
 #[tokio::test]

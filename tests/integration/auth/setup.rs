@@ -6,9 +6,13 @@ use workorder_gateway::auth::{AuthConfig, AuthSetupError, Authenticator, PublicK
 use super::support::*;
 
 async fn setup_error(config: AuthConfig) -> AuthSetupError {
-    Authenticator::new(config, reqwest::Client::new())
-        .await
-        .expect_err("set-up must fail")
+    Authenticator::new(
+        config,
+        reqwest::Client::new(),
+        &workorder_gateway::telemetry::Metrics::new(),
+    )
+    .await
+    .expect_err("set-up must fail")
 }
 
 #[tokio::test]

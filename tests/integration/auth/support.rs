@@ -117,7 +117,11 @@ pub fn pem_config(keys: Vec<PublicKeySource>) -> AuthConfig {
 }
 
 pub async fn authenticator(config: AuthConfig) -> Authenticator {
-    Authenticator::new(config, reqwest::Client::new())
-        .await
-        .expect("authenticator builds")
+    Authenticator::new(
+        config,
+        reqwest::Client::new(),
+        &workorder_gateway::telemetry::Metrics::new(),
+    )
+    .await
+    .expect("authenticator builds")
 }

@@ -39,6 +39,7 @@ pub fn catalog(ttl: Duration, stale: Duration) -> (Catalog, Clock) {
             max_entries: 100,
         },
         clock.clone(),
+        &workorder_gateway::telemetry::Metrics::new(),
     );
     (catalog, clock)
 }

@@ -8,8 +8,8 @@ use workorder_gateway::state::writes::{
 };
 use workorder_gateway::state::{Fingerprinter, StateStore};
 
-use crate::redis_server::RedisServer;
-use crate::{redis_store, serial};
+use super::redis_server::RedisServer;
+use super::{redis_store, serial};
 
 /// A memory store and a store on `redis`, each with a day of records and 30 s leases.
 async fn both(redis: &RedisServer) -> [(&'static str, WriteRecords); 2] {
@@ -21,6 +21,7 @@ async fn both(redis: &RedisServer) -> [(&'static str, WriteRecords); 2] {
             records(StateStore::memory(
                 1_000,
                 workorder_gateway::clock::Clock::manual(),
+                &workorder_gateway::telemetry::Metrics::new(),
             )),
         ),
         ("redis", records(redis_store(redis, "wog:").await)),

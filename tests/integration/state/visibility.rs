@@ -4,9 +4,9 @@
 
 use serde_json::json;
 
-use crate::redis_server::RedisServer;
-use crate::replicas::{fingerprint_file, state_becomes};
-use crate::serial;
+use super::redis_server::RedisServer;
+use super::replicas::{fingerprint_file, state_becomes};
+use super::serial;
 use crate::support::{READ_WRITE, TestGateway, demo_config, problem};
 
 async fn own_view_gateway(redis: &RedisServer, fingerprint: &std::path::Path) -> TestGateway {

@@ -6,8 +6,8 @@ use std::time::Duration;
 use redis::AsyncCommands as _;
 use workorder_gateway::state::{RateDecision, StateStore};
 
-use crate::redis_server::RedisServer;
-use crate::{eventually, redis_store, serial};
+use super::redis_server::RedisServer;
+use super::{eventually, redis_store, serial};
 
 const HOUR: Duration = Duration::from_secs(3_600);
 
@@ -158,7 +158,11 @@ async fn gcra_decides_exactly_as_the_memory_backend_call_for_call() {
         return;
     };
     let shared = redis_store(&redis, "wog:").await;
-    let memory = StateStore::memory(1_000, workorder_gateway::clock::Clock::system());
+    let memory = StateStore::memory(
+        1_000,
+        workorder_gateway::clock::Clock::system(),
+        &workorder_gateway::telemetry::Metrics::new(),
+    );
     // (per second, burst) per bucket: a 3/s rate has an inexact interval (333 333 µs).
     let buckets = [("rl:a", 10, 3), ("rl:b", 3, 1), ("rl:c", 1_000, 50)];
     let mut rng = Lcg(7);

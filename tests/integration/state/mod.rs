@@ -3,14 +3,10 @@
 //! two gateways sharing one Redis over real HTTP — rate limits across replicas, Redis stopped
 //! and restarted mid-run.
 //!
-//! Every test here takes [`serial`] first: `wog_state_up` and the state counters are process
-//! globals (one store per process in production), so tests that create stores or read
-//! `/metrics` must not overlap.
-
-#![allow(clippy::expect_used, clippy::unwrap_used)]
-
-#[path = "../support/mod.rs"]
-mod support;
+//! Every gateway and store counts in metrics of its own, so nothing here is process-global;
+//! still, every test takes [`serial`] first: their timings (a burst refilled within 100 ms,
+//! command timeouts of 250 ms, Redis stopped and restarted) hold on a loaded machine only
+//! while these tests, each with its own `redis-server`, do not compete with each other.
 
 mod redis_server;
 
@@ -26,12 +22,13 @@ use std::time::{Duration, Instant};
 
 use secrecy::SecretString;
 use workorder_gateway::state::{RedisOptions, StateStatus, StateStore};
+use workorder_gateway::telemetry::Metrics;
 
 use redis_server::RedisServer;
 
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// Holds the binary's one lock for the rest of the test.
+/// Holds the state tests' one lock for the rest of the test.
 async fn serial() -> tokio::sync::MutexGuard<'static, ()> {
     SERIAL.lock().await
 }
@@ -51,8 +48,11 @@ fn options(url: &str, prefix: &str, command_timeout: Duration) -> RedisOptions {
 
 /// A Redis store on `redis`, up (its first `PING` answered) before it is returned.
 async fn redis_store(redis: &RedisServer, prefix: &str) -> StateStore {
-    let store =
-        StateStore::redis(options(&redis.url(), prefix, Duration::from_millis(250))).unwrap();
+    let store = StateStore::redis(
+        options(&redis.url(), prefix, Duration::from_millis(250)),
+        &Metrics::new(),
+    )
+    .unwrap();
     store.ping().await.expect("the test server answers");
     assert_eq!(store.status(), StateStatus::Up);
     store

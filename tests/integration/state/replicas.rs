@@ -4,9 +4,9 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::redis_server::RedisServer;
+use super::redis_server::RedisServer;
+use super::{FINGERPRINT_SECRET, eventually, serial};
 use crate::support::{READ_WRITE, TestGateway, demo_config, problem, start_tweaked, token};
-use crate::{FINGERPRINT_SECRET, eventually, serial};
 
 /// A file holding the fingerprint key every replica shares.
 pub fn fingerprint_file() -> tempfile::NamedTempFile {
