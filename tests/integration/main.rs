@@ -1,18 +1,17 @@
 //! The integration tests that share nothing process-global, in one binary (one link after a
 //! change, not one per directory): the gateway over real HTTP (`api`), token rules (`auth`),
-//! the catalog cache (`catalog`), the sandbox (`sandbox`), the upstream client (`upstream`),
-//! the signing vectors, the configuration reference, and the real binary as a child process
-//! (`binary`).
+//! the catalog cache (`catalog`), what `/metrics` counts (`metrics`), the sandbox (`sandbox`),
+//! the shared state on a real Redis (`state`), the upstream client (`upstream`), the signing
+//! vectors, the configuration reference, and the real binary as a child process (`binary`).
+//! Metrics are per application (each gateway its own registry), so tests here assert exact
+//! counts of the gateway they drive.
 //!
-//! Three more binaries each own their process, and nothing else may share it:
+//! Two more binaries each own their process, and nothing else may share it:
 //! - `tests/ops/`: installs the one global `tracing` subscriber (JSON, as in production) to
-//!   read what the gateway logs, and reads counters of the process-global metrics registry;
-//! - `tests/state/`: reads the process-global state gauges and counters (`wog_state_up`, …),
-//!   its tests one at a time;
+//!   read what the gateway logs;
 //! - `tests/upstream_logs/`: installs a global TRACE-level subscriber of its own.
 //!
-//! A test here must not set a global subscriber, set environment variables of the process, or
-//! assert an exact value of a process-global metric.
+//! A test here must not set a global subscriber or set environment variables of the process.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
@@ -24,6 +23,7 @@ mod auth;
 mod binary;
 mod catalog;
 mod config_reference;
+mod metrics;
 mod sandbox;
 mod signing_vectors;
 mod state;

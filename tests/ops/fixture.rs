@@ -19,7 +19,8 @@ pub const EMAIL: &str = "ops@acme.example";
 /// The gateway and what it talks to.
 pub struct Ops {
     pub gateway: TestGateway,
-    pub sandbox: SandboxHandle,
+    /// Kept alive for the gateway's working tenants.
+    pub _sandbox: SandboxHandle,
     /// Kept alive for the gateway's `broken` tenant.
     pub _broken: SandboxHandle,
 }
@@ -90,17 +91,12 @@ pub async fn start_with(extra: &str) -> Ops {
         TestGateway::start_on_manual_clock(&config(&sandbox.url(), &broken.url(), extra)).await;
     Ops {
         gateway,
-        sandbox,
+        _sandbox: sandbox,
         _broken: broken,
     }
 }
 
 impl Ops {
-    /// Sets the sandbox's fault injection (`PUT /_sandbox/faults`).
-    pub async fn faults(&self, faults: &Value) {
-        set_faults(&self.sandbox.url(), faults.clone()).await;
-    }
-
     /// A read-write token for `tenant` / `sub`.
     pub fn token(&self, tenant: &str, sub: &str) -> String {
         token(tenant, sub, crate::support::READ_WRITE)
