@@ -1,7 +1,7 @@
 //! A Redis password comes from a secret file (`state.redis_url_file`; the environment variable
 //! is resolved by the same code, tested with the settings), reaches Redis, and never shows:
-//! not in the store's debug form, not in its errors. Files, not environment variables: this
-//! integration tests share one process.
+//! not in the store's debug form, not in its errors. Files, not environment variables:
+//! the integration tests share one process.
 
 use workorder_gateway::clock::Clock;
 use workorder_gateway::settings::Settings;
