@@ -22,7 +22,7 @@ use arc_swap::ArcSwap;
 use super::lifecycle::{AppHandle, Reloader, handle_signals};
 use super::live::{EmbeddedSandbox, build_live, start_sandbox};
 use super::state::AppState;
-use crate::catalog::{Catalog, CatalogSettings as CacheSettings};
+use crate::catalog::Catalog;
 use crate::clock::Clock;
 use crate::http::context::request_context;
 use crate::http::rate_limit::RateLimits;
@@ -95,7 +95,7 @@ impl Application {
             .map(|s| Endpoint::parse(&s.url()))
             .transpose()
             .map_err(StartupError::Sandbox)?;
-        let client = UpstreamClient::new(settings.upstream.client_settings())?
+        let client = UpstreamClient::new(settings.upstream.clone())?
             .with_observer(Arc::new(UpstreamMetrics))
             .with_clock(clock.clone());
         let live = build_live(
@@ -105,15 +105,7 @@ impl Application {
             None,
         )
         .await?;
-        let catalog = Catalog::new(
-            client.clone(),
-            CacheSettings {
-                ttl: Duration::from_secs(settings.catalog.ttl_secs),
-                stale: Duration::from_secs(settings.catalog.stale_secs),
-                max_entries: settings.catalog.max_entries,
-            },
-            clock.clone(),
-        );
+        let catalog = Catalog::new(client.clone(), settings.catalog, clock.clone());
         let (state_store, fingerprinter) = crate::state::from_settings(&settings.state, &clock)?;
         let writes = TicketWrites::new(
             state_store.clone(),

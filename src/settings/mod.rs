@@ -15,6 +15,7 @@ mod secret_source;
 mod sections;
 mod state_section;
 mod tenant;
+mod upstream_section;
 
 use std::path::{Path, PathBuf};
 
@@ -29,12 +30,13 @@ pub use idempotency_section::IdempotencySettings;
 pub use secret_source::{SecretOrigin, SecretSource};
 pub use sections::{
     CatalogSettings, LimitSettings, LogFormat, LogSettings, ReloadSettings, SandboxSettings,
-    ServerSettings, ShutdownSettings, UpstreamSettings,
+    ServerSettings, ShutdownSettings,
 };
 pub use state_section::{
     MIN_FINGERPRINT_SECRET_BYTES, StateBackendKind, StateSettings, redacted_url,
 };
 pub use tenant::{SANDBOX_ENDPOINT, TenantSettings, TicketVisibility};
+pub(crate) use upstream_section::UpstreamKeys;
 
 /// The configuration file used when `--config` is not given: the sandbox demo.
 pub const DEFAULT_CONFIG_FILE: &str = "config/default.toml";
@@ -73,8 +75,9 @@ pub struct Settings {
     pub catalog: CatalogSettings,
     /// `[sandbox]`: the embedded simulator.
     pub sandbox: SandboxSettings,
-    /// `[upstream]`: timeouts and retries towards the Workorder API.
-    pub upstream: UpstreamSettings,
+    /// `[upstream]`: timeouts, retries, breakers and bulkheads towards the Workorder API, as
+    /// the client takes them.
+    pub upstream: crate::upstream::ClientSettings,
     /// `[limits]`: per-user and per-tenant request rate limits.
     pub limits: LimitSettings,
     /// `[idempotency]`: exactly-once writes (records, leases, reconciliation).
@@ -155,8 +158,6 @@ impl Settings {
         bounds::check(self)?;
         self.server.validate()?;
         self.auth.validate()?;
-        self.catalog.validate()?;
-        self.upstream.validate()?;
         self.limits.validate()?;
         self.idempotency.validate()?;
         self.state.validate()?;
