@@ -35,7 +35,7 @@ pub use sections::{
 pub use state_section::{
     MIN_FINGERPRINT_SECRET_BYTES, StateBackendKind, StateSettings, redacted_url,
 };
-pub use tenant::{SANDBOX_ENDPOINT, TenantSettings, TicketVisibility};
+pub use tenant::{SANDBOX_ENDPOINT, TenantEndpoint, TenantSettings, TicketVisibility};
 pub(crate) use upstream_section::UpstreamKeys;
 
 /// The configuration file used when `--config` is not given: the sandbox demo.
