@@ -43,8 +43,8 @@ pub fn from_settings(
             let store = StateStore::redis(RedisOptions {
                 url,
                 key_prefix: settings.key_prefix.clone(),
-                connect_timeout: settings.connect_timeout(),
-                command_timeout: settings.command_timeout(),
+                connect_timeout: settings.connect_timeout,
+                command_timeout: settings.command_timeout,
             })
             .map_err(|e| SettingsError::invalid("state.redis_url", e.0))?;
             tracing::info!(
