@@ -169,8 +169,8 @@ impl Application {
             state,
             sandbox,
             reloader,
-            drain_delay: Duration::from_secs(settings.shutdown.drain_delay_secs),
-            watch_interval: Duration::from_secs(settings.reload.watch_interval_secs),
+            drain_delay: settings.shutdown.drain_delay,
+            watch_interval: settings.reload.watch_interval,
         })
     }
 

@@ -113,13 +113,13 @@ pub(super) fn check(settings: &Settings) -> Result<(), SettingsError> {
         ),
         bound(
             "shutdown.drain_delay_secs",
-            s.shutdown.drain_delay_secs,
+            s.shutdown.drain_delay.as_secs(),
             0..=600,
         ),
         bound("shutdown.timeout_secs", s.shutdown.timeout_secs, 1..=600),
         bound(
             "reload.watch_interval_secs",
-            s.reload.watch_interval_secs,
+            s.reload.watch_interval.as_secs(),
             0..=DAY,
         ),
     ];

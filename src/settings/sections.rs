@@ -248,8 +248,10 @@ impl LimitSettings {
 #[derive(Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ShutdownSettings {
-    /// After SIGTERM, `/readyz` is 503 and the listener keeps serving this long, seconds.
-    pub drain_delay_secs: u64,
+    /// After SIGTERM, `/readyz` is 503 and the listener keeps serving this long
+    /// (`drain_delay_secs`).
+    #[serde(rename = "drain_delay_secs", with = "As::<DurationSeconds<u64>>")]
+    pub drain_delay: Duration,
     /// Then in-flight requests get this long to finish, seconds.
     pub timeout_secs: u64,
 }
@@ -257,7 +259,7 @@ pub struct ShutdownSettings {
 impl Default for ShutdownSettings {
     fn default() -> Self {
         Self {
-            drain_delay_secs: 5,
+            drain_delay: Duration::from_secs(5),
             timeout_secs: 25,
         }
     }
@@ -268,8 +270,9 @@ impl Default for ShutdownSettings {
 #[serde(default, deny_unknown_fields)]
 pub struct ReloadSettings {
     /// Check the configuration file and the secret files it names this often and reload when
-    /// one changed, seconds; 0 (the default) reloads on SIGHUP only.
-    pub watch_interval_secs: u64,
+    /// one changed (`watch_interval_secs`); zero (the default) reloads on SIGHUP only.
+    #[serde(rename = "watch_interval_secs", with = "As::<DurationSeconds<u64>>")]
+    pub watch_interval: Duration,
 }
 
 /// Log output format.
