@@ -1,4 +1,4 @@
-//! Cached product and category catalogs, per tenant and language (issue 4, API.md "Products
+//! Cached product and category catalogs, per tenant and language (API.md "Products
 //! (cached)").
 //!
 //! - Products lists are cached per (tenant, language), category lists per (tenant, product,

@@ -4,9 +4,14 @@
 //!
 //! Invariants: unknown keys are errors (every section is `deny_unknown_fields`); the built-in
 //! defaults contain no tenant, so a production file never inherits the demo tenant; secrets are
-//! [`SecretString`]s read from `*_env` / `*_file` (inline only for simulator tenants);
-//! [`Settings::validate`] names the exact key that is wrong. The key names are a contract
-//! (`docs/configuration.md` documents every one, and a test keeps that list complete).
+//! [`SecretString`](secrecy::SecretString)s read from `*_env` / `*_file` (inline only for
+//! simulator tenants); [`Settings::validate`] names the exact key that is wrong. The key names
+//! are a contract (`docs/configuration.md` documents every one, and a test keeps that list
+//! complete).
+//!
+//! A section is the type its consumer takes (the catalog, the upstream client, the
+//! authenticator, the write service), durations deserialized as such: its defaults and checks
+//! live here once, and no copy of it exists elsewhere.
 
 mod auth_section;
 mod bounds;
