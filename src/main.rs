@@ -103,11 +103,12 @@ fn token(config: Option<std::path::PathBuf>, args: &TokenArgs) -> Result<(), Str
             args.tenant
         );
     }
-    if let Some(max) = settings.auth.max_token_lifetime_secs
-        && args.ttl.as_secs() > max
+    if let Some(max) = settings.auth.max_token_lifetime
+        && args.ttl > max
     {
         eprintln!(
-            "warning: the ttl is longer than auth.max_token_lifetime_secs ({max} s); the token will get 401"
+            "warning: the ttl is longer than auth.max_token_lifetime_secs ({} s); the token will get 401",
+            max.as_secs()
         );
     }
     let token = mint_dev_token(

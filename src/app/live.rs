@@ -6,7 +6,7 @@
 use super::startup::StartupError;
 use super::state::LiveConfig;
 use crate::auth::{AuthConfig, Authenticator, PublicKeySource};
-use crate::settings::{AuthSettings, Settings, SettingsError};
+use crate::settings::{Settings, SettingsError};
 use crate::telemetry::Metrics;
 use crate::tenants::TenantRegistry;
 use crate::upstream::Endpoint;
@@ -79,7 +79,7 @@ pub(super) async fn build_live(
     running: Option<&Authenticator>,
 ) -> Result<LiveConfig, StartupError> {
     let tenants = TenantRegistry::from_settings(settings, sandbox_endpoint)?;
-    let config = auth_config(&settings.auth, settings)?;
+    let config = auth_config(settings)?;
     let authenticator = match running {
         None => Authenticator::new(config, http, metrics).await,
         Some(running) => Authenticator::reloaded(config, http, running, metrics).await,
@@ -91,14 +91,14 @@ pub(super) async fn build_live(
     })
 }
 
-fn auth_config(auth: &AuthSettings, settings: &Settings) -> Result<AuthConfig, StartupError> {
-    let mut hs256_secrets = Vec::new();
-    if let Some((secret, _)) = auth.hs256_source().resolve()? {
+/// `[auth]` with its key material resolved: the HS256 secret from its source, the PEM files read.
+fn auth_config(settings: &Settings) -> Result<AuthConfig, StartupError> {
+    let mut config = settings.auth.clone();
+    if let Some((secret, _)) = config.hs256_source().resolve()? {
         settings.refuse_demo_jwt_secret(&secret)?;
-        hs256_secrets.push(secret);
+        config.hs256_secrets.push(secret);
     }
-    let mut public_keys = Vec::new();
-    for entry in &auth.public_key_files {
+    for entry in &settings.auth.public_key_files {
         let path = entry.file();
         let pem = std::fs::read_to_string(path).map_err(|e| {
             SettingsError::invalid(
@@ -106,15 +106,11 @@ fn auth_config(auth: &AuthSettings, settings: &Settings) -> Result<AuthConfig, S
                 format!("cannot read {}: {e}", path.display()),
             )
         })?;
-        public_keys.push(PublicKeySource {
+        config.public_keys.push(PublicKeySource {
             label: path.display().to_string(),
             kid: entry.kid().map(str::to_owned),
             pem,
         });
     }
-    Ok(AuthConfig {
-        hs256_secrets,
-        public_keys,
-        ..auth.auth_config()
-    })
+    Ok(config)
 }

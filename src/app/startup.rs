@@ -22,7 +22,7 @@ use arc_swap::ArcSwap;
 use super::lifecycle::{AppHandle, Reloader, handle_signals};
 use super::live::{EmbeddedSandbox, build_live, start_sandbox};
 use super::state::AppState;
-use crate::catalog::{Catalog, CatalogSettings as CacheSettings};
+use crate::catalog::Catalog;
 use crate::clock::Clock;
 use crate::http::context::request_context;
 use crate::http::rate_limit::RateLimits;
@@ -98,7 +98,7 @@ impl Application {
         // The application's one metrics handle: everything below records into it, and both
         // listeners serve it at `/metrics`.
         let metrics = Metrics::new();
-        let client = UpstreamClient::new(settings.upstream.client_settings())?
+        let client = UpstreamClient::new(settings.upstream.clone())?
             .with_observer(Arc::new(metrics.clone()))
             .with_clock(clock.clone());
         let live = build_live(
@@ -109,16 +109,7 @@ impl Application {
             None,
         )
         .await?;
-        let catalog = Catalog::new(
-            client.clone(),
-            CacheSettings {
-                ttl: Duration::from_secs(settings.catalog.ttl_secs),
-                stale: Duration::from_secs(settings.catalog.stale_secs),
-                max_entries: settings.catalog.max_entries,
-            },
-            clock.clone(),
-            &metrics,
-        );
+        let catalog = Catalog::new(client.clone(), settings.catalog, clock.clone(), &metrics);
         let (state_store, fingerprinter) =
             crate::state::from_settings(&settings.state, &clock, &metrics)?;
         let writes = TicketWrites::new(
@@ -188,8 +179,8 @@ impl Application {
             state,
             sandbox,
             reloader,
-            drain_delay: Duration::from_secs(settings.shutdown.drain_delay_secs),
-            watch_interval: Duration::from_secs(settings.reload.watch_interval_secs),
+            drain_delay: settings.shutdown.drain_delay,
+            watch_interval: settings.reload.watch_interval,
         })
     }
 

@@ -1,11 +1,6 @@
-//! [`AuthConfig`]: everything the authenticator needs, in plain Rust types, with the defaults of
-//! `[auth]` (the settings section takes its defaults from [`AuthConfig::default`] and builds
-//! this from the TOML; the app adds the resolved secrets and PEM keys), and the claim-name rule
-//! both the settings check and the authenticator apply.
-
-use std::time::Duration;
-
-use secrecy::SecretString;
+//! [`AuthConfig`]: everything the authenticator needs — the `[auth]` settings section itself,
+//! plus the secrets and PEM keys start-up resolves — and the claim-name rule both the settings
+//! check and the authenticator apply.
 
 use super::error::AuthSetupError;
 
@@ -22,57 +17,10 @@ pub struct PublicKeySource {
     pub pem: String,
 }
 
-/// How tokens are verified and read.
-#[derive(Debug, Clone)]
-pub struct AuthConfig {
-    /// Required `iss` value; not checked when `None`.
-    pub issuer: Option<String>,
-    /// Required member of `aud`; when `None`, tokens carrying an `aud` are still accepted.
-    pub audience: Option<String>,
-    /// Name of the claim holding the tenant id (default `tenant`).
-    pub tenant_claim: String,
-    /// Name of the claim holding an array of permission strings (default `roles`).
-    pub roles_claim: String,
-    /// Clock skew tolerated on `exp`, `nbf` and `iat` (default 30 s).
-    pub leeway: Duration,
-    /// Required JOSE header `typ` (e.g. `at+jwt`, RFC 9068), compared as a media type: case
-    /// does not matter and an `application/` prefix is optional. `None`: any `typ`, or none.
-    pub required_typ: Option<String>,
-    /// Longest accepted `exp - iat`; tokens without `iat` are then refused. `None`: no limit.
-    pub max_token_lifetime: Option<Duration>,
-    /// HS256 secrets (each at least 32 bytes); tokens without `kid` are tried against each.
-    pub hs256_secrets: Vec<SecretString>,
-    /// RS256 / ES256 public keys.
-    pub public_keys: Vec<PublicKeySource>,
-    /// The IdP's JWKS document.
-    pub jwks_url: Option<reqwest::Url>,
-    /// An unknown `kid` triggers a JWKS refetch at most once per this interval (default 60 s).
-    pub jwks_refresh_min_interval: Duration,
-    /// The JWKS is refetched in the background once it is this old (default 1 h).
-    pub jwks_max_age: Duration,
-    /// Time allowed for one JWKS fetch (default 5 s).
-    pub jwks_fetch_timeout: Duration,
-}
-
-impl Default for AuthConfig {
-    fn default() -> Self {
-        AuthConfig {
-            issuer: None,
-            audience: None,
-            tenant_claim: "tenant".to_owned(),
-            roles_claim: "roles".to_owned(),
-            leeway: Duration::from_secs(30),
-            required_typ: None,
-            max_token_lifetime: None,
-            hs256_secrets: Vec::new(),
-            public_keys: Vec::new(),
-            jwks_url: None,
-            jwks_refresh_min_interval: Duration::from_secs(60),
-            jwks_max_age: Duration::from_secs(3600),
-            jwks_fetch_timeout: Duration::from_secs(5),
-        }
-    }
-}
+/// How tokens are verified and read: the `[auth]` section itself (its keys, defaults and
+/// checks live in settings), with the key material start-up resolves from it in
+/// `hs256_secrets` and `public_keys`.
+pub use crate::settings::AuthSettings as AuthConfig;
 
 /// Claims the gateway reads under their registered names; a configurable claim may not reuse
 /// one, or a token's single value would have to mean two things.

@@ -1,4 +1,4 @@
-//! Cached product and category catalogs, per tenant and language (issue 4, API.md "Products
+//! Cached product and category catalogs, per tenant and language (API.md "Products
 //! (cached)").
 //!
 //! - Products lists are cached per (tenant, language), category lists per (tenant, product,
@@ -21,40 +21,21 @@ pub mod views;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::Duration;
 
 pub use document::{CacheStatus, CachedDocument, etag_matches};
 pub use views::{CategoriesView, CategoryView, ProductKind, ProductView, ProductsView};
 
+/// Cache lifetimes and size: the `[catalog]` section itself.
+pub use crate::settings::CatalogSettings;
+
 use document::Document;
 use key::KeyRef;
-use tier::{Served, Tier, TierSettings};
+use tier::{Served, Tier};
 
 use crate::clock::Clock;
 use crate::telemetry::Metrics;
 use crate::upstream::actions::{ListCategories, ListProducts};
 use crate::upstream::{Language, Target, UpstreamClient, UpstreamError};
-
-/// Cache lifetimes and size (configuration keys `catalog.ttl_secs`, `catalog.stale_secs`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CatalogSettings {
-    /// How long a fetched value is served without asking the upstream (default 600 s).
-    pub ttl: Duration,
-    /// How long past the TTL the last good value is served when refreshes fail (default 1 day).
-    pub stale: Duration,
-    /// Most entries kept per cache (products lists and category lists are counted apart).
-    pub max_entries: u64,
-}
-
-impl Default for CatalogSettings {
-    fn default() -> Self {
-        Self {
-            ttl: Duration::from_secs(600),
-            stale: Duration::from_secs(86_400),
-            max_entries: 10_000,
-        }
-    }
-}
 
 /// The answer of [`Catalog::check_category`]: the verdict, and the upstream request it took
 /// (when the catalog had to be fetched), for `X-Upstream-Request-Id` on a 422.
@@ -116,16 +97,11 @@ impl Catalog {
         clock: Clock,
         metrics: &Metrics,
     ) -> Self {
-        let tier = TierSettings {
-            ttl: settings.ttl,
-            stale: settings.stale,
-            max_entries: settings.max_entries,
-        };
         Self {
             inner: Arc::new(Inner {
                 client,
-                products: Tier::new("products", tier, clock.clone(), metrics.clone()),
-                categories: Tier::new("categories", tier, clock, metrics.clone()),
+                products: Tier::new("products", settings, clock.clone(), metrics.clone()),
+                categories: Tier::new("categories", settings, clock, metrics.clone()),
             }),
         }
     }

@@ -27,6 +27,7 @@ use moka::future::Cache;
 use moka::ops::compute::Op;
 use tracing::Instrument as _;
 
+use super::CatalogSettings;
 use super::document::CacheStatus;
 use super::key::{Key, KeyRef};
 use crate::clock::Clock;
@@ -56,20 +57,12 @@ pub(crate) struct Served<V> {
 /// `ttl_secs = 18446744073709551615` means "forever", not a crash at start-up.
 const MAX_LIFETIME: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
-/// Sizes and lifetimes of one tier.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct TierSettings {
-    pub(crate) ttl: Duration,
-    pub(crate) stale: Duration,
-    pub(crate) max_entries: u64,
-}
-
 pub(crate) struct Tier<V> {
     /// The cache's name in metrics and logs (`products`, `categories`).
     name: &'static str,
     fresh: Cache<Key, Arc<Stored<V>>>,
     kept: Cache<Key, Arc<Stored<V>>>,
-    settings: TierSettings,
+    settings: CatalogSettings,
     clock: Clock,
     /// The application's metrics, where every lookup is counted.
     metrics: Metrics,
@@ -78,7 +71,7 @@ pub(crate) struct Tier<V> {
 impl<V: Send + Sync + 'static> Tier<V> {
     pub(crate) fn new(
         name: &'static str,
-        settings: TierSettings,
+        settings: CatalogSettings,
         clock: Clock,
         metrics: Metrics,
     ) -> Self {
@@ -258,7 +251,7 @@ mod tests {
     async fn an_absurdly_long_ttl_is_accepted() {
         let tier: Tier<u32> = Tier::new(
             "test",
-            TierSettings {
+            CatalogSettings {
                 ttl: Duration::MAX,
                 stale: Duration::MAX,
                 max_entries: 10,
@@ -287,7 +280,7 @@ mod tests {
     async fn a_failed_load_stores_nothing() {
         let tier: Tier<u32> = Tier::new(
             "test",
-            TierSettings {
+            CatalogSettings {
                 ttl: Duration::from_secs(60),
                 stale: Duration::from_secs(60),
                 max_entries: 10,

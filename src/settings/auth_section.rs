@@ -7,8 +7,8 @@
 //! another application would pass (an HS256 secret is ours alone, so there they stay optional);
 //! the leeway and the JWKS intervals are bounded, so a typo cannot silently disable a check;
 //! the claim names and the JWKS URL meet the same rules the authenticator applies (one function
-//! each, in `auth`). Defaults are [`AuthConfig::default`]'s; [`AuthSettings::auth_config`] is
-//! the one conversion into it.
+//! each, in `auth`). The authenticator takes this section itself, with the key material added
+//! at start-up: there is no second copy of these fields or their defaults.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -18,7 +18,7 @@ use serde::Deserialize;
 use serde_with::{As, DisplayFromStr, DurationSeconds};
 
 use super::SettingsError;
-use crate::auth::AuthConfig;
+use crate::auth::PublicKeySource;
 use crate::auth::config::check_claim_names;
 use crate::auth::jwks::is_trustworthy_url;
 
@@ -31,24 +31,34 @@ pub const MAX_LEEWAY_SECS: u64 = 300;
 /// rotated-in one unknown, for longer than any IdP's rotation notice.
 pub const MAX_JWKS_INTERVAL_SECS: u64 = 86_400;
 
-/// `[auth]`.
-#[derive(Debug, Deserialize)]
+/// `[auth]`, and what the authenticator takes (as `auth::AuthConfig`): the section as written,
+/// plus the key material start-up resolves from it (`hs256_secrets`, `public_keys`), which no key
+/// sets. The defaults here are the only ones.
+#[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AuthSettings {
-    /// Required `iss`, when set.
+    /// Required `iss`; not checked when `None`.
     pub issuer: Option<String>,
-    /// Required `aud`, when set.
+    /// Required member of `aud`; when `None`, tokens carrying an `aud` are still accepted.
     pub audience: Option<String>,
-    /// Claim holding the tenant id.
+    /// Name of the claim holding the tenant id.
     pub tenant_claim: String,
-    /// Claim holding the roles array.
+    /// Name of the claim holding an array of permission strings.
     pub roles_claim: String,
-    /// Clock leeway for `exp`, `nbf` and `iat`, seconds (at most [`MAX_LEEWAY_SECS`]).
-    pub leeway_secs: u64,
-    /// Required JOSE header `typ` (e.g. `at+jwt`), when set.
+    /// Clock skew tolerated on `exp`, `nbf` and `iat` (`leeway_secs`, at most
+    /// [`MAX_LEEWAY_SECS`]).
+    #[serde(rename = "leeway_secs", with = "As::<DurationSeconds<u64>>")]
+    pub leeway: Duration,
+    /// Required JOSE header `typ` (e.g. `at+jwt`, RFC 9068), compared as a media type: case
+    /// does not matter and an `application/` prefix is optional. `None`: any `typ`, or none.
     pub required_typ: Option<String>,
-    /// Longest accepted `exp - iat`, seconds, when set; tokens without `iat` are then refused.
-    pub max_token_lifetime_secs: Option<u64>,
+    /// Longest accepted `exp - iat` (`max_token_lifetime_secs`); tokens without `iat` are then
+    /// refused. `None`: no limit.
+    #[serde(
+        rename = "max_token_lifetime_secs",
+        with = "As::<Option<DurationSeconds<u64>>>"
+    )]
+    pub max_token_lifetime: Option<Duration>,
     /// HS256 secret, inline (demo only).
     pub hs256_secret: Option<SecretString>,
     /// Environment variable holding the HS256 secret.
@@ -58,62 +68,56 @@ pub struct AuthSettings {
     /// RS256 / ES256 public keys (PEM files): each a path, or `{ file = "…", kid = "…" }` when
     /// the IdP's tokens name the key with a `kid`.
     pub public_key_files: Vec<PublicKeyFile>,
-    /// JWKS URL of the identity provider: https, or plain http to a loopback address.
+    /// The IdP's JWKS document: https, or plain http to a loopback address.
     #[serde(with = "As::<Option<DisplayFromStr>>")]
     pub jwks_url: Option<reqwest::Url>,
-    /// Refetch the JWKS on an unknown `kid` at most this often (`jwks_refresh_min_interval_secs`,
-    /// seconds).
+    /// An unknown `kid` triggers a JWKS refetch at most once per this interval
+    /// (`jwks_refresh_min_interval_secs`).
     #[serde(
         rename = "jwks_refresh_min_interval_secs",
         with = "As::<DurationSeconds<u64>>"
     )]
     pub jwks_refresh_min_interval: Duration,
-    /// Refresh the JWKS when older than this (`jwks_max_age_secs`, seconds).
+    /// The JWKS is refetched in the background once it is this old (`jwks_max_age_secs`).
     #[serde(rename = "jwks_max_age_secs", with = "As::<DurationSeconds<u64>>")]
     pub jwks_max_age: Duration,
+    /// Time allowed for one JWKS fetch (not a key).
+    #[serde(skip)]
+    pub jwks_fetch_timeout: Duration,
+    /// HS256 secrets (each at least 32 bytes), resolved from the `hs256_secret*` keys at
+    /// start-up; tokens without `kid` are tried against each.
+    #[serde(skip)]
+    pub hs256_secrets: Vec<SecretString>,
+    /// RS256 / ES256 public keys, read from `public_key_files` at start-up.
+    #[serde(skip)]
+    pub public_keys: Vec<PublicKeySource>,
 }
 
 impl Default for AuthSettings {
     fn default() -> Self {
-        let auth = AuthConfig::default();
         Self {
-            issuer: auth.issuer,
-            audience: auth.audience,
-            tenant_claim: auth.tenant_claim,
-            roles_claim: auth.roles_claim,
-            leeway_secs: auth.leeway.as_secs(),
-            required_typ: auth.required_typ,
-            max_token_lifetime_secs: auth.max_token_lifetime.map(|d| d.as_secs()),
+            issuer: None,
+            audience: None,
+            tenant_claim: "tenant".to_owned(),
+            roles_claim: "roles".to_owned(),
+            leeway: Duration::from_secs(30),
+            required_typ: None,
+            max_token_lifetime: None,
             hs256_secret: None,
             hs256_secret_env: None,
             hs256_secret_file: None,
             public_key_files: Vec::new(),
-            jwks_url: auth.jwks_url,
-            jwks_refresh_min_interval: auth.jwks_refresh_min_interval,
-            jwks_max_age: auth.jwks_max_age,
+            jwks_url: None,
+            jwks_refresh_min_interval: Duration::from_secs(60),
+            jwks_max_age: Duration::from_secs(3600),
+            jwks_fetch_timeout: Duration::from_secs(5),
+            hs256_secrets: Vec::new(),
+            public_keys: Vec::new(),
         }
     }
 }
 
 impl AuthSettings {
-    /// The authenticator's configuration this section describes, without key material: the
-    /// secret and the PEM files are resolved (and added) by the caller.
-    pub fn auth_config(&self) -> AuthConfig {
-        AuthConfig {
-            issuer: self.issuer.clone(),
-            audience: self.audience.clone(),
-            tenant_claim: self.tenant_claim.clone(),
-            roles_claim: self.roles_claim.clone(),
-            leeway: Duration::from_secs(self.leeway_secs),
-            required_typ: self.required_typ.clone(),
-            max_token_lifetime: self.max_token_lifetime_secs.map(Duration::from_secs),
-            jwks_url: self.jwks_url.clone(),
-            jwks_refresh_min_interval: self.jwks_refresh_min_interval,
-            jwks_max_age: self.jwks_max_age,
-            ..AuthConfig::default()
-        }
-    }
-
     pub(super) fn validate(&self) -> Result<(), SettingsError> {
         if let Err(crate::auth::AuthSetupError::BadClaimName {
             setting,
@@ -197,12 +201,12 @@ impl AuthSettings {
     }
 
     fn validate_token_rules(&self) -> Result<(), SettingsError> {
-        if self.leeway_secs > MAX_LEEWAY_SECS {
+        if self.leeway.as_secs() > MAX_LEEWAY_SECS {
             return Err(SettingsError::invalid(
                 "auth.leeway_secs",
                 format!(
                     "{} is more than {MAX_LEEWAY_SECS} seconds: fix the clocks instead (a larger leeway keeps expired tokens valid that long)",
-                    self.leeway_secs
+                    self.leeway.as_secs()
                 ),
             ));
         }
@@ -214,7 +218,7 @@ impl AuthSettings {
                 format!("{typ:?} is not a media type (e.g. \"at+jwt\")"),
             ));
         }
-        if self.max_token_lifetime_secs == Some(0) {
+        if self.max_token_lifetime == Some(Duration::ZERO) {
             return Err(SettingsError::invalid(
                 "auth.max_token_lifetime_secs",
                 "must be at least 1 (0 would refuse every token); leave it out for no limit".into(),

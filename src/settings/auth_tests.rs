@@ -69,7 +69,10 @@ fn a_leeway_beyond_five_minutes_is_refused() {
     let at_limit = auth(&format!("{HS}\nleeway_secs = 300")).expect("300 s");
     let beyond = auth(&format!("{HS}\nleeway_secs = 301")).expect_err("301 s");
 
-    assert_eq!(at_limit.auth.leeway_secs, super::MAX_LEEWAY_SECS);
+    assert_eq!(
+        at_limit.auth.leeway,
+        std::time::Duration::from_secs(super::MAX_LEEWAY_SECS)
+    );
     assert_eq!(key_of(&beyond), "auth.leeway_secs");
 }
 
@@ -96,13 +99,13 @@ fn required_typ_and_max_token_lifetime_secs_are_read_and_checked() {
     ))
     .expect("valid");
     assert_eq!(settings.auth.required_typ.as_deref(), Some("at+jwt"));
-    assert_eq!(settings.auth.max_token_lifetime_secs, Some(3600));
+    assert_eq!(
+        settings.auth.max_token_lifetime,
+        Some(std::time::Duration::from_secs(3600))
+    );
     let defaults = auth(HS).expect("valid");
     assert_eq!(
-        (
-            defaults.auth.required_typ,
-            defaults.auth.max_token_lifetime_secs
-        ),
+        (defaults.auth.required_typ, defaults.auth.max_token_lifetime),
         (None, None)
     );
 

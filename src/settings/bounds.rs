@@ -28,6 +28,8 @@ fn bound(key: &'static str, value: impl Into<u64>, range: RangeInclusive<u64>) -
 pub(super) fn check(settings: &Settings) -> Result<(), SettingsError> {
     let s = settings;
     let usize_value = |v: usize| u64::try_from(v).unwrap_or(u64::MAX);
+    // Exact for every value read from a `*_ms` key (whole milliseconds of a `u64`).
+    let millis = |d: std::time::Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
     let mut bounds = vec![
         bound(
             "server.max_body_bytes",
@@ -35,8 +37,12 @@ pub(super) fn check(settings: &Settings) -> Result<(), SettingsError> {
             1_024..=16 << 20,
         ),
         bound("server.workers", usize_value(s.server.workers), 0..=256),
-        bound("catalog.ttl_secs", s.catalog.ttl_secs, 1..=DAY),
-        bound("catalog.stale_secs", s.catalog.stale_secs, 0..=30 * DAY),
+        bound("catalog.ttl_secs", s.catalog.ttl.as_secs(), 1..=DAY),
+        bound(
+            "catalog.stale_secs",
+            s.catalog.stale.as_secs(),
+            0..=30 * DAY,
+        ),
         bound("catalog.max_entries", s.catalog.max_entries, 1..=1_000_000),
         bound(
             "sandbox.engineer_delay_secs",
@@ -45,28 +51,32 @@ pub(super) fn check(settings: &Settings) -> Result<(), SettingsError> {
         ),
         bound(
             "upstream.connect_timeout_ms",
-            s.upstream.connect_timeout_ms,
+            millis(s.upstream.connect_timeout),
             1..=60_000,
         ),
         bound(
             "upstream.request_timeout_ms",
-            s.upstream.request_timeout_ms,
+            millis(s.upstream.request_timeout),
             1..=300_000,
         ),
-        bound("upstream.max_attempts", s.upstream.max_attempts, 1..=10),
+        bound(
+            "upstream.max_attempts",
+            s.upstream.retry.max_attempts,
+            1..=10,
+        ),
         bound(
             "upstream.retry_base_delay_ms",
-            s.upstream.retry_base_delay_ms,
+            millis(s.upstream.retry.base_delay),
             1..=60_000,
         ),
         bound(
             "upstream.retry_max_delay_ms",
-            s.upstream.retry_max_delay_ms,
+            millis(s.upstream.retry.max_delay),
             1..=60_000,
         ),
         bound(
             "upstream.breaker_failure_threshold",
-            s.upstream.breaker_failure_threshold,
+            s.upstream.breaker.failure_threshold,
             0..=1_000,
         ),
         bound(
@@ -76,7 +86,7 @@ pub(super) fn check(settings: &Settings) -> Result<(), SettingsError> {
         ),
         bound(
             "upstream.bulkhead_wait_ms",
-            s.upstream.bulkhead_wait_ms,
+            millis(s.upstream.bulkhead_wait),
             0..=60_000,
         ),
         bound(
@@ -103,21 +113,21 @@ pub(super) fn check(settings: &Settings) -> Result<(), SettingsError> {
         ),
         bound(
             "shutdown.drain_delay_secs",
-            s.shutdown.drain_delay_secs,
+            s.shutdown.drain_delay.as_secs(),
             0..=600,
         ),
         bound("shutdown.timeout_secs", s.shutdown.timeout_secs, 1..=600),
         bound(
             "reload.watch_interval_secs",
-            s.reload.watch_interval_secs,
+            s.reload.watch_interval.as_secs(),
             0..=DAY,
         ),
     ];
     // An open breaker that reopens at once would probe on every call.
-    if s.upstream.breaker_failure_threshold > 0 {
+    if s.upstream.breaker.failure_threshold > 0 {
         bounds.push(bound(
             "upstream.breaker_open_secs",
-            s.upstream.breaker_open_secs,
+            s.upstream.breaker.open_for.as_secs(),
             1..=3_600,
         ));
     }
@@ -134,7 +144,7 @@ pub(super) fn check(settings: &Settings) -> Result<(), SettingsError> {
             ));
         }
     }
-    if s.upstream.retry_base_delay_ms > s.upstream.retry_max_delay_ms {
+    if s.upstream.retry.base_delay > s.upstream.retry.max_delay {
         return Err(SettingsError::invalid(
             "upstream.retry_base_delay_ms",
             "must not exceed upstream.retry_max_delay_ms".into(),

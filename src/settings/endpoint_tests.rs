@@ -240,7 +240,10 @@ fn the_compose_stack_tenant_is_a_simulator_on_another_host() {
     let settings = Settings::from_toml_str(&text).expect("valid");
 
     let demo = &settings.tenants["demo"];
-    assert_eq!(demo.endpoint, "http://sandbox:9000");
+    let super::TenantEndpoint::Remote(endpoint) = &demo.endpoint else {
+        panic!("{:?}", demo.endpoint);
+    };
+    assert_eq!(endpoint.url().as_str(), "http://sandbox:9000/");
     assert!(demo.is_simulator());
     assert_eq!((demo.simulator, demo.allow_insecure_http), (true, true));
 }

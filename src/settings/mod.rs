@@ -4,9 +4,14 @@
 //!
 //! Invariants: unknown keys are errors (every section is `deny_unknown_fields`); the built-in
 //! defaults contain no tenant, so a production file never inherits the demo tenant; secrets are
-//! [`SecretString`]s read from `*_env` / `*_file` (inline only for simulator tenants);
-//! [`Settings::validate`] names the exact key that is wrong. The key names are a contract
-//! (`docs/configuration.md` documents every one, and a test keeps that list complete).
+//! [`SecretString`](secrecy::SecretString)s read from `*_env` / `*_file` (inline only for
+//! simulator tenants); [`Settings::validate`] names the exact key that is wrong. The key names
+//! are a contract (`docs/configuration.md` documents every one, and a test keeps that list
+//! complete).
+//!
+//! A section is the type its consumer takes (the catalog, the upstream client, the
+//! authenticator, the write service), durations deserialized as such: its defaults and checks
+//! live here once, and no copy of it exists elsewhere.
 
 mod auth_section;
 mod bounds;
@@ -15,6 +20,7 @@ mod secret_source;
 mod sections;
 mod state_section;
 mod tenant;
+mod upstream_section;
 
 use std::path::{Path, PathBuf};
 
@@ -29,12 +35,13 @@ pub use idempotency_section::IdempotencySettings;
 pub use secret_source::{SecretOrigin, SecretSource};
 pub use sections::{
     CatalogSettings, LimitSettings, LogFormat, LogSettings, ReloadSettings, SandboxSettings,
-    ServerSettings, ShutdownSettings, UpstreamSettings,
+    ServerSettings, ShutdownSettings,
 };
 pub use state_section::{
     MIN_FINGERPRINT_SECRET_BYTES, StateBackendKind, StateSettings, redacted_url,
 };
-pub use tenant::{SANDBOX_ENDPOINT, TenantSettings, TicketVisibility};
+pub use tenant::{SANDBOX_ENDPOINT, TenantEndpoint, TenantSettings, TicketVisibility};
+pub(crate) use upstream_section::UpstreamKeys;
 
 /// The configuration file used when `--config` is not given: the sandbox demo.
 pub const DEFAULT_CONFIG_FILE: &str = "config/default.toml";
@@ -73,8 +80,9 @@ pub struct Settings {
     pub catalog: CatalogSettings,
     /// `[sandbox]`: the embedded simulator.
     pub sandbox: SandboxSettings,
-    /// `[upstream]`: timeouts and retries towards the Workorder API.
-    pub upstream: UpstreamSettings,
+    /// `[upstream]`: timeouts, retries, breakers and bulkheads towards the Workorder API, as
+    /// the client takes them.
+    pub upstream: crate::upstream::ClientSettings,
     /// `[limits]`: per-user and per-tenant request rate limits.
     pub limits: LimitSettings,
     /// `[idempotency]`: exactly-once writes (records, leases, reconciliation).
@@ -155,8 +163,6 @@ impl Settings {
         bounds::check(self)?;
         self.server.validate()?;
         self.auth.validate()?;
-        self.catalog.validate()?;
-        self.upstream.validate()?;
         self.limits.validate()?;
         self.idempotency.validate()?;
         self.state.validate()?;

@@ -1,12 +1,13 @@
-//! The smaller configuration sections (`[server]`, `[catalog]`, `[sandbox]`, `[upstream]`,
-//! `[limits]`, `[shutdown]`, `[reload]`, `[log]`), each with its defaults and its own checks.
-//! `[auth]`, `[state]` and `[tenants.<id>]` have files of their own.
+//! The smaller configuration sections (`[server]`, `[catalog]`, `[sandbox]`, `[limits]`,
+//! `[shutdown]`, `[reload]`, `[log]`), each with its defaults and its own checks. `[auth]`,
+//! `[state]`, `[upstream]` and `[tenants.<id>]` have files of their own.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Deserialize;
+use serde_with::{As, DurationSeconds};
 
 use super::SettingsError;
 
@@ -134,43 +135,28 @@ fn same_socket(a: SocketAddr, b: SocketAddr) -> bool {
         && (a.ip() == b.ip() || a.ip().is_unspecified() || b.ip().is_unspecified())
 }
 
-/// `[catalog]`.
-#[derive(Debug, Deserialize)]
+/// `[catalog]`: the product and category cache, as [`crate::catalog::Catalog`] takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CatalogSettings {
-    /// Fresh lifetime of a cached catalog, seconds.
-    pub ttl_secs: u64,
-    /// How long past the TTL the last good value is served when refreshing fails, seconds.
-    pub stale_secs: u64,
-    /// Most cached documents kept (all tenants, languages and products together).
+    /// Fresh lifetime of a cached catalog (`ttl_secs`).
+    #[serde(rename = "ttl_secs", with = "As::<DurationSeconds<u64>>")]
+    pub ttl: Duration,
+    /// How long past the TTL the last good value is served when refreshing fails
+    /// (`stale_secs`).
+    #[serde(rename = "stale_secs", with = "As::<DurationSeconds<u64>>")]
+    pub stale: Duration,
+    /// Most entries kept per cache (products lists and category lists are counted apart).
     pub max_entries: u64,
 }
 
 impl Default for CatalogSettings {
     fn default() -> Self {
         Self {
-            ttl_secs: 600,
-            stale_secs: 86_400,
+            ttl: Duration::from_secs(600),
+            stale: Duration::from_secs(86_400),
             max_entries: 10_000,
         }
-    }
-}
-
-impl CatalogSettings {
-    pub(super) fn validate(&self) -> Result<(), SettingsError> {
-        if self.ttl_secs == 0 {
-            return Err(SettingsError::invalid(
-                "catalog.ttl_secs",
-                "must be at least 1".into(),
-            ));
-        }
-        if self.max_entries == 0 {
-            return Err(SettingsError::invalid(
-                "catalog.max_entries",
-                "must be at least 1".into(),
-            ));
-        }
-        Ok(())
     }
 }
 
@@ -196,85 +182,6 @@ impl Default for SandboxSettings {
             accounts_file: None,
             engineer_delay_secs: 30,
             seed: 0,
-        }
-    }
-}
-
-/// `[upstream]`.
-#[derive(Debug, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct UpstreamSettings {
-    /// TCP + TLS connect timeout, milliseconds.
-    pub connect_timeout_ms: u64,
-    /// Whole-attempt timeout, milliseconds.
-    pub request_timeout_ms: u64,
-    /// Attempts per call, first included (reads and CloseTicket only; see `upstream::retry`).
-    pub max_attempts: u32,
-    /// First backoff ceiling, milliseconds.
-    pub retry_base_delay_ms: u64,
-    /// Longest single backoff, milliseconds.
-    pub retry_max_delay_ms: u64,
-    /// Consecutive transport / 5xx failures that open a tenant's circuit breaker; 0 disables.
-    pub breaker_failure_threshold: u32,
-    /// How long an open breaker fails calls fast with 503, seconds.
-    pub breaker_open_secs: u64,
-    /// Most upstream calls one tenant may have in flight at once; more wait for a slot up to
-    /// `bulkhead_wait_ms`, then fail with 503 `tenant_busy`. 0 = no cap.
-    pub max_concurrent_per_tenant: usize,
-    /// How long a call waits for one of its tenant's slots, milliseconds.
-    pub bulkhead_wait_ms: u64,
-}
-
-impl Default for UpstreamSettings {
-    fn default() -> Self {
-        Self {
-            connect_timeout_ms: 3_000,
-            request_timeout_ms: 10_000,
-            max_attempts: 3,
-            retry_base_delay_ms: 100,
-            retry_max_delay_ms: 2_000,
-            breaker_failure_threshold: 5,
-            breaker_open_secs: 30,
-            max_concurrent_per_tenant: 32,
-            bulkhead_wait_ms: 1_000,
-        }
-    }
-}
-
-impl UpstreamSettings {
-    pub(super) fn validate(&self) -> Result<(), SettingsError> {
-        if self.max_attempts == 0 || self.max_attempts > 10 {
-            return Err(SettingsError::invalid(
-                "upstream.max_attempts",
-                "must be 1 to 10".into(),
-            ));
-        }
-        if self.connect_timeout_ms == 0 || self.request_timeout_ms == 0 {
-            return Err(SettingsError::invalid(
-                "upstream.request_timeout_ms",
-                "timeouts must be positive".into(),
-            ));
-        }
-        Ok(())
-    }
-
-    /// The transport settings these values describe.
-    pub fn client_settings(&self) -> crate::upstream::ClientSettings {
-        crate::upstream::ClientSettings {
-            connect_timeout: Duration::from_millis(self.connect_timeout_ms),
-            request_timeout: Duration::from_millis(self.request_timeout_ms),
-            retry: crate::upstream::RetryPolicy {
-                max_attempts: self.max_attempts,
-                base_delay: Duration::from_millis(self.retry_base_delay_ms),
-                max_delay: Duration::from_millis(self.retry_max_delay_ms),
-            },
-            breaker: crate::upstream::BreakerSettings {
-                failure_threshold: self.breaker_failure_threshold,
-                open_for: Duration::from_secs(self.breaker_open_secs),
-            },
-            max_concurrent_per_tenant: self.max_concurrent_per_tenant,
-            bulkhead_wait: Duration::from_millis(self.bulkhead_wait_ms),
-            ..crate::upstream::ClientSettings::default()
         }
     }
 }
@@ -341,8 +248,10 @@ impl LimitSettings {
 #[derive(Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ShutdownSettings {
-    /// After SIGTERM, `/readyz` is 503 and the listener keeps serving this long, seconds.
-    pub drain_delay_secs: u64,
+    /// After SIGTERM, `/readyz` is 503 and the listener keeps serving this long
+    /// (`drain_delay_secs`).
+    #[serde(rename = "drain_delay_secs", with = "As::<DurationSeconds<u64>>")]
+    pub drain_delay: Duration,
     /// Then in-flight requests get this long to finish, seconds.
     pub timeout_secs: u64,
 }
@@ -350,7 +259,7 @@ pub struct ShutdownSettings {
 impl Default for ShutdownSettings {
     fn default() -> Self {
         Self {
-            drain_delay_secs: 5,
+            drain_delay: Duration::from_secs(5),
             timeout_secs: 25,
         }
     }
@@ -361,8 +270,9 @@ impl Default for ShutdownSettings {
 #[serde(default, deny_unknown_fields)]
 pub struct ReloadSettings {
     /// Check the configuration file and the secret files it names this often and reload when
-    /// one changed, seconds; 0 (the default) reloads on SIGHUP only.
-    pub watch_interval_secs: u64,
+    /// one changed (`watch_interval_secs`); zero (the default) reloads on SIGHUP only.
+    #[serde(rename = "watch_interval_secs", with = "As::<DurationSeconds<u64>>")]
+    pub watch_interval: Duration,
 }
 
 /// Log output format.

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::Deserialize;
+use serde_with::{As, DurationMilliSeconds};
 
 use super::SettingsError;
 
@@ -42,10 +43,18 @@ pub struct StateSettings {
     pub redis_url_file: Option<PathBuf>,
     /// Prefix of every Redis key (`{key_prefix}{tenant}:{key}`).
     pub key_prefix: String,
-    /// TCP (+ TLS) connect timeout towards Redis, milliseconds.
-    pub connect_timeout_ms: u64,
-    /// Longest wait for one Redis command, milliseconds.
-    pub command_timeout_ms: u64,
+    /// TCP (+ TLS) connect timeout towards Redis (`connect_timeout_ms`).
+    #[serde(
+        rename = "connect_timeout_ms",
+        with = "As::<DurationMilliSeconds<u64>>"
+    )]
+    pub connect_timeout: Duration,
+    /// Longest wait for one Redis command (`command_timeout_ms`).
+    #[serde(
+        rename = "command_timeout_ms",
+        with = "As::<DurationMilliSeconds<u64>>"
+    )]
+    pub command_timeout: Duration,
     /// Environment variable holding the fingerprint key (required with Redis).
     pub fingerprint_secret_env: Option<String>,
     /// File holding the fingerprint key (required with Redis).
@@ -62,8 +71,8 @@ impl Default for StateSettings {
             redis_url_env: None,
             redis_url_file: None,
             key_prefix: "wog:".into(),
-            connect_timeout_ms: 1_000,
-            command_timeout_ms: 250,
+            connect_timeout: Duration::from_secs(1),
+            command_timeout: Duration::from_millis(250),
             fingerprint_secret_env: None,
             fingerprint_secret_file: None,
             memory_capacity_per_tenant: 100_000,
@@ -73,15 +82,15 @@ impl Default for StateSettings {
 
 impl StateSettings {
     pub(super) fn validate(&self) -> Result<(), SettingsError> {
-        for (key, value) in [
-            ("state.connect_timeout_ms", self.connect_timeout_ms),
-            ("state.command_timeout_ms", self.command_timeout_ms),
+        for (key, zero) in [
+            ("state.connect_timeout_ms", self.connect_timeout.is_zero()),
+            ("state.command_timeout_ms", self.command_timeout.is_zero()),
             (
                 "state.memory_capacity_per_tenant",
-                self.memory_capacity_per_tenant,
+                self.memory_capacity_per_tenant == 0,
             ),
         ] {
-            if value == 0 {
+            if zero {
                 return Err(SettingsError::invalid(key, "must be at least 1".into()));
             }
         }
@@ -198,16 +207,6 @@ impl StateSettings {
             ));
         }
         Ok(Some(secret))
-    }
-
-    /// The connect timeout.
-    pub fn connect_timeout(&self) -> Duration {
-        Duration::from_millis(self.connect_timeout_ms)
-    }
-
-    /// The command timeout.
-    pub fn command_timeout(&self) -> Duration {
-        Duration::from_millis(self.command_timeout_ms)
     }
 }
 

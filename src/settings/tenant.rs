@@ -28,8 +28,8 @@ use crate::upstream::{Endpoint, Language, SignatureVersion};
 #[serde(default, deny_unknown_fields)]
 pub struct TenantSettings {
     /// `sandbox` (the embedded simulator), a region id (`cn-hangzhou`, `ap-southeast-1`), or a
-    /// URL (`https://workorder.aliyuncs.com`, `http://sandbox:9000`).
-    pub endpoint: String,
+    /// URL (`https://workorder.aliyuncs.com`, `http://sandbox:9000`); parsed as it is read.
+    pub endpoint: TenantEndpoint,
     /// `v1` (RPC HMAC-SHA1) or `v3` (ACS3-HMAC-SHA256).
     pub signature: SignatureVersion,
     /// AccessKey id (an `STS.` id with a security token).
@@ -80,7 +80,7 @@ pub enum TicketVisibility {
 impl Default for TenantSettings {
     fn default() -> Self {
         Self {
-            endpoint: crate::upstream::endpoint::CENTRAL_ENDPOINT.into(),
+            endpoint: TenantEndpoint::Remote(Endpoint::default()),
             signature: SignatureVersion::V1,
             access_key_id: String::new(),
             access_key_secret: None,
@@ -117,6 +117,53 @@ impl std::fmt::Debug for TenantSettings {
 /// The endpoint value naming the embedded sandbox.
 pub const SANDBOX_ENDPOINT: &str = "sandbox";
 
+/// A tenant's `endpoint`, parsed once, as it is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TenantEndpoint {
+    /// `"sandbox"`: the embedded simulator, whose address is known only once it runs.
+    Sandbox,
+    /// A region id or an http(s) URL.
+    Remote(Endpoint),
+    /// Neither. Kept with the reason rather than failing deserialization, so that
+    /// [`super::Settings::validate`] refuses it naming its key like every other value.
+    Invalid {
+        /// Why the value is not an endpoint.
+        reason: String,
+    },
+}
+
+impl TenantEndpoint {
+    /// Reads an `endpoint` value.
+    pub fn parse(raw: &str) -> Self {
+        if raw == SANDBOX_ENDPOINT {
+            return Self::Sandbox;
+        }
+        if raw.contains("://") {
+            return match Endpoint::parse(raw) {
+                Ok(endpoint) => Self::Remote(endpoint),
+                Err(reason) => Self::Invalid { reason },
+            };
+        }
+        let region_like = !raw.is_empty()
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if region_like {
+            Self::Remote(Endpoint::for_region(raw))
+        } else {
+            Self::Invalid {
+                reason: format!("{raw:?} is neither \"sandbox\", a region id nor an http(s) URL"),
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for TenantEndpoint {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(|raw| Self::parse(&raw))
+    }
+}
+
 /// What kind of transport a tenant's endpoint is, as far as the rules care.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Transport {
@@ -145,11 +192,11 @@ impl TenantSettings {
 
     /// The transport, or `None` when the endpoint does not parse (validation reports that).
     fn transport(&self) -> Option<Transport> {
-        if self.endpoint == SANDBOX_ENDPOINT {
-            return Some(Transport::Embedded);
-        }
-        let endpoint = self.parsed_endpoint("").ok().flatten()?;
-        let url = endpoint.url();
+        let url = match &self.endpoint {
+            TenantEndpoint::Sandbox => return Some(Transport::Embedded),
+            TenantEndpoint::Remote(endpoint) => endpoint.url(),
+            TenantEndpoint::Invalid { .. } => return None,
+        };
         Some(match url.scheme() {
             "http" if crate::validation::is_loopback_host(url.host_str().unwrap_or_default()) => {
                 Transport::LoopbackHttp
@@ -159,40 +206,13 @@ impl TenantSettings {
         })
     }
 
-    /// The endpoint, unless it is the embedded sandbox (resolved at start-up).
-    pub fn parsed_endpoint(&self, id: &str) -> Result<Option<Endpoint>, SettingsError> {
-        let key = format!("tenants.{id}.endpoint");
-        if self.endpoint == SANDBOX_ENDPOINT {
-            return Ok(None);
-        }
-        if self.endpoint.contains("://") {
-            return Endpoint::parse(&self.endpoint)
-                .map(Some)
-                .map_err(|reason| SettingsError::invalid(&key, reason));
-        }
-        let region_like = !self.endpoint.is_empty()
-            && self
-                .endpoint
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-        if region_like {
-            Ok(Some(Endpoint::for_region(&self.endpoint)))
-        } else {
-            Err(SettingsError::invalid(
-                &key,
-                format!(
-                    "{:?} is neither \"sandbox\", a region id nor an http(s) URL",
-                    self.endpoint
-                ),
-            ))
-        }
-    }
-
     pub(super) fn validate(&self, id: &str, sandbox_enabled: bool) -> Result<(), SettingsError> {
         let key = |name: &str| format!("tenants.{id}.{name}");
-        self.parsed_endpoint(id)?;
+        if let TenantEndpoint::Invalid { reason } = &self.endpoint {
+            return Err(SettingsError::invalid(&key("endpoint"), reason.clone()));
+        }
         self.validate_transport(id)?;
-        if self.endpoint == SANDBOX_ENDPOINT && !sandbox_enabled && self.enabled {
+        if self.endpoint == TenantEndpoint::Sandbox && !sandbox_enabled && self.enabled {
             return Err(SettingsError::invalid(
                 &key("endpoint"),
                 "\"sandbox\" needs sandbox.enabled = true".into(),

@@ -224,7 +224,7 @@ fn the_environment_overrides_the_file_and_the_demo_file_is_not_inherited() {
         jail.set_env("WOG_DEMO", "1");
         let settings = Settings::load(Some(&jail.directory().join("prod.toml"))).expect("loads");
         assert_eq!(settings.server.listen.to_string(), "0.0.0.0:8080");
-        assert_eq!(settings.catalog.ttl_secs, 42);
+        assert_eq!(settings.catalog.ttl, std::time::Duration::from_secs(42));
         assert_eq!(
             settings.server.cors_allowed_origins,
             ["https://support.example.com"]

@@ -47,8 +47,8 @@ pub fn from_settings(
                 RedisOptions {
                     url,
                     key_prefix: settings.key_prefix.clone(),
-                    connect_timeout: settings.connect_timeout(),
-                    command_timeout: settings.command_timeout(),
+                    connect_timeout: settings.connect_timeout,
+                    command_timeout: settings.command_timeout,
                 },
                 metrics,
             )

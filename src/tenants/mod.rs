@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use secrecy::ExposeSecret as _;
 
-use crate::settings::{DEMO_ACCESS_KEY_SECRET, SecretOrigin, Settings, SettingsError};
+use crate::settings::{DEMO_ACCESS_KEY_SECRET, Settings, SettingsError, TenantEndpoint};
 use crate::upstream::{
     Action, Answer, Credentials, Endpoint, Language, Target, UpstreamClient, UpstreamError,
 };
@@ -57,14 +57,23 @@ impl TenantRegistry {
     ) -> Result<Self, SettingsError> {
         let mut tenants = HashMap::new();
         for (id, tenant) in settings.tenants.iter().filter(|(_, t)| t.enabled) {
-            let endpoint = match tenant.parsed_endpoint(id)? {
-                Some(endpoint) => endpoint,
-                None => sandbox.cloned().ok_or_else(|| {
+            let endpoint = match &tenant.endpoint {
+                TenantEndpoint::Remote(endpoint) => endpoint.clone(),
+                // Settings check this against the file, but only start-up starts the sandbox: a
+                // reload that turns `sandbox.enabled` on still has none to point at.
+                TenantEndpoint::Sandbox => sandbox.cloned().ok_or_else(|| {
                     SettingsError::invalid(
                         &format!("tenants.{id}.endpoint"),
                         "\"sandbox\" needs sandbox.enabled = true".into(),
                     )
                 })?,
+                // Refused by `Settings::validate`; settings built by hand may still hold it.
+                TenantEndpoint::Invalid { reason } => {
+                    return Err(SettingsError::invalid(
+                        &format!("tenants.{id}.endpoint"),
+                        reason.clone(),
+                    ));
+                }
             };
             let (secret, _) = tenant.secret_source(id).resolve()?.ok_or_else(|| {
                 SettingsError::invalid(
@@ -80,13 +89,8 @@ impl TenantRegistry {
                 ));
             }
             let mut credentials = Credentials::new(tenant.access_key_id.clone(), secret);
-            if let Some((token, origin)) = tenant.token_source(id).resolve()? {
-                if origin == SecretOrigin::Inline && !tenant.is_simulator() {
-                    return Err(SettingsError::invalid(
-                        &format!("tenants.{id}.security_token"),
-                        "inline tokens are for simulator tenants only".into(),
-                    ));
-                }
+            // Inline tokens were refused for real endpoints by `Settings::validate`.
+            if let Some((token, _)) = tenant.token_source(id).resolve()? {
                 credentials = credentials.with_security_token(token);
             }
             tenants.insert(

@@ -12,8 +12,6 @@ mod exactly_once;
 mod ownership;
 mod reply;
 
-use std::time::Duration;
-
 pub use create::create_ticket;
 pub use exactly_once::{Written, WrittenHow};
 pub use ownership::{Access, OWNED_INDEX_MAX, limited_to_own};
@@ -25,25 +23,13 @@ use crate::state::writes::WriteRecords;
 use crate::state::{Fingerprinter, StateStore};
 use crate::telemetry::Metrics;
 
-/// Timings of the exactly-once rules (from `[idempotency]`).
-#[derive(Debug, Clone, Copy)]
-pub struct WritePolicy {
-    /// How long a request waits for a key in flight elsewhere.
-    pub in_flight_wait: Duration,
-    /// How long the upstream's lists get to show an ambiguous attempt's result.
-    pub reconcile_grace: Duration,
-    /// Tolerated difference between the gateway's and the upstream's clocks.
-    pub clock_skew: Duration,
-    /// Most sends of one write by one request.
-    pub max_sends: u32,
-}
-
 /// The write service: shared by all workers.
 #[derive(Debug, Clone)]
 pub struct TicketWrites {
     records: WriteRecords,
     fingerprinter: Fingerprinter,
-    policy: WritePolicy,
+    /// The exactly-once rules' timings and limits.
+    policy: IdempotencySettings,
     clock: Clock,
     /// The application's metrics: keyed writes and reconciliations.
     metrics: Metrics,
@@ -60,18 +46,9 @@ impl TicketWrites {
         metrics: &Metrics,
     ) -> Self {
         Self {
-            records: WriteRecords::new(
-                store,
-                Duration::from_secs(settings.ttl_secs),
-                Duration::from_secs(settings.lease_secs),
-            ),
+            records: WriteRecords::new(store, settings.ttl, settings.lease),
             fingerprinter,
-            policy: WritePolicy {
-                in_flight_wait: Duration::from_millis(settings.in_flight_wait_ms),
-                reconcile_grace: Duration::from_millis(settings.reconcile_grace_ms),
-                clock_skew: Duration::from_secs(settings.clock_skew_secs),
-                max_sends: settings.max_sends,
-            },
+            policy: *settings,
             clock,
             metrics: metrics.clone(),
         }

@@ -41,12 +41,10 @@ pub struct BreakerSettings {
     pub open_for: Duration,
 }
 
+/// The `[upstream]` defaults.
 impl Default for BreakerSettings {
     fn default() -> Self {
-        Self {
-            failure_threshold: 5,
-            open_for: Duration::from_secs(30),
-        }
+        super::ClientSettings::default().breaker
     }
 }
 

@@ -41,8 +41,10 @@ pub struct Target {
     pub signature: SignatureVersion,
 }
 
-/// Transport settings shared by all tenants.
-#[derive(Debug, Clone)]
+/// Transport settings shared by all tenants: the `[upstream]` section, which deserializes
+/// from its flat keys (`settings::UpstreamKeys`, where the defaults live).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(from = "crate::settings::UpstreamKeys")]
 pub struct ClientSettings {
     /// Time to establish a connection (TCP + TLS).
     pub connect_timeout: Duration,
@@ -62,15 +64,7 @@ pub struct ClientSettings {
 
 impl Default for ClientSettings {
     fn default() -> Self {
-        Self {
-            connect_timeout: Duration::from_secs(5),
-            request_timeout: Duration::from_secs(10),
-            retry: RetryPolicy::default(),
-            user_agent: format!("workorder-gateway/{}", env!("CARGO_PKG_VERSION")),
-            breaker: BreakerSettings::default(),
-            max_concurrent_per_tenant: 32,
-            bulkhead_wait: Duration::from_secs(1),
-        }
+        crate::settings::UpstreamKeys::default().into()
     }
 }
 

@@ -18,21 +18,18 @@ use super::error::UpstreamError;
 /// Retry settings; `max_attempts` counts the first try.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
-    /// Total attempts, at least 1 (default 3).
+    /// Total attempts, at least 1.
     pub max_attempts: u32,
-    /// First backoff ceiling (default 100 ms).
+    /// First backoff ceiling.
     pub base_delay: Duration,
-    /// Longest single wait (default 2 s).
+    /// Longest single wait.
     pub max_delay: Duration,
 }
 
+/// The `[upstream]` defaults.
 impl Default for RetryPolicy {
     fn default() -> Self {
-        Self {
-            max_attempts: 3,
-            base_delay: Duration::from_millis(100),
-            max_delay: Duration::from_secs(2),
-        }
+        super::ClientSettings::default().retry
     }
 }
 
