@@ -1,8 +1,11 @@
 //! workorder-gateway: a multi-tenant REST gateway (backend-for-frontend) for the Alibaba Cloud
 //! Workorder API 2020-03-26.
 //!
-//! Data flows one way: [`routes`] → [`auth`] / [`tenants`] / [`catalog`] → [`upstream`] →
-//! [`settings`], and [`app`] wires everything into a server. The package is one of a workspace
+//! Dependencies go one way: `main` → [`app`] (start-up, lifecycle, admin) → [`routes`] (with
+//! [`http`], the request context) → the services ([`tickets`], [`catalog`]) → [`tenants`] /
+//! [`state`] / [`upstream`] → [`settings`]. The only reads the other way are the request's
+//! task-local id and trace context (`http::request_id`, `http::trace_context`), which errors,
+//! audit lines and upstream calls carry. The package is one of a workspace
 //! of three crates, one per side of the wire:
 //! - `workorder_api` (`crates/workorder-api`): the protocol both sides speak (signing,
 //!   encoding, request layout, typed actions, tolerant decoding, error classes, retry rules);

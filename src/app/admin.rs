@@ -9,7 +9,7 @@ use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 
-use super::state::AppState;
+use crate::http::AppState;
 use crate::http::context::request_context;
 use crate::telemetry::Metrics;
 

@@ -13,7 +13,7 @@ use actix_web::web;
 
 use super::live::build_live;
 use super::startup::StartupError;
-use super::state::AppState;
+use crate::http::AppState;
 use crate::settings::Settings;
 use crate::telemetry::Metrics;
 use crate::upstream::Endpoint;

@@ -4,8 +4,8 @@
 //! on every reload, so both apply exactly the same checks.
 
 use super::startup::StartupError;
-use super::state::LiveConfig;
 use crate::auth::{AuthConfig, Authenticator, PublicKeySource};
+use crate::http::LiveConfig;
 use crate::settings::{Settings, SettingsError};
 use crate::telemetry::Metrics;
 use crate::tenants::TenantRegistry;

@@ -21,9 +21,9 @@ use arc_swap::ArcSwap;
 
 use super::lifecycle::{AppHandle, Reloader, handle_signals};
 use super::live::{EmbeddedSandbox, build_live, start_sandbox};
-use super::state::AppState;
 use crate::catalog::Catalog;
 use crate::clock::Clock;
+use crate::http::AppState;
 use crate::http::context::request_context;
 use crate::http::rate_limit::RateLimits;
 use crate::settings::{DEFAULT_CONFIG_FILE, Settings, SettingsError};

@@ -5,8 +5,8 @@ use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::app::AppState;
 use crate::error::ApiError;
+use crate::http::AppState;
 use crate::state::StateStatus;
 use crate::telemetry::Metrics;
 

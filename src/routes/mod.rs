@@ -1,10 +1,9 @@
 //! HTTP handlers, one file per resource, and the route table. Handlers get identity only from
-//! the [`crate::app::Principal`] extractor, call the catalog or the tenant's upstream, and
+//! the [`crate::http::Principal`] extractor, call the catalog or the tenant's upstream, and
 //! never sign or build upstream parameters themselves.
 
 pub mod docs;
 pub mod health;
-pub mod idempotency;
 pub mod language;
 pub mod new_ticket;
 pub mod notes;

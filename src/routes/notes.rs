@@ -6,14 +6,15 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::idempotency::{self, REPLAYED_HEADER};
 use super::language;
 use super::responses::{AuthFailures, UpstreamFailures};
-use super::support::{find_ticket, upstream_id_header};
+use super::support::upstream_id_header;
 use super::views::NoteList;
-use crate::app::{AppState, Principal};
 use crate::auth::Permission;
 use crate::error::{ApiError, FieldError};
+use crate::http::idempotency::{self, REPLAYED_HEADER};
+use crate::http::{AppState, Principal};
+use crate::tickets::find_ticket;
 use crate::tickets::{Access, NewReply, WrittenHow};
 use crate::upstream::actions::ListTicketNotes;
 
@@ -48,11 +49,11 @@ pub async fn list_notes(
         .writes
         .ensure_reachable(&principal, &id, Access::Read)
         .await?;
-    find_ticket(&state, &principal, &id, language).await?;
-    let answer = principal
-        .tenant
+    find_ticket(&state.client, &principal, &id, language).await?;
+    let answer = state
+        .client
         .call(
-            &state.client,
+            &principal.tenant.target,
             &ListTicketNotes {
                 ticket_id: id.to_string(),
                 language: Some(language),
@@ -138,7 +139,7 @@ pub async fn reply(
         secret_content: note.secret_content.filter(|c| !c.trim().is_empty()),
     };
     let written = crate::tickets::reply_to_ticket(
-        &state,
+        state.ticket_backends(),
         &principal,
         &ticket_id,
         &reply,

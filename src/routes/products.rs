@@ -10,9 +10,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use super::language;
 use super::responses::{AuthFailures, UpstreamFailures};
 use super::support::upstream_id_header;
-use crate::app::{AppState, Principal};
 use crate::catalog::CachedDocument;
 use crate::error::ApiError;
+use crate::http::{AppState, Principal};
 use crate::validation::is_product_code;
 
 /// Response header telling whether the catalog came from the cache.

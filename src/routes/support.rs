@@ -1,48 +1,6 @@
-//! Helpers shared by the ticket handlers: finding a ticket within the caller's tenant, and
-//! attaching the upstream request id to answers.
+//! Helpers shared by the handlers' rendering: attaching the upstream request id to answers.
 
 use actix_web::HttpResponseBuilder;
-
-use crate::app::{AppState, Principal};
-use crate::error::ApiError;
-use crate::upstream::Language;
-use crate::upstream::actions::{ListTickets, TicketSummary};
-use crate::validation::is_ticket_id;
-
-/// Looks a ticket up in the caller's tenant. 404 `ticket_not_found` for malformed ids (without
-/// an upstream call) and for ids the tenant's account does not have — another tenant's ticket
-/// is indistinguishable from a missing one.
-pub async fn find_ticket(
-    state: &AppState,
-    principal: &Principal,
-    id: &str,
-    language: Language,
-) -> Result<(TicketSummary, Option<String>), ApiError> {
-    if !is_ticket_id(id) {
-        return Err(ApiError::ticket_not_found(id));
-    }
-    let answer = principal
-        .tenant
-        .call(
-            &state.client,
-            &ListTickets {
-                ids: vec![id.to_owned()],
-                page_start: Some(1),
-                page_size: Some(1),
-                language: Some(language),
-                ..ListTickets::default()
-            },
-        )
-        .await?;
-    let request_id = answer.request_id;
-    answer
-        .data
-        .list
-        .into_iter()
-        .find(|t| t.id == id)
-        .map(|t| (t, request_id.clone()))
-        .ok_or_else(|| ApiError::ticket_not_found(id).with_upstream_request_id(request_id))
-}
 
 /// Sets `X-Upstream-Request-Id` when the upstream gave one.
 pub fn upstream_id_header(builder: &mut HttpResponseBuilder, request_id: Option<&str>) {
@@ -51,25 +9,4 @@ pub fn upstream_id_header(builder: &mut HttpResponseBuilder, request_id: Option<
     {
         builder.insert_header((crate::http::UPSTREAM_REQUEST_ID, value));
     }
-}
-
-/// Writes one audit event (log target `audit`) for a ticket write. Never contents.
-pub fn audit(
-    principal: &Principal,
-    action: &'static str,
-    ticket_id: Option<&str>,
-    outcome: &str,
-    upstream_request_id: Option<&str>,
-) {
-    tracing::info!(
-        target: "audit",
-        tenant = %principal.tenant.id,
-        user = %principal.user,
-        action,
-        ticket_id = ticket_id.unwrap_or(""),
-        outcome,
-        request_id = crate::http::request_id::current().unwrap_or_default(),
-        upstream_request_id = upstream_request_id.unwrap_or(""),
-        "ticket write"
-    );
 }

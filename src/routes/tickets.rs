@@ -4,16 +4,17 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::idempotency::{self, REPLAYED_HEADER};
 use super::new_ticket::NewTicket;
 use super::responses::{AuthFailures, UpstreamFailures};
-use super::support::{audit, find_ticket, upstream_id_header};
+use super::support::upstream_id_header;
 use super::views::{CreatedTicket, Ticket, TicketPage};
 use super::{language, ticket_query};
-use crate::app::{AppState, Principal};
 use crate::auth::Permission;
 use crate::error::ApiError;
+use crate::http::idempotency::{self, REPLAYED_HEADER};
+use crate::http::{AppState, Principal};
 use crate::tickets::{Access, WrittenHow, limited_to_own};
+use crate::tickets::{audit, find_ticket};
 use crate::upstream::actions::CloseTicket;
 
 /// List the tenant's tickets.
@@ -73,7 +74,10 @@ pub async fn list_tickets(
         request.page_start.unwrap_or(1),
         request.page_size.unwrap_or(ticket_query::DEFAULT_PAGE_SIZE),
     );
-    let answer = principal.tenant.call(&state.client, &request).await?;
+    let answer = state
+        .client
+        .call(&principal.tenant.target, &request)
+        .await?;
     let data = answer.data;
     let body = TicketPage {
         total: data.total.unwrap_or(data.list.len() as u64),
@@ -114,7 +118,7 @@ pub async fn get_ticket(
         .writes
         .ensure_reachable(&principal, &id, Access::Read)
         .await?;
-    let (ticket, request_id) = find_ticket(&state, &principal, &id, language).await?;
+    let (ticket, request_id) = find_ticket(&state.client, &principal, &id, language).await?;
     let mut response = HttpResponse::Ok();
     upstream_id_header(&mut response, request_id.as_deref());
     Ok(response.json(Ticket::from(ticket)))
@@ -156,7 +160,7 @@ pub async fn create_ticket(
         new_ticket.validate(principal.tenant.default_email.as_deref(), request_language)?;
     let key = idempotency::key_of(&req)?;
     let written = crate::tickets::create_ticket(
-        &state,
+        state.ticket_backends(),
         &principal,
         &request,
         request_language,
@@ -212,11 +216,11 @@ pub async fn close_ticket(
             .writes
             .ensure_reachable(&principal, &id, Access::Write)
             .await?;
-        find_ticket(&state, &principal, &id, language).await?;
-        let answer = principal
-            .tenant
+        find_ticket(&state.client, &principal, &id, language).await?;
+        let answer = state
+            .client
             .call(
-                &state.client,
+                &principal.tenant.target,
                 &CloseTicket {
                     ticket_id: id.to_string(),
                     language: Some(language),

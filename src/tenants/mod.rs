@@ -10,10 +10,33 @@ use std::sync::Arc;
 
 use secrecy::ExposeSecret as _;
 
+use crate::auth::{Permission, Permissions};
+use crate::error::ApiError;
 use crate::settings::{DEMO_ACCESS_KEY_SECRET, Settings, SettingsError, TenantEndpoint};
-use crate::upstream::{
-    Action, Answer, Credentials, Endpoint, Language, Target, UpstreamClient, UpstreamError,
-};
+use crate::upstream::{Credentials, Endpoint, Language, Target};
+
+/// The authenticated user of a request and the tenant it belongs to. Made only by the request
+/// context's extractor (`crate::http::principal`); services take it as the caller's identity.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// The user's tenant (from the token's tenant claim).
+    pub tenant: Arc<Tenant>,
+    /// The token's `sub`.
+    pub user: String,
+    /// Granted permissions.
+    pub permissions: Permissions,
+}
+
+impl Principal {
+    /// 403 `forbidden` unless the caller holds `permission`.
+    pub fn require(&self, permission: Permission) -> Result<(), ApiError> {
+        if self.permissions.contains(permission) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(permission.as_str()))
+        }
+    }
+}
 
 /// One configured, enabled tenant.
 #[derive(Debug)]
@@ -28,18 +51,6 @@ pub struct Tenant {
     pub default_email: Option<String>,
     /// Who sees which of the tenant's tickets.
     pub visibility: crate::settings::TicketVisibility,
-}
-
-impl Tenant {
-    /// Calls `action` with this tenant's credentials (through the client's breaker for this
-    /// tenant).
-    pub async fn call<A: Action>(
-        &self,
-        client: &UpstreamClient,
-        action: &A,
-    ) -> Result<Answer<A::Output>, UpstreamError> {
-        client.call(&self.target, action).await
-    }
 }
 
 /// All enabled tenants, by id.

@@ -6,12 +6,13 @@
 //! that no other write has claimed. `ListTickets` in API 2020-03-26 does not report a ticket's
 //! category, so the category cannot take part in the match.
 
+use super::Backends;
 use super::exactly_once::{Claims, Write, Written, WrittenHow, audit_written, run};
-use crate::app::{AppState, Principal};
 use crate::catalog::CategoryCheck;
 use crate::error::{ApiError, FieldError};
 use crate::state::Fingerprint;
 use crate::state::writes::{Outcome, WriteKey};
+use crate::tenants::Principal;
 use crate::upstream::actions::{CreateTicket, ListTicketNotes, ListTickets, Note};
 use crate::upstream::{Language, UpstreamError};
 
@@ -22,20 +23,20 @@ const MAX_CANDIDATES: usize = 25;
 
 /// Files `request` for the principal's tenant, exactly once per `key` (or per request).
 pub async fn create_ticket(
-    state: &AppState,
+    backends: Backends<'_>,
     principal: &Principal,
     request: &CreateTicket,
     language: Language,
     key: Option<&str>,
     body: &[u8],
 ) -> Result<Written, ApiError> {
-    let writes = &state.writes;
+    let writes = backends.writes;
     let fingerprinter = writes.fingerprinter();
     let tenant = principal.tenant.id.as_str();
     let key =
         key.map(|k| WriteKey::new(fingerprinter, tenant, &principal.user, "create_ticket", k));
     let write = CreateWrite {
-        state,
+        backends,
         principal,
         request,
         language,
@@ -67,7 +68,7 @@ pub(super) fn content_fingerprint(
 }
 
 struct CreateWrite<'a> {
-    state: &'a AppState,
+    backends: Backends<'a>,
     principal: &'a Principal,
     request: &'a CreateTicket,
     language: Language,
@@ -80,7 +81,7 @@ impl Write for CreateWrite<'_> {
     async fn prepare(&self) -> Result<(), ApiError> {
         let request = self.request;
         let verdict = self
-            .state
+            .backends
             .catalog
             .check_category(
                 &self.principal.tenant.target,
@@ -110,9 +111,9 @@ impl Write for CreateWrite<'_> {
 
     async fn send(&self) -> Result<Outcome, UpstreamError> {
         let answer = self
-            .principal
-            .tenant
-            .call(&self.state.client, self.request)
+            .backends
+            .client
+            .call(&self.principal.tenant.target, self.request)
             .await?;
         Ok(Outcome {
             id: answer.data.id,
@@ -127,14 +128,14 @@ impl Write for CreateWrite<'_> {
         claims: &Claims<'_>,
     ) -> Result<(Option<Outcome>, Option<String>), ApiError> {
         let tenant = &self.principal.tenant;
-        let client = &self.state.client;
+        let client = self.backends.client;
         let wanted_title = self.request.title.as_deref().map(str::trim);
         let mut list_id = None;
         let mut looked_at = 0;
         for page in 1..=MAX_PAGES {
-            let answer = tenant
+            let answer = client
                 .call(
-                    client,
+                    &tenant.target,
                     &ListTickets {
                         created_after: Some(since_ms.div_euclid(1000)),
                         product_code: Some(self.request.product_code.clone()),
@@ -167,9 +168,9 @@ impl Write for CreateWrite<'_> {
                     .with_upstream_request_id(list_id));
                 }
                 looked_at += 1;
-                let notes = tenant
+                let notes = client
                     .call(
-                        client,
+                        &tenant.target,
                         &ListTicketNotes {
                             ticket_id: ticket.id.clone(),
                             language: Some(self.language),
@@ -177,7 +178,7 @@ impl Write for CreateWrite<'_> {
                     )
                     .await?;
                 let matches = first_user_note(&notes.data.list).is_some_and(|note| {
-                    content_fingerprint(self.state.writes.fingerprinter(), &note.content)
+                    content_fingerprint(self.backends.writes.fingerprinter(), &note.content)
                         == self.content
                 });
                 if matches && claims.take(&resource).await {

@@ -75,12 +75,12 @@ pub struct Written {
 /// Writes the audit event of a finished write (`outcome` `ok`, `replayed`, `reconciled`, or
 /// the error code); `ticket_id` is the ticket acted on, when known before the write.
 pub(super) fn audit_written(
-    principal: &crate::app::Principal,
+    principal: &crate::tenants::Principal,
     action: &'static str,
     ticket_id: Option<&str>,
     result: &Result<Written, ApiError>,
 ) {
-    use crate::routes::support::audit;
+    use super::lookup::audit;
     match result {
         Ok(written) => audit(
             principal,

@@ -9,19 +9,35 @@
 
 mod create;
 mod exactly_once;
+mod lookup;
 mod ownership;
 mod reply;
 
 pub use create::create_ticket;
 pub use exactly_once::{Written, WrittenHow};
+pub use lookup::{audit, find_ticket};
 pub use ownership::{Access, OWNED_INDEX_MAX, limited_to_own};
 pub use reply::{NewReply, reply_to_ticket};
 
+use crate::catalog::Catalog;
 use crate::clock::Clock;
 use crate::settings::IdempotencySettings;
 use crate::state::writes::WriteRecords;
 use crate::state::{Fingerprinter, StateStore};
 use crate::telemetry::Metrics;
+use crate::upstream::UpstreamClient;
+
+/// What a ticket write reaches besides its request: the upstream, the catalog (a new ticket's
+/// product and category are checked against it) and the write records.
+#[derive(Debug, Clone, Copy)]
+pub struct Backends<'a> {
+    /// The upstream client; calls carry the principal's tenant target.
+    pub client: &'a UpstreamClient,
+    /// Cached catalogs.
+    pub catalog: &'a Catalog,
+    /// The exactly-once records.
+    pub writes: &'a TicketWrites,
+}
 
 /// The write service: shared by all workers.
 #[derive(Debug, Clone)]

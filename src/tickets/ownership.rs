@@ -13,11 +13,11 @@ use std::time::Duration;
 use actix_web::http::StatusCode;
 
 use super::TicketWrites;
-use crate::app::Principal;
 use crate::auth::Permission;
 use crate::error::ApiError;
 use crate::settings::TicketVisibility;
 use crate::state::StateError;
+use crate::tenants::Principal;
 
 /// How long a ticket's creator is remembered: tickets stay readable upstream for years.
 const OWNER_TTL: Duration = Duration::from_secs(3 * 365 * 86_400);

@@ -10,13 +10,14 @@
 //! it. Both windows are the clock-skew margin (`idempotency.clock_skew_secs`) wide.
 
 use super::Access;
+use super::Backends;
 use super::create::content_fingerprint;
 use super::exactly_once::{Claims, Write, Written, audit_written, run};
-use crate::app::{AppState, Principal};
+use super::lookup::find_ticket;
 use crate::error::{ApiError, FieldError};
-use crate::routes::support::find_ticket;
 use crate::state::Fingerprint;
 use crate::state::writes::{Outcome, WriteKey};
+use crate::tenants::Principal;
 use crate::upstream::actions::{ListTicketNotes, ReplyTicket};
 use crate::upstream::{Language, UpstreamError};
 
@@ -37,7 +38,7 @@ impl std::fmt::Debug for NewReply {
 
 /// Posts `reply` on `ticket_id`, exactly once per `key` (or per request).
 pub async fn reply_to_ticket(
-    state: &AppState,
+    backends: Backends<'_>,
     principal: &Principal,
     ticket_id: &str,
     reply: &NewReply,
@@ -45,13 +46,13 @@ pub async fn reply_to_ticket(
     key: Option<&str>,
     body: &[u8],
 ) -> Result<Written, ApiError> {
-    let writes = &state.writes;
+    let writes = backends.writes;
     let fingerprinter = writes.fingerprinter();
     let tenant = principal.tenant.id.as_str();
     let operation = format!("reply:{ticket_id}");
     let key = key.map(|k| WriteKey::new(fingerprinter, tenant, &principal.user, &operation, k));
     let write = ReplyWrite {
-        state,
+        backends,
         principal,
         ticket_id,
         reply,
@@ -68,7 +69,7 @@ pub async fn reply_to_ticket(
 }
 
 struct ReplyWrite<'a> {
-    state: &'a AppState,
+    backends: Backends<'a>,
     principal: &'a Principal,
     ticket_id: &'a str,
     reply: &'a NewReply,
@@ -81,12 +82,17 @@ impl Write for ReplyWrite<'_> {
     const OPERATION: &'static str = "reply_ticket";
 
     async fn prepare(&self) -> Result<(), ApiError> {
-        self.state
+        self.backends
             .writes
             .ensure_reachable(self.principal, self.ticket_id, Access::Write)
             .await?;
-        let (ticket, _) =
-            find_ticket(self.state, self.principal, self.ticket_id, self.language).await?;
+        let (ticket, _) = find_ticket(
+            self.backends.client,
+            self.principal,
+            self.ticket_id,
+            self.language,
+        )
+        .await?;
         if ticket.ticket_status == "completed" {
             return Err(ApiError::validation(vec![FieldError::new(
                 "content",
@@ -101,10 +107,10 @@ impl Write for ReplyWrite<'_> {
 
     async fn send(&self) -> Result<Outcome, UpstreamError> {
         let answer = self
-            .principal
-            .tenant
+            .backends
+            .client
             .call(
-                &self.state.client,
+                &self.principal.tenant.target,
                 &ReplyTicket {
                     ticket_id: self.ticket_id.to_owned(),
                     content: self.reply.content.clone(),
@@ -126,10 +132,10 @@ impl Write for ReplyWrite<'_> {
         claims: &Claims<'_>,
     ) -> Result<(Option<Outcome>, Option<String>), ApiError> {
         let answer = self
-            .principal
-            .tenant
+            .backends
+            .client
             .call(
-                &self.state.client,
+                &self.principal.tenant.target,
                 &ListTicketNotes {
                     ticket_id: self.ticket_id.to_owned(),
                     language: Some(self.language),
@@ -145,7 +151,8 @@ impl Write for ReplyWrite<'_> {
             };
             let same = match self.content {
                 Some(content) => {
-                    content_fingerprint(self.state.writes.fingerprinter(), &note.content) == content
+                    content_fingerprint(self.backends.writes.fingerprinter(), &note.content)
+                        == content
                 }
                 None => true,
             };

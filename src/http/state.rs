@@ -12,7 +12,7 @@ use crate::catalog::Catalog;
 use crate::http::rate_limit::RateLimits;
 use crate::state::StateStore;
 use crate::tenants::TenantRegistry;
-use crate::tickets::TicketWrites;
+use crate::tickets::{Backends, TicketWrites};
 use crate::upstream::UpstreamClient;
 
 /// Reloadable configuration.
@@ -52,6 +52,15 @@ impl AppState {
     /// The current tenants and keys.
     pub fn live(&self) -> Arc<LiveConfig> {
         self.live.load_full()
+    }
+
+    /// What the ticket write service reaches.
+    pub fn ticket_backends(&self) -> Backends<'_> {
+        Backends {
+            client: &self.client,
+            catalog: &self.catalog,
+            writes: &self.writes,
+        }
     }
 
     /// Whether the gateway is shutting down.

@@ -1,5 +1,6 @@
-//! `Principal`: the authenticated caller, extracted from `Authorization: Bearer <JWT>`. This is
-//! the only code that reads that header; handlers receive `{ tenant, user, permissions }`.
+//! The principal extractor: the authenticated caller, from `Authorization: Bearer <JWT>`. This
+//! is the only code that reads that header; handlers receive a [`Principal`]
+//! `{ tenant, user, permissions }` and never read identity themselves.
 //!
 //! Order of checks: the client address's failed-authentication budget (429 before any token
 //! work) → token (401, spending that budget) → tenant configured and enabled (403
@@ -9,37 +10,13 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpRequest, web};
 
 use super::state::AppState;
-use crate::auth::{Permission, Permissions};
 use crate::error::ApiError;
-use crate::tenants::Tenant;
-
-/// The authenticated user of a request and the tenant it belongs to.
-#[derive(Debug, Clone)]
-pub struct Principal {
-    /// The user's tenant (from the token's tenant claim).
-    pub tenant: Arc<Tenant>,
-    /// The token's `sub`.
-    pub user: String,
-    /// Granted permissions.
-    pub permissions: Permissions,
-}
-
-impl Principal {
-    /// 403 `forbidden` unless the caller holds `permission`.
-    pub fn require(&self, permission: Permission) -> Result<(), ApiError> {
-        if self.permissions.contains(permission) {
-            Ok(())
-        } else {
-            Err(ApiError::forbidden(permission.as_str()))
-        }
-    }
-}
+pub use crate::tenants::Principal;
 
 impl FromRequest for Principal {
     type Error = ApiError;

@@ -1,0 +1,63 @@
+//! Reads the ticket services share: finding one ticket within the caller's tenant, and the
+//! audit event of a ticket write.
+
+use crate::error::ApiError;
+use crate::tenants::Principal;
+use crate::upstream::actions::{ListTickets, TicketSummary};
+use crate::upstream::{Language, UpstreamClient};
+use crate::validation::is_ticket_id;
+
+/// Looks a ticket up in the caller's tenant. 404 `ticket_not_found` for malformed ids (without
+/// an upstream call) and for ids the tenant's account does not have — another tenant's ticket
+/// is indistinguishable from a missing one.
+pub async fn find_ticket(
+    client: &UpstreamClient,
+    principal: &Principal,
+    id: &str,
+    language: Language,
+) -> Result<(TicketSummary, Option<String>), ApiError> {
+    if !is_ticket_id(id) {
+        return Err(ApiError::ticket_not_found(id));
+    }
+    let answer = client
+        .call(
+            &principal.tenant.target,
+            &ListTickets {
+                ids: vec![id.to_owned()],
+                page_start: Some(1),
+                page_size: Some(1),
+                language: Some(language),
+                ..ListTickets::default()
+            },
+        )
+        .await?;
+    let request_id = answer.request_id;
+    answer
+        .data
+        .list
+        .into_iter()
+        .find(|t| t.id == id)
+        .map(|t| (t, request_id.clone()))
+        .ok_or_else(|| ApiError::ticket_not_found(id).with_upstream_request_id(request_id))
+}
+
+/// Writes one audit event (log target `audit`) for a ticket write. Never contents.
+pub fn audit(
+    principal: &Principal,
+    action: &'static str,
+    ticket_id: Option<&str>,
+    outcome: &str,
+    upstream_request_id: Option<&str>,
+) {
+    tracing::info!(
+        target: "audit",
+        tenant = %principal.tenant.id,
+        user = %principal.user,
+        action,
+        ticket_id = ticket_id.unwrap_or(""),
+        outcome,
+        request_id = crate::http::request_id::current().unwrap_or_default(),
+        upstream_request_id = upstream_request_id.unwrap_or(""),
+        "ticket write"
+    );
+}
