@@ -14,9 +14,108 @@ use serde::Serialize;
 
 use crate::http::request_id;
 use crate::upstream::UpstreamError;
+use workorder_api::error::codes;
 
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// The stable machine-readable codes clients see in a problem's `code` (API.md lists them).
+/// A client branches on these, so a code is never renamed; the text beside it may change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    /// 400: malformed JSON, query or header.
+    InvalidRequest,
+    /// 401: missing, malformed, expired or otherwise invalid bearer token.
+    Unauthenticated,
+    /// 403: the caller lacks the permission.
+    Forbidden,
+    /// 403: the token's tenant is unknown or disabled here.
+    TenantNotConfigured,
+    /// 404: no such route or resource.
+    NotFound,
+    /// 404: no such ticket in the caller's tenant (also for other tenants' tickets).
+    TicketNotFound,
+    /// 404: no such product in the tenant's catalog.
+    ProductNotFound,
+    /// 405: the resource exists but not with this method.
+    MethodNotAllowed,
+    /// 406: the requested media type is not available.
+    NotAcceptable,
+    /// 409: a request with this `Idempotency-Key` is still running.
+    IdempotencyInProgress,
+    /// 413: the request body is too large.
+    PayloadTooLarge,
+    /// 415: the request body is not JSON.
+    UnsupportedMediaType,
+    /// 422: field errors (the problem's `errors`).
+    ValidationFailed,
+    /// 429: this user, tenant or client address is over its limit.
+    RateLimited,
+    /// 429: the Workorder API throttles this tenant.
+    UpstreamThrottled,
+    /// 500: a fault of the gateway; the cause is logged.
+    InternalError,
+    /// 502: the Workorder API failed to answer properly.
+    UpstreamError,
+    /// 502: the Workorder API refused the tenant's credentials.
+    UpstreamCredentialsRejected,
+    /// 503: the tenant's circuit breaker is open.
+    UpstreamUnavailable,
+    /// 503: too many of the tenant's upstream calls are in flight (nothing was sent).
+    TenantBusy,
+    /// 503: the shared state is unreachable.
+    StateUnavailable,
+    /// 503: the service is not available (a bare status from the framework).
+    ServiceUnavailable,
+    /// 503: the gateway is shutting down (`/readyz`).
+    Draining,
+    /// 504: the Workorder API did not answer in time.
+    UpstreamTimeout,
+}
+
+impl ErrorCode {
+    /// The code as clients see it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::Unauthenticated => "unauthenticated",
+            Self::Forbidden => "forbidden",
+            Self::TenantNotConfigured => "tenant_not_configured",
+            Self::NotFound => "not_found",
+            Self::TicketNotFound => "ticket_not_found",
+            Self::ProductNotFound => "product_not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::NotAcceptable => "not_acceptable",
+            Self::IdempotencyInProgress => "idempotency_in_progress",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::ValidationFailed => "validation_failed",
+            Self::RateLimited => "rate_limited",
+            Self::UpstreamThrottled => "upstream_throttled",
+            Self::InternalError => "internal_error",
+            Self::UpstreamError => "upstream_error",
+            Self::UpstreamCredentialsRejected => "upstream_credentials_rejected",
+            Self::UpstreamUnavailable => "upstream_unavailable",
+            Self::TenantBusy => "tenant_busy",
+            Self::StateUnavailable => "state_unavailable",
+            Self::ServiceUnavailable => "service_unavailable",
+            Self::Draining => "draining",
+            Self::UpstreamTimeout => "upstream_timeout",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ErrorCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 
 /// One field-level problem in a request body or query.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -51,7 +150,8 @@ pub struct Problem {
     /// A human-readable sentence about this occurrence.
     pub detail: String,
     /// Stable machine-readable code, e.g. `validation_failed`.
-    pub code: &'static str,
+    #[schema(value_type = String)]
+    pub code: ErrorCode,
     /// This request's `X-Request-Id`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
@@ -67,7 +167,7 @@ pub struct Problem {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
     status: StatusCode,
-    code: &'static str,
+    code: ErrorCode,
     detail: String,
     errors: Vec<FieldError>,
     upstream_request_id: Option<String>,
@@ -82,7 +182,7 @@ impl std::fmt::Display for ApiError {
 
 impl ApiError {
     /// An error with this status, code and detail.
-    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, detail: impl Into<String>) -> Self {
         Self {
             status,
             code,
@@ -95,7 +195,7 @@ impl ApiError {
 
     /// 400 `invalid_request`: malformed JSON, query or header.
     pub fn invalid_request(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "invalid_request", detail)
+        Self::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidRequest, detail)
     }
 
     /// 401 `unauthenticated` (with `WWW-Authenticate`). The detail is generic on purpose:
@@ -103,7 +203,7 @@ impl ApiError {
     pub fn unauthenticated() -> Self {
         Self::new(
             StatusCode::UNAUTHORIZED,
-            "unauthenticated",
+            ErrorCode::Unauthenticated,
             "a valid bearer token is required",
         )
     }
@@ -112,7 +212,7 @@ impl ApiError {
     pub fn forbidden(permission: &str) -> Self {
         Self::new(
             StatusCode::FORBIDDEN,
-            "forbidden",
+            ErrorCode::Forbidden,
             format!("this action needs the {permission} permission"),
         )
     }
@@ -121,14 +221,18 @@ impl ApiError {
     pub fn tenant_not_configured() -> Self {
         Self::new(
             StatusCode::FORBIDDEN,
-            "tenant_not_configured",
+            ErrorCode::TenantNotConfigured,
             "the token's tenant is not configured on this gateway",
         )
     }
 
     /// 404 `not_found`: no such route.
     pub fn not_found() -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", "no such resource")
+        Self::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+            "no such resource",
+        )
     }
 
     /// 404 `ticket_not_found` (also for another tenant's tickets: never 403).
@@ -136,7 +240,7 @@ impl ApiError {
         let shown: String = id.chars().take(40).collect();
         Self::new(
             StatusCode::NOT_FOUND,
-            "ticket_not_found",
+            ErrorCode::TicketNotFound,
             format!("ticket {shown:?} does not exist"),
         )
     }
@@ -146,7 +250,7 @@ impl ApiError {
         let shown: String = code.chars().take(64).collect();
         Self::new(
             StatusCode::NOT_FOUND,
-            "product_not_found",
+            ErrorCode::ProductNotFound,
             format!("product {shown:?} is not in the catalog"),
         )
     }
@@ -168,7 +272,7 @@ impl ApiError {
             errors,
             ..Self::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "validation_failed",
+                ErrorCode::ValidationFailed,
                 detail,
             )
         }
@@ -178,7 +282,7 @@ impl ApiError {
     pub fn rate_limited(retry_after: Duration) -> Self {
         Self::new(
             StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
+            ErrorCode::RateLimited,
             "too many requests; slow down",
         )
         .with_retry_after(retry_after)
@@ -189,7 +293,7 @@ impl ApiError {
         tracing::error!(error = %cause, "internal error");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
+            ErrorCode::InternalError,
             "an internal error occurred; quote the request id when reporting it",
         )
     }
@@ -219,7 +323,7 @@ impl ApiError {
     }
 
     /// The stable code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         self.code
     }
 
@@ -285,10 +389,10 @@ impl From<UpstreamError> for ApiError {
         let api = match &err {
             UpstreamError::CredentialsRejected(_) => Self::new(
                 StatusCode::BAD_GATEWAY,
-                "upstream_credentials_rejected",
+                ErrorCode::UpstreamCredentialsRejected,
                 "the Workorder API refused this tenant's credentials; an operator must check them",
             ),
-            UpstreamError::InvalidParameter(fault) if fault.code == "illegalParam.emailOrPhone" => {
+            UpstreamError::InvalidParameter(fault) if fault.code == codes::ILLEGAL_EMAIL_OR_PHONE => {
                 Self::validation(vec![FieldError::new(
                     "email",
                     "the contact must be one of the account's registered message recipients",
@@ -303,25 +407,25 @@ impl From<UpstreamError> for ApiError {
             )]),
             UpstreamError::Throttled { retry_after, .. } => Self::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                "upstream_throttled",
+                ErrorCode::UpstreamThrottled,
                 "the Workorder API is throttling this tenant; retry later",
             )
             .with_retry_after(retry_after.unwrap_or(Duration::from_secs(1))),
             UpstreamError::CircuitOpen { retry_after } => Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "upstream_unavailable",
+                ErrorCode::UpstreamUnavailable,
                 "the Workorder API is failing; calls are paused briefly",
             )
             .with_retry_after(*retry_after),
             UpstreamError::Saturated { retry_after } => Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "tenant_busy",
+                ErrorCode::TenantBusy,
                 "too many of this tenant's calls to the Workorder API are in progress; retry shortly",
             )
             .with_retry_after(*retry_after),
             UpstreamError::Timeout { .. } => Self::new(
                 StatusCode::GATEWAY_TIMEOUT,
-                "upstream_timeout",
+                ErrorCode::UpstreamTimeout,
                 "the Workorder API did not answer in time",
             ),
             UpstreamError::Unavailable(_)
@@ -330,7 +434,7 @@ impl From<UpstreamError> for ApiError {
             | UpstreamError::Transport(_)
             | UpstreamError::Unreadable { .. } => Self::new(
                 StatusCode::BAD_GATEWAY,
-                "upstream_error",
+                ErrorCode::UpstreamError,
                 "the Workorder API failed to answer properly",
             ),
         };

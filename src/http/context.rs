@@ -22,7 +22,7 @@ use actix_web::{Error, HttpResponse, ResponseError as _, web};
 use tracing::{Instrument as _, field};
 
 use super::{REQUEST_ID, request_id, trace_context};
-use crate::error::{ApiError, PROBLEM_JSON};
+use crate::error::{ApiError, ErrorCode, PROBLEM_JSON};
 use crate::telemetry::Metrics;
 
 /// The middleware function; install with `actix_web::middleware::from_fn(request_context)`.
@@ -165,27 +165,33 @@ fn ensure_problem_body(response: HttpResponse) -> HttpResponse {
 /// The problem a bare status stands for.
 pub fn problem_for_status(status: StatusCode) -> ApiError {
     let (code, detail) = match status.as_u16() {
-        400 => ("invalid_request", "the request is malformed"),
-        401 => ("unauthenticated", "a valid bearer token is required"),
-        403 => ("forbidden", "not allowed"),
-        404 => ("not_found", "no such resource"),
+        400 => (ErrorCode::InvalidRequest, "the request is malformed"),
+        401 => (
+            ErrorCode::Unauthenticated,
+            "a valid bearer token is required",
+        ),
+        403 => (ErrorCode::Forbidden, "not allowed"),
+        404 => (ErrorCode::NotFound, "no such resource"),
         405 => (
-            "method_not_allowed",
+            ErrorCode::MethodNotAllowed,
             "this method is not allowed on this resource",
         ),
         406 => (
-            "not_acceptable",
+            ErrorCode::NotAcceptable,
             "the requested media type is not available",
         ),
-        413 => ("payload_too_large", "the request body is too large"),
+        413 => (ErrorCode::PayloadTooLarge, "the request body is too large"),
         415 => (
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             "the request body must be application/json",
         ),
-        429 => ("rate_limited", "too many requests"),
-        503 => ("service_unavailable", "the service is not available"),
-        s if s >= 500 => ("internal_error", "an internal error occurred"),
-        _ => ("invalid_request", "the request cannot be served"),
+        429 => (ErrorCode::RateLimited, "too many requests"),
+        503 => (
+            ErrorCode::ServiceUnavailable,
+            "the service is not available",
+        ),
+        s if s >= 500 => (ErrorCode::InternalError, "an internal error occurred"),
+        _ => (ErrorCode::InvalidRequest, "the request cannot be served"),
     };
     ApiError::new(status, code, detail)
 }

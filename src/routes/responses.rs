@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use utoipa::openapi::content::ContentBuilder;
 use utoipa::openapi::{Ref, RefOr, Response, ResponseBuilder};
 
-use crate::error::PROBLEM_JSON;
+use crate::error::{ErrorCode, PROBLEM_JSON};
 
-fn problems(entries: &[(&str, &str)]) -> BTreeMap<String, RefOr<Response>> {
+fn problems(entries: &[(&str, String)]) -> BTreeMap<String, RefOr<Response>> {
     entries
         .iter()
         .map(|(status, description)| {
@@ -16,7 +16,7 @@ fn problems(entries: &[(&str, &str)]) -> BTreeMap<String, RefOr<Response>> {
                 .schema(Some(Ref::from_schema_name("Problem")))
                 .build();
             let response = ResponseBuilder::new()
-                .description(*description)
+                .description(description.as_str())
                 .content(PROBLEM_JSON, content)
                 .build();
             ((*status).to_owned(), RefOr::T(response))
@@ -32,11 +32,18 @@ impl utoipa::IntoResponses for AuthFailures {
         problems(&[
             (
                 "401",
-                "unauthenticated: missing, malformed, expired or otherwise invalid bearer token",
+                format!(
+                    "{}: missing, malformed, expired or otherwise invalid bearer token",
+                    ErrorCode::Unauthenticated
+                ),
             ),
             (
                 "403",
-                "forbidden (permission missing) or tenant_not_configured",
+                format!(
+                    "{} (permission missing) or {}",
+                    ErrorCode::Forbidden,
+                    ErrorCode::TenantNotConfigured
+                ),
             ),
         ])
     }
@@ -50,17 +57,33 @@ impl utoipa::IntoResponses for UpstreamFailures {
         problems(&[
             (
                 "429",
-                "rate_limited (this user) or upstream_throttled (this tenant); see Retry-After",
+                format!(
+                    "{} (this user) or {} (this tenant); see Retry-After",
+                    ErrorCode::RateLimited,
+                    ErrorCode::UpstreamThrottled
+                ),
             ),
             (
                 "502",
-                "upstream_error, or upstream_credentials_rejected (the tenant's keys were refused)",
+                format!(
+                    "{}, or {} (the tenant's keys were refused)",
+                    ErrorCode::UpstreamError,
+                    ErrorCode::UpstreamCredentialsRejected
+                ),
             ),
             (
                 "503",
-                "upstream_unavailable: the upstream failed repeatedly just now; tenant_busy: too many of this tenant's upstream calls are in flight (nothing was sent); or state_unavailable: the shared state is unreachable (writes with Idempotency-Key, own-visibility checks); see Retry-After",
+                format!(
+                    "{}: the upstream failed repeatedly just now; {}: too many of this tenant's \
+                     upstream calls are in flight (nothing was sent); or {}: the shared state is \
+                     unreachable (writes with Idempotency-Key, own-visibility checks); see \
+                     Retry-After",
+                    ErrorCode::UpstreamUnavailable,
+                    ErrorCode::TenantBusy,
+                    ErrorCode::StateUnavailable
+                ),
             ),
-            ("504", "upstream_timeout"),
+            ("504", ErrorCode::UpstreamTimeout.to_string()),
         ])
     }
 }

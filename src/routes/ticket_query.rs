@@ -138,6 +138,7 @@ fn instant(value: &str) -> Result<i64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorCode;
 
     #[test]
     fn every_filter_reaches_the_upstream_request() {
@@ -171,7 +172,7 @@ mod tests {
         ];
         for (query, parameter) in cases {
             let err = parse(query, Language::Zh).expect_err(query);
-            assert_eq!(err.code(), "invalid_request");
+            assert_eq!(err.code(), ErrorCode::InvalidRequest);
             assert!(err.to_string().contains(parameter), "{query}: {err}");
         }
         let many = (0..101)
@@ -188,7 +189,7 @@ mod tests {
     fn rfc3339_times_outside_the_epoch_range_are_refused_like_epoch_seconds() {
         let found = "createdAfeedback%2Cwait_confirm&%2B08:00&createdBefore=1010-04-03T00:00:00.5Z&idsAC=B327A";
         let err = parse(found, Language::Zh).expect_err("year 1010");
-        assert_eq!(err.code(), "invalid_request");
+        assert_eq!(err.code(), ErrorCode::InvalidRequest);
         assert!(
             err.to_string().contains("createdBefore: out of range"),
             "{err}"

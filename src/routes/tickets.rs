@@ -10,7 +10,7 @@ use super::support::upstream_id_header;
 use super::views::{CreatedTicket, Ticket, TicketPage};
 use super::{language, ticket_query};
 use crate::auth::Permission;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::http::idempotency::{self, REPLAYED_HEADER};
 use crate::http::{AppState, Principal};
 use crate::tickets::{Access, WrittenHow, limited_to_own};
@@ -169,7 +169,7 @@ pub async fn create_ticket(
     )
     .await
     .map_err(|err| {
-        if err.code() == "validation_failed" && request.phone.is_some() {
+        if err.code() == ErrorCode::ValidationFailed && request.phone.is_some() {
             err.with_field_hint("phone")
         } else {
             err
@@ -248,7 +248,7 @@ pub async fn close_ticket(
                 &principal,
                 "CloseTicket",
                 Some(&id),
-                err.code(),
+                err.code().as_str(),
                 err.upstream_request_id(),
             );
             Err(err)

@@ -9,7 +9,7 @@
 use super::Backends;
 use super::exactly_once::{Claims, Write, Written, WrittenHow, audit_written, run};
 use crate::catalog::CategoryCheck;
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, ErrorCode, FieldError};
 use crate::state::Fingerprint;
 use crate::state::writes::{Outcome, WriteKey};
 use crate::tenants::Principal;
@@ -160,7 +160,7 @@ impl Write for CreateWrite<'_> {
                     // Not every candidate was examined: "not found" would be a guess.
                     return Err(ApiError::new(
                         actix_web::http::StatusCode::BAD_GATEWAY,
-                        "upstream_error",
+                        ErrorCode::UpstreamError,
                         "the Workorder API's answer was lost and too many similar new tickets \
                          exist to tell whether this one was made; retry with the same \
                          Idempotency-Key",
@@ -199,7 +199,7 @@ impl Write for CreateWrite<'_> {
         // More pages than were read: as above, "not found" would be a guess.
         Err(ApiError::new(
             actix_web::http::StatusCode::BAD_GATEWAY,
-            "upstream_error",
+            ErrorCode::UpstreamError,
             "the Workorder API's answer was lost and too many new tickets exist to tell whether \
              this one was made; retry with the same Idempotency-Key",
         )

@@ -13,7 +13,7 @@ use std::time::Duration;
 use actix_web::http::StatusCode;
 
 use super::TicketWrites;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::state::writes::{Claim, Lease, LeaseError, Outcome, Resume, WriteKey, WriteRecords};
 use crate::state::{Fingerprint, StateError};
 use crate::upstream::UpstreamError;
@@ -97,7 +97,7 @@ pub(super) fn audit_written(
             principal,
             action,
             ticket_id,
-            err.code(),
+            err.code().as_str(),
             err.upstream_request_id(),
         ),
     }
@@ -153,7 +153,7 @@ enum Failure {
 fn in_progress(retry_after: Duration) -> ApiError {
     ApiError::new(
         StatusCode::CONFLICT,
-        "idempotency_in_progress",
+        ErrorCode::IdempotencyInProgress,
         "a request with this Idempotency-Key is still being processed; retry later",
     )
     .with_retry_after(retry_after.max(Duration::from_secs(1)))
@@ -164,7 +164,7 @@ fn state_unavailable(err: &StateError) -> ApiError {
     tracing::warn!(error = %err, "idempotency state unavailable; write refused");
     ApiError::new(
         StatusCode::SERVICE_UNAVAILABLE,
-        "state_unavailable",
+        ErrorCode::StateUnavailable,
         "writes with an Idempotency-Key are paused: the gateway cannot reach its shared state",
     )
     .with_retry_after(Duration::from_secs(2))

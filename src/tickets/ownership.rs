@@ -14,7 +14,7 @@ use actix_web::http::StatusCode;
 
 use super::TicketWrites;
 use crate::auth::Permission;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::settings::TicketVisibility;
 use crate::state::StateError;
 use crate::tenants::Principal;
@@ -49,7 +49,7 @@ fn state_unavailable(err: &StateError) -> ApiError {
     tracing::warn!(error = %err, "ticket ownership unavailable");
     ApiError::new(
         StatusCode::SERVICE_UNAVAILABLE,
-        "state_unavailable",
+        ErrorCode::StateUnavailable,
         "ticket ownership cannot be checked: the gateway cannot reach its shared state",
     )
     .with_retry_after(Duration::from_secs(2))

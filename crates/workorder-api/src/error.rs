@@ -8,6 +8,17 @@
 
 use std::fmt;
 
+/// Upstream `Code`s that someone reacts to by name: the classification below, the gateway's
+/// mapping of a refused contact to a field error, the simulator's answers.
+pub mod codes {
+    /// The contact email or phone is not one of the account's registered message recipients.
+    pub const ILLEGAL_EMAIL_OR_PHONE: &str = "illegalParam.emailOrPhone";
+    /// The Workorder API's own refusal of the caller's authorisation (not a signature error).
+    pub const ILLEGAL_AUTH: &str = "illegal.auth";
+    /// A parameter failed the Workorder API's own validation.
+    pub const PARAM_ILLEGAL: &str = "param.illegal";
+}
+
 /// The upstream's own account of a failure: HTTP status and the `Code`, `Message` and
 /// `RequestId` of its body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,12 +75,15 @@ impl FaultClass {
             || starts("IncompleteSignature")
             || starts("Forbidden")
             || starts("InvalidSecurityToken")
-            || code == "illegal.auth"
+            || code == codes::ILLEGAL_AUTH
         {
             Self::CredentialsRejected
         } else if matches!(
             code,
-            "param.illegal" | "illegalParam.emailOrPhone" | "MissingParameter" | "InvalidParameter"
+            codes::PARAM_ILLEGAL
+                | codes::ILLEGAL_EMAIL_OR_PHONE
+                | "MissingParameter"
+                | "InvalidParameter"
         ) || starts("Missing")
             || starts("InvalidParameter")
         {

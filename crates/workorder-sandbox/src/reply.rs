@@ -137,7 +137,7 @@ impl ApiError {
     pub fn param_illegal(detail: &str) -> Self {
         Self::new(
             400,
-            "param.illegal",
+            workorder_api::error::codes::PARAM_ILLEGAL,
             format!("The specified parameter is invalid. Please check the parameter. ({detail})"),
         )
     }
@@ -145,7 +145,7 @@ impl ApiError {
     pub fn email_or_phone() -> Self {
         Self::new(
             400,
-            "illegalParam.emailOrPhone",
+            workorder_api::error::codes::ILLEGAL_EMAIL_OR_PHONE,
             "The specified contact email or mobile phone number must be the data received by the account messenger.",
         )
     }
