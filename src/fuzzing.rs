@@ -3,7 +3,7 @@
 //! widening the real API. Hidden from the documentation; not a stable interface.
 //!
 //! Everything else the targets drive is public already: [`crate::auth::Authenticator`],
-//! [`crate::routes::ticket_query::parse`], [`crate::routes::new_ticket::NewTicket`],
+//! [`crate::routes::ticket_query::parse`], [`crate::routes::new_ticket::NewTicketBody`],
 //! [`crate::routes::json_body`] and `workorder_sandbox::Account`.
 
 use std::time::Duration;

@@ -1,5 +1,5 @@
-//! The `POST /tickets` body: JSON bytes through `routes::json_body` into `NewTicket`, then
-//! `NewTicket::validate`, with and without a tenant default email, as the handler runs them.
+//! The `POST /tickets` body: JSON bytes through `routes::json_body` into `NewTicketBody`, then
+//! `NewTicketBody::validate`, with and without a tenant default email, as the handler runs them.
 //!
 //! Input: the request body. The seeds are API.md's example and the bodies the tests send.
 //!
@@ -19,7 +19,7 @@ use workorder_api::Action as _;
 use workorder_api::Language;
 use workorder_api::actions::CreateTicket;
 use workorder_gateway::routes::json_body;
-use workorder_gateway::routes::new_ticket::NewTicket;
+use workorder_gateway::routes::new_ticket::NewTicketBody;
 use workorder_gateway_fuzz::JsonBody;
 
 const DEFAULT_EMAIL: &str = "demo@example.com";
@@ -30,7 +30,7 @@ fuzz_target!(|data: &[u8]| {
         .insert_header(("content-type", "application/json"))
         .to_http_request();
     for default_email in [Some(DEFAULT_EMAIL), None] {
-        let body: NewTicket = match json_body(&req, data) {
+        let body: NewTicketBody = match json_body(&req, data) {
             Ok(body) => body,
             Err(err) => {
                 assert_eq!(err.code(), "invalid_request", "{err}");
@@ -85,7 +85,7 @@ fn check_accepted(ticket: &CreateTicket, body: &[u8], default_email: Option<&str
         "email {email:?}"
     );
     if default_email.is_none() {
-        // `email` is NewTicket's fourth field, which is where an array body gives it.
+        // `email` is NewTicketBody's fourth field, which is where an array body gives it.
         let email_given = JsonBody::read(body).member("email", 3);
         assert!(
             email_given.is_some_and(|e| !e.is_null()),

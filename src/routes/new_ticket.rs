@@ -18,7 +18,8 @@ const MAX_TITLE_CHARS: usize = 200;
 /// `POST /tickets` body.
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct NewTicket {
+#[schema(as = NewTicket)]
+pub struct NewTicketBody {
     /// Product code from `GET /products` (required).
     #[schema(example = "ecs")]
     product_code: Option<String>,
@@ -41,7 +42,7 @@ pub struct NewTicket {
     language: Option<String>,
 }
 
-impl NewTicket {
+impl NewTicketBody {
     /// Checks every field (all problems at once) and builds the upstream request.
     pub fn validate(
         self,

@@ -4,10 +4,10 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::new_ticket::NewTicket;
+use super::new_ticket::NewTicketBody;
 use super::responses::{AuthFailures, UpstreamFailures};
 use super::support::upstream_id_header;
-use super::views::{CreatedTicket, Ticket, TicketPage};
+use super::views::{CreatedTicket, Ticket, TicketPageView};
 use super::{language, ticket_query};
 use crate::auth::Permission;
 use crate::error::{ApiError, ErrorCode};
@@ -36,7 +36,7 @@ use crate::upstream::actions::CloseTicket;
         ("lang" = Option<String>, Query, description = "zh, en or jp (ja accepted)"),
     ),
     responses(
-        (status = 200, description = "A page of tickets", body = TicketPage),
+        (status = 200, description = "A page of tickets", body = TicketPageView),
         (status = 400, description = "A bad query parameter (named in detail)", body = crate::error::Problem, content_type = "application/problem+json"),
         AuthFailures, UpstreamFailures,
     ),
@@ -62,7 +62,7 @@ pub async fn list_tickets(
             request.ids
         };
         if request.ids.is_empty() {
-            return Ok(HttpResponse::Ok().json(TicketPage {
+            return Ok(HttpResponse::Ok().json(TicketPageView {
                 total: 0,
                 page: request.page_start.unwrap_or(1),
                 page_size: request.page_size.unwrap_or(ticket_query::DEFAULT_PAGE_SIZE),
@@ -79,7 +79,7 @@ pub async fn list_tickets(
         .call(&principal.tenant.target, &request)
         .await?;
     let data = answer.data;
-    let body = TicketPage {
+    let body = TicketPageView {
         total: data.total.unwrap_or(data.list.len() as u64),
         page: data.current_page.filter(|p| *p > 0).unwrap_or(page),
         page_size: data.page_size.filter(|s| *s > 0).unwrap_or(page_size),
@@ -134,7 +134,7 @@ pub async fn get_ticket(
 /// 5xx or a network error, retry with the same key and body.
 #[utoipa::path(
     post, path = "/tickets", tag = "tickets",
-    request_body(content = NewTicket, content_type = "application/json"),
+    request_body(content = NewTicketBody, content_type = "application/json"),
     params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key (1 to 255 visible ASCII): a retry with the same key and body returns the first answer and never files a second ticket")),
     responses(
         (status = 201, description = "Created; Location names the ticket", body = CreatedTicket),
@@ -154,7 +154,7 @@ pub async fn create_ticket(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::TicketsWrite)?;
-    let new_ticket: NewTicket = super::json_body(&req, &body)?;
+    let new_ticket: NewTicketBody = super::json_body(&req, &body)?;
     let request_language = language::resolve(&req, principal.tenant.language)?;
     let request =
         new_ticket.validate(principal.tenant.default_email.as_deref(), request_language)?;

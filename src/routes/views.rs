@@ -43,7 +43,8 @@ impl From<TicketSummary> for Ticket {
 /// A page of tickets.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct TicketPage {
+#[schema(as = TicketPage)]
+pub struct TicketPageView {
     /// The tickets on this page.
     pub items: Vec<Ticket>,
     /// 1-based page number.

@@ -11,9 +11,9 @@ use serde::Serialize;
 
 use super::engineer::{now_epoch_ms, schedule};
 use super::params::Params;
-use super::reply::{ApiError, SuccessCode, success_body};
+use super::reply::{ErrorReply, SuccessCode, success_body};
 use super::state::{AccountSlot, Sandbox};
-use super::tickets::{Filter, NewTicket, Ticket, Visibility};
+use super::tickets::{Filter, Ticket, TicketDraft, Visibility};
 use super::verify::Caller;
 use workorder_api::Language;
 
@@ -27,7 +27,7 @@ pub(crate) fn dispatch(
     caller: &Caller,
     params: &Params,
     request_id: &str,
-) -> Result<String, ApiError> {
+) -> Result<String, ErrorReply> {
     let language = language(params)?;
     let slot = &caller.slot;
     match caller.action {
@@ -41,7 +41,7 @@ pub(crate) fn dispatch(
             let data = sandbox
                 .catalog
                 .categories_json(product, language)
-                .ok_or_else(|| ApiError::param_illegal("ProductCode does not exist"))?;
+                .ok_or_else(|| ErrorReply::param_illegal("ProductCode does not exist"))?;
             Ok(success_body(request_id, SuccessCode::Number, Some(data)))
         }
         "CreateTicket" => create_ticket(sandbox, slot, params, language, request_id),
@@ -52,7 +52,7 @@ pub(crate) fn dispatch(
             slot.tickets().close(params.required("TicketId")?)?;
             Ok(success_body(request_id, SuccessCode::Number, None))
         }
-        _ => Err(ApiError::api_not_found()),
+        _ => Err(ErrorReply::api_not_found()),
     }
 }
 
@@ -64,12 +64,12 @@ fn visibility(sandbox: &Sandbox) -> Visibility {
     }
 }
 
-fn language(params: &Params) -> Result<Language, ApiError> {
+fn language(params: &Params) -> Result<Language, ErrorReply> {
     params
         .non_empty("Language")
         .map_or(Ok(Language::Zh), |raw| {
             raw.parse()
-                .map_err(|_| ApiError::param_illegal("Language must be zh, en or jp"))
+                .map_err(|_| ErrorReply::param_illegal("Language must be zh, en or jp"))
         })
 }
 
@@ -79,27 +79,27 @@ fn create_ticket(
     params: &Params,
     language: Language,
     request_id: &str,
-) -> Result<String, ApiError> {
+) -> Result<String, ErrorReply> {
     let product = params.required("ProductCode")?;
     let category = params.required("Category")?;
     let content = params.required("Content")?;
     let email = params.required("Email")?;
     if !sandbox.catalog.has_product(product) {
-        return Err(ApiError::param_illegal("ProductCode does not exist"));
+        return Err(ErrorReply::param_illegal("ProductCode does not exist"));
     }
     let category_id: i64 = category
         .trim()
         .parse()
-        .map_err(|_| ApiError::param_illegal("Category must be a category id"))?;
+        .map_err(|_| ErrorReply::param_illegal("Category must be a category id"))?;
     if !sandbox.catalog.category_belongs_to(category_id, product) {
-        return Err(ApiError::param_illegal(
+        return Err(ErrorReply::param_illegal(
             "Category does not belong to ProductCode",
         ));
     }
     if let Some(range) = params.non_empty("NotifyTimeRange")
         && !matches!(range, "normal" | "all" | "never")
     {
-        return Err(ApiError::param_illegal(
+        return Err(ErrorReply::param_illegal(
             "NotifyTimeRange must be normal, all or never",
         ));
     }
@@ -115,10 +115,10 @@ fn create_ticket(
             .any(|known| known.trim() == phone.trim())
     });
     if !email_known || !phone_known {
-        return Err(ApiError::email_or_phone());
+        return Err(ErrorReply::email_or_phone());
     }
     let id = slot.tickets().create(
-        NewTicket {
+        TicketDraft {
             product_code: product.to_owned(),
             title: params.non_empty("Title").map(str::to_owned),
             content: content.to_owned(),
@@ -133,13 +133,16 @@ fn create_ticket(
     Ok(success_body(request_id, SuccessCode::Text, Some(&data)))
 }
 
-fn parse_number<T: std::str::FromStr>(params: &Params, name: &str) -> Result<Option<T>, ApiError> {
+fn parse_number<T: std::str::FromStr>(
+    params: &Params,
+    name: &str,
+) -> Result<Option<T>, ErrorReply> {
     params
         .non_empty(name)
         .map(|raw| {
             raw.trim()
                 .parse()
-                .map_err(|_| ApiError::param_illegal(&format!("{name} must be a number")))
+                .map_err(|_| ErrorReply::param_illegal(&format!("{name} must be a number")))
         })
         .transpose()
 }
@@ -167,14 +170,14 @@ fn list_tickets(
     params: &Params,
     visibility: Visibility,
     request_id: &str,
-) -> Result<String, ApiError> {
+) -> Result<String, ErrorReply> {
     let page_start = parse_number::<usize>(params, "PageStart")?.unwrap_or(1);
     if page_start < 1 {
-        return Err(ApiError::param_illegal("PageStart must be at least 1"));
+        return Err(ErrorReply::param_illegal("PageStart must be at least 1"));
     }
     let page_size = parse_number::<usize>(params, "PageSize")?.unwrap_or(DEFAULT_PAGE_SIZE);
     if !(1..=MAX_PAGE_SIZE).contains(&page_size) {
-        return Err(ApiError::param_illegal(
+        return Err(ErrorReply::param_illegal(
             "PageSize must be between 1 and 100",
         ));
     }
@@ -189,7 +192,7 @@ fn list_tickets(
     let data = {
         let book = slot.tickets();
         let (total, page) = book.list(&filter, visibility, page_start, page_size);
-        render(&TicketPage {
+        render(&TicketListData {
             current_page: page_start,
             page_size,
             total,
@@ -203,7 +206,7 @@ fn list_tickets(
 /// `serde_json::Value`: this is the sandbox's heaviest answer).
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct TicketPage<'a> {
+struct TicketListData<'a> {
     current_page: usize,
     page_size: usize,
     total: usize,
@@ -248,10 +251,10 @@ struct NoteRow<'a> {
     gmt_created: i64,
 }
 
-fn render(value: &impl Serialize) -> Result<String, ApiError> {
+fn render(value: &impl Serialize) -> Result<String, ErrorReply> {
     serde_json::to_string(value).map_err(|err| {
         tracing::error!(error = %err, "sandbox answer could not be serialized");
-        ApiError::system_error()
+        ErrorReply::system_error()
     })
 }
 
@@ -260,7 +263,7 @@ fn list_notes(
     params: &Params,
     visibility: Visibility,
     request_id: &str,
-) -> Result<String, ApiError> {
+) -> Result<String, ErrorReply> {
     let id = params.required("TicketId")?;
     let data = {
         let book = slot.tickets();
@@ -284,12 +287,12 @@ fn reply_ticket(
     slot: &std::sync::Arc<AccountSlot>,
     params: &Params,
     request_id: &str,
-) -> Result<String, ApiError> {
+) -> Result<String, ErrorReply> {
     let id = params.required("TicketId")?;
     let content = params.non_empty("Content").map(str::to_owned);
     let secret = params.non_empty("SecretContent").map(str::to_owned);
     if content.is_none() && secret.is_none() {
-        return Err(ApiError::missing_parameter("Content"));
+        return Err(ErrorReply::missing_parameter("Content"));
     }
     slot.tickets().reply(id, content, secret, now_epoch_ms())?;
     schedule(slot.clone(), id.to_owned(), sandbox.engineer_delay);

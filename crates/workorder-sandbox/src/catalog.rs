@@ -23,13 +23,13 @@ fn index(language: Language) -> usize {
 
 /// Pre-rendered catalog answers and the lookups CreateTicket needs.
 #[derive(Debug)]
-pub(crate) struct Catalog {
+pub(crate) struct SimulatedCatalog {
     products: [String; 3],
     categories: HashMap<&'static str, [String; 3]>,
     category_product: HashMap<i64, &'static str>,
 }
 
-impl Catalog {
+impl SimulatedCatalog {
     /// Builds every answer from the seed.
     pub fn seeded() -> Self {
         let languages = [Language::Zh, Language::En, Language::Jp];
@@ -129,7 +129,7 @@ mod tests {
 
     #[test]
     fn the_reference_document_examples_are_seeded() {
-        let catalog = Catalog::seeded();
+        let catalog = SimulatedCatalog::seeded();
         for code in ["ecs", "oss", "account", "agent"] {
             assert!(catalog.has_product(code), "{code}");
         }
@@ -180,7 +180,7 @@ mod tests {
             })
             .collect::<HashSet<_>>();
         assert!(groups.len() >= 3);
-        let en = Catalog::seeded();
+        let en = SimulatedCatalog::seeded();
         assert!(
             en.products_json(Language::En)
                 .contains("Object Storage Service")

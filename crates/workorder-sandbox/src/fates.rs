@@ -13,7 +13,7 @@ use std::io;
 use actix_web::{HttpResponse, HttpResponseBuilder, web};
 
 use super::faults::Injected;
-use super::reply::ApiError;
+use super::reply::ErrorReply;
 
 /// The answer in place of the call, for a fate that acts before processing; `None` lets the
 /// call be processed.
@@ -27,8 +27,8 @@ pub(crate) fn before_processing(
             tracing::debug!("sandbox fault: dropping the connection");
             return Some(dropped_connection());
         }
-        Injected::ServerError => ApiError::system_error(),
-        Injected::Unavailable => ApiError::service_unavailable(),
+        Injected::ServerError => ErrorReply::system_error(),
+        Injected::Unavailable => ErrorReply::service_unavailable(),
         Injected::Nothing
         | Injected::Unreadable
         | Injected::LostDrop
@@ -76,7 +76,7 @@ pub(crate) async fn after_processing(
             dropped_connection()
         }
         Injected::LostError => {
-            let error = ApiError::system_error();
+            let error = ErrorReply::system_error();
             tracing::debug!(
                 status = error.status,
                 code = error.code,

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::reply::ApiError;
+use super::reply::ErrorReply;
 
 /// The decoded parameters of one request.
 #[derive(Debug, Default)]
@@ -40,9 +40,9 @@ impl Params {
     }
 
     /// The value of a mandatory parameter, or `MissingParameter` naming it.
-    pub fn required(&self, name: &str) -> Result<&str, ApiError> {
+    pub fn required(&self, name: &str) -> Result<&str, ErrorReply> {
         self.non_empty(name)
-            .ok_or_else(|| ApiError::missing_parameter(name))
+            .ok_or_else(|| ErrorReply::missing_parameter(name))
     }
 }
 

@@ -16,7 +16,7 @@ pub(crate) const JSON_CONTENT_TYPE: &str = "application/json;charset=utf-8";
 
 /// One error answer: status, stable code and message.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct ApiError {
+pub(crate) struct ErrorReply {
     /// HTTP status.
     pub status: u16,
     /// The upstream's error code, e.g. `SignatureDoesNotMatch`.
@@ -28,7 +28,7 @@ pub(crate) struct ApiError {
     pub retry_after_ms: Option<u64>,
 }
 
-impl ApiError {
+impl ErrorReply {
     fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
         Self {
             status,
@@ -265,7 +265,7 @@ mod tests {
 
     #[test]
     fn error_bodies_carry_every_field_the_real_gateway_sends() {
-        let body = ApiError::nonce_used().body("REQ", "workorder.aliyuncs.com");
+        let body = ErrorReply::nonce_used().body("REQ", "workorder.aliyuncs.com");
         for field in ["RequestId", "HostId", "Code", "Message", "Recommend"] {
             assert!(body.get(field).is_some(), "{field} missing in {body}");
         }

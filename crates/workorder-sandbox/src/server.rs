@@ -20,7 +20,7 @@ use super::actions::dispatch;
 use super::fates::{after_processing, before_processing};
 use super::faults::{FaultConfig, Faults};
 use super::params::Params;
-use super::reply::{ApiError, JSON_CONTENT_TYPE, REQUEST_ID_HEADER};
+use super::reply::{ErrorReply, JSON_CONTENT_TYPE, REQUEST_ID_HEADER};
 use super::state::Sandbox;
 use super::verify::{Incoming, authenticate};
 use super::{SandboxConfig, SandboxError};
@@ -213,7 +213,7 @@ fn serve(
     req: &HttpRequest,
     body: &[u8],
     request_id: &str,
-) -> Result<String, ApiError> {
+) -> Result<String, ErrorReply> {
     serve_parts(
         sandbox,
         &RawCall {
@@ -245,7 +245,7 @@ pub(crate) fn serve_parts(
     sandbox: &Sandbox,
     call: &RawCall<'_>,
     request_id: &str,
-) -> Result<String, ApiError> {
+) -> Result<String, ErrorReply> {
     let content_type = call.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
     let params = Params::parse(call.query, content_type, call.body);
     let caller = authenticate(
@@ -267,7 +267,7 @@ pub(crate) fn serve_parts(
     caller
         .slot
         .admit(sandbox.faults.config().throttle_per_second)
-        .map_err(ApiError::throttled)?;
+        .map_err(ErrorReply::throttled)?;
     let result = dispatch(sandbox, &caller, &params, request_id);
     match &result {
         Ok(_) => tracing::debug!("sandbox call answered"),
@@ -277,7 +277,7 @@ pub(crate) fn serve_parts(
 }
 
 async fn not_found(req: HttpRequest) -> HttpResponse {
-    ApiError::api_not_found().response(&new_request_id(), host_id(&req))
+    ErrorReply::api_not_found().response(&new_request_id(), host_id(&req))
 }
 
 async fn health(sandbox: web::Data<Sandbox>) -> HttpResponse {

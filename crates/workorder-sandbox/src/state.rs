@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::accounts::Account;
-use super::catalog::Catalog;
+use super::catalog::SimulatedCatalog;
 use super::faults::Faults;
 use super::nonce::{NONCE_BUCKET_CAP, NONCE_WINDOW, NonceMemory};
 use super::tickets::TicketBook;
@@ -16,7 +16,7 @@ use super::tickets::TicketBook;
 #[derive(Debug)]
 pub(crate) struct Sandbox {
     pub accounts: HashMap<String, Arc<AccountSlot>>,
-    pub catalog: Catalog,
+    pub catalog: SimulatedCatalog,
     pub faults: Faults,
     pub engineer_delay: Duration,
 }
@@ -29,7 +29,7 @@ impl Sandbox {
             .collect();
         Self {
             accounts,
-            catalog: Catalog::seeded(),
+            catalog: SimulatedCatalog::seeded(),
             faults,
             engineer_delay,
         }

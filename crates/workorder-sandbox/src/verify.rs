@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::params::Params;
-use super::reply::ApiError;
+use super::reply::ErrorReply;
 use super::state::{AccountSlot, Sandbox};
 use workorder_api::ACTIONS;
 use workorder_api::API_VERSION;
@@ -50,7 +50,7 @@ impl Incoming<'_> {
 /// Verifies the request: V3 when it has an `ACS3-…` `Authorization` header (or any
 /// `Authorization` and no v1 `Signature` parameter), else RPC v1. So a v1 call that crosses a
 /// proxy adding its own `Authorization` still verifies as v1.
-pub(crate) fn authenticate(sandbox: &Sandbox, req: &Incoming<'_>) -> Result<Caller, ApiError> {
+pub(crate) fn authenticate(sandbox: &Sandbox, req: &Incoming<'_>) -> Result<Caller, ErrorReply> {
     match req.header("authorization") {
         Some(authorization)
             if authorization.trim_start().starts_with("ACS3-")
@@ -62,23 +62,23 @@ pub(crate) fn authenticate(sandbox: &Sandbox, req: &Incoming<'_>) -> Result<Call
     }
 }
 
-pub(super) fn resolve_action(action: &str, version: &str) -> Result<&'static str, ApiError> {
+pub(super) fn resolve_action(action: &str, version: &str) -> Result<&'static str, ErrorReply> {
     if version != API_VERSION {
-        return Err(ApiError::api_not_found());
+        return Err(ErrorReply::api_not_found());
     }
     ACTIONS
         .iter()
         .find(|known| **known == action)
         .copied()
-        .ok_or_else(ApiError::api_not_found)
+        .ok_or_else(ErrorReply::api_not_found)
 }
 
-pub(super) fn check_timestamp(raw: &str) -> Result<(), ApiError> {
+pub(super) fn check_timestamp(raw: &str) -> Result<(), ErrorReply> {
     let at =
-        OffsetDateTime::parse(raw.trim(), &Rfc3339).map_err(|_| ApiError::timestamp_format())?;
+        OffsetDateTime::parse(raw.trim(), &Rfc3339).map_err(|_| ErrorReply::timestamp_format())?;
     let skew = (OffsetDateTime::now_utc() - at).whole_seconds().abs();
     if skew > TIMESTAMP_WINDOW_SECS {
-        return Err(ApiError::timestamp_expired());
+        return Err(ErrorReply::timestamp_expired());
     }
     Ok(())
 }
@@ -86,52 +86,52 @@ pub(super) fn check_timestamp(raw: &str) -> Result<(), ApiError> {
 pub(super) fn find_account(
     sandbox: &Sandbox,
     access_key_id: &str,
-) -> Result<Arc<AccountSlot>, ApiError> {
+) -> Result<Arc<AccountSlot>, ErrorReply> {
     sandbox
         .accounts
         .get(access_key_id)
         .cloned()
-        .ok_or_else(ApiError::access_key_not_found)
+        .ok_or_else(ErrorReply::access_key_not_found)
 }
 
 /// The token sent must be the account's; none may be sent for an account without one.
-pub(super) fn check_token(slot: &AccountSlot, sent: Option<&str>) -> Result<(), ApiError> {
+pub(super) fn check_token(slot: &AccountSlot, sent: Option<&str>) -> Result<(), ErrorReply> {
     match (&slot.account.security_token, sent) {
         (None, None) => Ok(()),
-        (Some(_), None) => Err(ApiError::security_token_missing()),
-        (None, Some(_)) => Err(ApiError::security_token_mismatch()),
+        (Some(_), None) => Err(ErrorReply::security_token_missing()),
+        (None, Some(_)) => Err(ErrorReply::security_token_mismatch()),
         (Some(expected), Some(sent)) => {
             if signatures_match(expected.expose_secret(), sent) {
                 Ok(())
             } else {
-                Err(ApiError::security_token_mismatch())
+                Err(ErrorReply::security_token_mismatch())
             }
         }
     }
 }
 
-pub(super) fn check_nonce(slot: &AccountSlot, nonce: &str) -> Result<(), ApiError> {
+pub(super) fn check_nonce(slot: &AccountSlot, nonce: &str) -> Result<(), ErrorReply> {
     if slot.remember_nonce(nonce) {
         Ok(())
     } else {
-        Err(ApiError::nonce_used())
+        Err(ErrorReply::nonce_used())
     }
 }
 
-fn verify_v1(sandbox: &Sandbox, req: &Incoming<'_>) -> Result<Caller, ApiError> {
+fn verify_v1(sandbox: &Sandbox, req: &Incoming<'_>) -> Result<Caller, ErrorReply> {
     let params = req.params;
     let action = resolve_action(params.required("Action")?, params.required("Version")?)?;
     if let Some(format) = params.non_empty("Format") {
         // The sandbox answers JSON only; XML clients are told so rather than misled.
         if !format.eq_ignore_ascii_case("JSON") {
-            return Err(ApiError::invalid_parameter("Format"));
+            return Err(ErrorReply::invalid_parameter("Format"));
         }
     }
     if params.required("SignatureMethod")? != "HMAC-SHA1" {
-        return Err(ApiError::invalid_parameter("SignatureMethod"));
+        return Err(ErrorReply::invalid_parameter("SignatureMethod"));
     }
     if params.required("SignatureVersion")? != "1.0" {
-        return Err(ApiError::invalid_parameter("SignatureVersion"));
+        return Err(ErrorReply::invalid_parameter("SignatureVersion"));
     }
     let access_key_id = params.required("AccessKeyId")?;
     let signature = params.required("Signature")?;
@@ -146,7 +146,9 @@ fn verify_v1(sandbox: &Sandbox, req: &Incoming<'_>) -> Result<Caller, ApiError> 
         slot.account.access_key_secret.expose_secret(),
     );
     if !signatures_match(&expected.signature, signature) {
-        return Err(ApiError::signature_does_not_match(&expected.string_to_sign));
+        return Err(ErrorReply::signature_does_not_match(
+            &expected.string_to_sign,
+        ));
     }
     check_nonce(&slot, nonce)?;
     Ok(Caller { slot, action })

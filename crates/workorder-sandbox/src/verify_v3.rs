@@ -4,7 +4,7 @@
 
 use secrecy::ExposeSecret as _;
 
-use super::reply::ApiError;
+use super::reply::ErrorReply;
 use super::state::Sandbox;
 use super::verify::{
     Caller, Incoming, check_nonce, check_timestamp, check_token, find_account, resolve_action,
@@ -20,18 +20,18 @@ struct Authorization<'a> {
     signature: &'a str,
 }
 
-fn parse_authorization(value: &str) -> Result<Authorization<'_>, ApiError> {
+fn parse_authorization(value: &str) -> Result<Authorization<'_>, ErrorReply> {
     let rest = value
         .trim()
         .strip_prefix(V3_ALGORITHM)
         .filter(|rest| rest.starts_with(' '))
         .ok_or_else(|| {
-            ApiError::incomplete_signature("The sandbox supports ACS3-HMAC-SHA256 only.")
+            ErrorReply::incomplete_signature("The sandbox supports ACS3-HMAC-SHA256 only.")
         })?;
     let (mut credential, mut signed, mut signature) = (None, None, None);
     for part in rest.trim().split(',') {
         let (name, value) = part.trim().split_once('=').ok_or_else(|| {
-            ApiError::incomplete_signature("The Authorization header is malformed.")
+            ErrorReply::incomplete_signature("The Authorization header is malformed.")
         })?;
         match name.trim() {
             "Credential" => credential = Some(value.trim()),
@@ -41,7 +41,7 @@ fn parse_authorization(value: &str) -> Result<Authorization<'_>, ApiError> {
         }
     }
     let missing = |what: &str| {
-        ApiError::incomplete_signature(&format!("The Authorization header has no {what}."))
+        ErrorReply::incomplete_signature(&format!("The Authorization header has no {what}."))
     };
     let credential = credential
         .filter(|c| !c.is_empty())
@@ -64,10 +64,11 @@ fn parse_authorization(value: &str) -> Result<Authorization<'_>, ApiError> {
 
 /// The signed-header rules: `host`, `content-type` when there is a body, and every `x-acs-*`
 /// header sent must be signed, and every signed header must be sent.
-fn check_signed_headers(req: &Incoming<'_>, signed: &[String]) -> Result<(), ApiError> {
+fn check_signed_headers(req: &Incoming<'_>, signed: &[String]) -> Result<(), ErrorReply> {
     let is_signed = |name: &str| signed.iter().any(|s| s == name);
-    let unsigned =
-        |name: &str| ApiError::incomplete_signature(&format!("The header {name} must be signed."));
+    let unsigned = |name: &str| {
+        ErrorReply::incomplete_signature(&format!("The header {name} must be signed."))
+    };
     if !is_signed("host") {
         return Err(unsigned("host"));
     }
@@ -84,7 +85,7 @@ fn check_signed_headers(req: &Incoming<'_>, signed: &[String]) -> Result<(), Api
         .iter()
         .find(|name| !req.headers.contains_key(name.as_str()))
     {
-        return Err(ApiError::incomplete_signature(&format!(
+        return Err(ErrorReply::incomplete_signature(&format!(
             "The signed header {absent} was not sent."
         )));
     }
@@ -95,11 +96,11 @@ pub(super) fn verify_v3(
     sandbox: &Sandbox,
     req: &Incoming<'_>,
     authorization: &str,
-) -> Result<Caller, ApiError> {
+) -> Result<Caller, ErrorReply> {
     let header = |name: &'static str| {
         req.header(name)
             .filter(|v| !v.trim().is_empty())
-            .ok_or_else(|| ApiError::missing_parameter(name))
+            .ok_or_else(|| ErrorReply::missing_parameter(name))
     };
     let action = resolve_action(header(headers::ACTION)?, header(headers::VERSION)?)?;
     let auth = parse_authorization(authorization)?;
@@ -114,7 +115,7 @@ pub(super) fn verify_v3(
     for name in &auth.signed_headers {
         for value in req.headers.get_all(name.as_str()) {
             let value = value.to_str().map_err(|_| {
-                ApiError::incomplete_signature(&format!("The header {name} is not valid text."))
+                ErrorReply::incomplete_signature(&format!("The header {name} is not valid text."))
             })?;
             signed_values.push((name.as_str(), value));
         }
@@ -140,7 +141,9 @@ pub(super) fn verify_v3(
         slot.account.access_key_secret.expose_secret(),
     );
     if !signatures_match(&expected.signature, auth.signature) {
-        return Err(ApiError::signature_does_not_match(&expected.string_to_sign));
+        return Err(ErrorReply::signature_does_not_match(
+            &expected.string_to_sign,
+        ));
     }
     check_nonce(&slot, nonce)?;
     Ok(Caller { slot, action })

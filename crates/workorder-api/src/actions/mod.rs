@@ -21,7 +21,7 @@ pub use catalog::{
 };
 pub use notes::{ListTicketNotes, Note, NoteList, ReplyTicket};
 pub use tickets::{
-    CloseTicket, CreateTicket, CreatedTicket, ListTickets, NotifyTimeRange, TicketPage,
+    CloseTicket, CreateTicket, CreatedTicket, ListTickets, NotifyTimeRange, TicketList,
     TicketSummary,
 };
 

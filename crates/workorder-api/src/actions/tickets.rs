@@ -156,7 +156,7 @@ pub struct TicketSummary {
 /// One page of `ListTickets`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct TicketPage {
+pub struct TicketList {
     /// `CurrentPage`.
     #[serde(default)]
     pub current_page: Option<u32>,
@@ -178,7 +178,7 @@ fn required_string<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<
 impl Action for ListTickets {
     const NAME: &'static str = "ListTickets";
     const IDEMPOTENT: bool = true;
-    type Output = TicketPage;
+    type Output = TicketList;
 
     fn params(&self) -> Vec<(&'static str, String)> {
         let mut params = Vec::new();
@@ -198,7 +198,7 @@ impl Action for ListTickets {
         params
     }
 
-    fn decode(data: Option<Value>) -> Result<TicketPage, String> {
+    fn decode(data: Option<Value>) -> Result<TicketList, String> {
         decode_data(data)
     }
 }

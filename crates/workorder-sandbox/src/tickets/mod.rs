@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use rand::Rng as _;
 
-use super::reply::ApiError;
+use super::reply::ErrorReply;
 use texts::{confidential_placeholder, default_title, engineer_text};
 use workorder_api::Language;
 
@@ -88,7 +88,7 @@ impl Ticket {
 
 /// A validated CreateTicket request.
 #[derive(Debug)]
-pub(crate) struct NewTicket {
+pub(crate) struct TicketDraft {
     pub product_code: String,
     pub title: Option<String>,
     pub content: String,
@@ -171,7 +171,7 @@ fn note_id() -> String {
 
 impl TicketBook {
     /// Files a new ticket at `now_ms` and returns its 7-character id.
-    pub fn create(&mut self, new: NewTicket, now_ms: i64) -> String {
+    pub fn create(&mut self, new: TicketDraft, now_ms: i64) -> String {
         let id = loop {
             let candidate = random_id(7);
             if !self.tickets.contains_key(&candidate) {
@@ -205,17 +205,17 @@ impl TicketBook {
         id
     }
 
-    fn ticket_mut(&mut self, id: &str) -> Result<&mut Ticket, ApiError> {
+    fn ticket_mut(&mut self, id: &str) -> Result<&mut Ticket, ErrorReply> {
         self.tickets
             .get_mut(id)
-            .ok_or_else(|| ApiError::param_illegal("TicketId does not exist"))
+            .ok_or_else(|| ErrorReply::param_illegal("TicketId does not exist"))
     }
 
     /// A ticket by id, or `param.illegal`.
-    pub fn get(&self, id: &str) -> Result<&Ticket, ApiError> {
+    pub fn get(&self, id: &str) -> Result<&Ticket, ErrorReply> {
         self.tickets
             .get(id)
-            .ok_or_else(|| ApiError::param_illegal("TicketId does not exist"))
+            .ok_or_else(|| ErrorReply::param_illegal("TicketId does not exist"))
     }
 
     /// Adds the user's reply at `now_ms`; at least one of `content` and `secret` is present.
@@ -225,10 +225,10 @@ impl TicketBook {
         content: Option<String>,
         secret: Option<String>,
         now_ms: i64,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), ErrorReply> {
         let ticket = self.ticket_mut(id)?;
         if ticket.status == Status::Completed {
-            return Err(ApiError::param_illegal("the ticket is completed"));
+            return Err(ErrorReply::param_illegal("the ticket is completed"));
         }
         let content =
             content.unwrap_or_else(|| confidential_placeholder(ticket.language).to_owned());
@@ -245,7 +245,7 @@ impl TicketBook {
     }
 
     /// Closes the ticket (closing a closed ticket is accepted and changes nothing).
-    pub fn close(&mut self, id: &str) -> Result<(), ApiError> {
+    pub fn close(&mut self, id: &str) -> Result<(), ErrorReply> {
         self.ticket_mut(id)?.status = Status::Completed;
         Ok(())
     }

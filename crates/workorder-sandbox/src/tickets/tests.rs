@@ -2,8 +2,8 @@
 
 use super::*;
 
-fn new_ticket(product: &str, content: &str) -> NewTicket {
-    NewTicket {
+fn new_ticket(product: &str, content: &str) -> TicketDraft {
+    TicketDraft {
         product_code: product.to_owned(),
         title: None,
         content: content.to_owned(),
