@@ -163,7 +163,7 @@ fn ensure_problem_body(response: HttpResponse) -> HttpResponse {
 }
 
 /// The problem a bare status stands for.
-pub fn problem_for_status(status: StatusCode) -> ApiError {
+fn problem_for_status(status: StatusCode) -> ApiError {
     let (code, detail) = match status.as_u16() {
         400 => (ErrorCode::InvalidRequest, "the request is malformed"),
         401 => (

@@ -26,7 +26,7 @@ pub fn resolve(req: &HttpRequest, tenant_default: Language) -> Result<Language, 
 }
 
 /// The first value of `name` in a query string.
-pub fn query_value(query: &str, name: &str) -> Option<String> {
+fn query_value(query: &str, name: &str) -> Option<String> {
     form_urlencoded::parse(query.as_bytes())
         .find(|(key, _)| key == name)
         .map(|(_, value)| value.into_owned())
@@ -34,7 +34,7 @@ pub fn query_value(query: &str, name: &str) -> Option<String> {
 
 /// The most preferred supported language of an `Accept-Language` header (q-values honoured,
 /// region subtags ignored: `en-US` is `en`, `ja-JP` is `jp`).
-pub fn from_accept_language(header: &str) -> Option<Language> {
+fn from_accept_language(header: &str) -> Option<Language> {
     let mut best: Option<(f32, usize, Language)> = None;
     for (position, item) in header.split(',').enumerate() {
         let mut parts = item.trim().split(';');

@@ -105,7 +105,7 @@ pub struct CreatedTicket {
 }
 
 /// Formats an instant as RFC 3339 UTC, to the second.
-pub fn rfc3339(at: OffsetDateTime) -> String {
+fn rfc3339(at: OffsetDateTime) -> String {
     let utc = at
         .to_offset(time::UtcOffset::UTC)
         .replace_nanosecond(0)

@@ -54,8 +54,10 @@ impl Endpoint {
     }
 
     /// The endpoint the official SDK picks for `region` with `network = vpc`: the VPC host,
-    /// except for the two regions mapped to their own host, which keep it.
-    pub fn for_region_in_vpc(region: &str) -> Self {
+    /// except for the two regions mapped to their own host, which keep it. No setting picks it
+    /// (a VPC endpoint is configured as a URL): it stays to pin down the SDK's mapping.
+    #[cfg(test)]
+    fn for_region_in_vpc(region: &str) -> Self {
         match region {
             "ap-northeast-1" | "ap-southeast-1" => Self::for_region(region),
             _ => Self::parse(VPC_ENDPOINT)

@@ -110,19 +110,6 @@ impl UpstreamError {
         })
     }
 
-    /// Whether repeating the call could succeed (transient transport or upstream trouble).
-    /// Whether it *may* be repeated also depends on the action: see `upstream::retry`.
-    pub fn is_retryable(&self) -> bool {
-        self.attempt_outcome()
-            .is_some_and(AttemptOutcome::is_transient)
-    }
-
-    /// True when the upstream provably never received the request, so even a non-idempotent
-    /// action (CreateTicket, ReplyTicket) can be sent again without risk of a duplicate.
-    pub fn request_never_sent(&self) -> bool {
-        self.attempt_outcome() == Some(AttemptOutcome::NeverSent)
-    }
-
     /// True when the failure proves the upstream did not carry out a write: it refused the
     /// call (credentials, parameters, throttling, any business error), or the request never
     /// left (including the breaker's and the bulkhead's refusals). False when the request may

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use wiremock::ResponseTemplate;
 use workorder_api::SignatureVersion;
 use workorder_api::actions::ListTickets;
+use workorder_api::retry::AttemptOutcome;
 use workorder_gateway::upstream::UpstreamError;
 
 use super::sockets::chunked_server;
@@ -235,6 +236,6 @@ async fn a_refused_connection_is_a_connect_error_that_never_reached_the_upstream
         .await
         .expect_err("nothing listens");
     assert!(matches!(err, UpstreamError::Connect(_)), "{err:?}");
-    assert!(err.request_never_sent());
+    assert_eq!(err.attempt_outcome(), Some(AttemptOutcome::NeverSent));
     assert_eq!(err.request_id(), None);
 }
