@@ -1,6 +1,7 @@
 //! HTTP handlers, one file per resource, and the route table. Handlers get identity only from
-//! the [`crate::http::Principal`] extractor, call the catalog or the tenant's upstream, and
-//! never sign or build upstream parameters themselves.
+//! the [`crate::http::Principal`] extractor, call a service (the catalog, the ticket service)
+//! or the upstream client with the tenant's target, and never sign or build upstream
+//! parameters themselves.
 
 pub mod docs;
 pub mod health;

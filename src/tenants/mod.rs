@@ -1,4 +1,5 @@
-//! Tenants: who may use the gateway and with which Alibaba Cloud credentials.
+//! Tenants: who may use the gateway and with which Alibaba Cloud credentials, and the
+//! [`Principal`], a user of one tenant as the request context established it.
 //!
 //! Invariants: a tenant's id is the one in its users' JWTs; every upstream call and every
 //! cache key carries it; a disabled or unknown tenant is indistinguishable to callers (403
