@@ -74,6 +74,35 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code, for the check that the contract lists each one.
+    #[cfg(test)]
+    const ALL: [Self; 24] = [
+        Self::InvalidRequest,
+        Self::Unauthenticated,
+        Self::Forbidden,
+        Self::TenantNotConfigured,
+        Self::NotFound,
+        Self::TicketNotFound,
+        Self::ProductNotFound,
+        Self::MethodNotAllowed,
+        Self::NotAcceptable,
+        Self::IdempotencyInProgress,
+        Self::PayloadTooLarge,
+        Self::UnsupportedMediaType,
+        Self::ValidationFailed,
+        Self::RateLimited,
+        Self::UpstreamThrottled,
+        Self::InternalError,
+        Self::UpstreamError,
+        Self::UpstreamCredentialsRejected,
+        Self::UpstreamUnavailable,
+        Self::TenantBusy,
+        Self::StateUnavailable,
+        Self::ServiceUnavailable,
+        Self::Draining,
+        Self::UpstreamTimeout,
+    ];
+
     /// The code as clients see it.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -439,5 +468,28 @@ impl From<UpstreamError> for ApiError {
             ),
         };
         api.with_upstream_request_id(request_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_in_the_contract() {
+        let contract = include_str!("../docs/API.md");
+        for code in ErrorCode::ALL {
+            assert!(
+                contract.contains(&format!("`{code}`")),
+                "docs/API.md does not list `{code}`"
+            );
+        }
+    }
+
+    #[test]
+    fn a_code_serialises_as_its_string() {
+        let problem = ApiError::not_found().problem();
+        let json = serde_json::to_value(&problem).expect("serialises");
+        assert_eq!(json["code"], "not_found");
     }
 }

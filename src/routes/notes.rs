@@ -11,7 +11,7 @@ use super::responses::{AuthFailures, UpstreamFailures};
 use super::support::upstream_id_header;
 use super::views::NoteList;
 use crate::auth::Permission;
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, ErrorCode, FieldError};
 use crate::http::idempotency::{self, REPLAYED_HEADER};
 use crate::http::{AppState, Principal};
 use crate::tickets::find_ticket;
@@ -32,7 +32,7 @@ const MAX_REPLY_CHARS: usize = 10_000;
     responses(
         (status = 200, description = "The conversation, oldest first", body = NoteList),
         (status = 400, description = "Bad lang", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "ticket_not_found", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = ErrorCode::TicketNotFound.as_str(), body = crate::error::Problem, content_type = "application/problem+json"),
         AuthFailures, UpstreamFailures,
     ),
     security(("bearer" = []))
@@ -88,9 +88,9 @@ pub struct NewNote {
     responses(
         (status = 201, description = "Reply added; Location names the notes"),
         (status = 400, description = "Malformed JSON", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "ticket_not_found", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = ErrorCode::TicketNotFound.as_str(), body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "idempotency_in_progress: a request with this Idempotency-Key is still running; see Retry-After", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = format!("{}: a request with this Idempotency-Key is still running; see Retry-After", ErrorCode::IdempotencyInProgress), body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Neither content nor secretContent, or the ticket is completed", body = crate::error::Problem, content_type = "application/problem+json"),
         AuthFailures, UpstreamFailures,

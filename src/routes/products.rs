@@ -11,7 +11,7 @@ use super::language;
 use super::responses::{AuthFailures, UpstreamFailures};
 use super::support::upstream_id_header;
 use crate::catalog::CachedDocument;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::http::{AppState, Principal};
 use crate::validation::is_product_code;
 
@@ -57,7 +57,7 @@ pub async fn list_products(
         (status = 200, description = "The product", body = crate::catalog::ProductView),
         (status = 304, description = "Not modified"),
         (status = 400, description = "Bad lang", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "product_not_found", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = ErrorCode::ProductNotFound.as_str(), body = crate::error::Problem, content_type = "application/problem+json"),
         AuthFailures, UpstreamFailures,
     ),
     security(("bearer" = []))
@@ -90,7 +90,7 @@ pub async fn get_product(
         (status = 200, description = "Categories", body = crate::catalog::CategoriesView),
         (status = 304, description = "Not modified"),
         (status = 400, description = "Bad lang", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "product_not_found", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = ErrorCode::ProductNotFound.as_str(), body = crate::error::Problem, content_type = "application/problem+json"),
         AuthFailures, UpstreamFailures,
     ),
     security(("bearer" = []))

@@ -101,7 +101,7 @@ pub async fn list_tickets(
     responses(
         (status = 200, description = "The ticket", body = Ticket),
         (status = 400, description = "Bad lang", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "ticket_not_found (also for other tenants' tickets)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = format!("{} (also for other tenants' tickets)", ErrorCode::TicketNotFound), body = crate::error::Problem, content_type = "application/problem+json"),
         AuthFailures, UpstreamFailures,
     ),
     security(("bearer" = []))
@@ -140,7 +140,7 @@ pub async fn get_ticket(
         (status = 201, description = "Created; Location names the ticket", body = CreatedTicket),
         (status = 400, description = "Malformed JSON", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "idempotency_in_progress: a request with this Idempotency-Key is still running; see Retry-After", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = format!("{}: a request with this Idempotency-Key is still running; see Retry-After", ErrorCode::IdempotencyInProgress), body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Field errors (product, category, contact…)", body = crate::error::Problem, content_type = "application/problem+json"),
         AuthFailures, UpstreamFailures,
@@ -198,7 +198,7 @@ pub async fn create_ticket(
     params(("id" = String, Path, description = "Ticket id")),
     responses(
         (status = 204, description = "Closed"),
-        (status = 404, description = "ticket_not_found", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = ErrorCode::TicketNotFound.as_str(), body = crate::error::Problem, content_type = "application/problem+json"),
         AuthFailures, UpstreamFailures,
     ),
     security(("bearer" = []))
