@@ -8,7 +8,8 @@
 
 use std::time::Duration;
 
-use crate::upstream::{Action, Answer, UpstreamError};
+use crate::upstream::UpstreamError;
+use workorder_api::{Action, Answer};
 #[cfg(feature = "sandbox")]
 pub use workorder_sandbox::probe::{SandboxProbe, SandboxRefusal};
 

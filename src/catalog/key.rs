@@ -5,7 +5,7 @@
 
 use moka::Equivalent;
 
-use crate::upstream::Language;
+use workorder_api::Language;
 
 /// A cache key. `product` is empty for products lists. The derived `Hash` equals [`KeyRef`]'s
 /// (`String` hashes as `str`), which lets hits look up without allocating.

@@ -34,8 +34,9 @@ use tier::{Served, Tier};
 
 use crate::clock::Clock;
 use crate::telemetry::Metrics;
-use crate::upstream::actions::{ListCategories, ListProducts};
-use crate::upstream::{Language, Target, UpstreamClient, UpstreamError};
+use crate::upstream::{Target, UpstreamClient, UpstreamError};
+use workorder_api::Language;
+use workorder_api::actions::{ListCategories, ListProducts};
 
 /// The answer of [`Catalog::check_category`]: the verdict, and the upstream request it took
 /// (when the catalog had to be fetched), for `X-Upstream-Request-Id` on a 422.
@@ -250,7 +251,7 @@ impl Catalog {
 }
 
 impl ProductsEntry {
-    fn new(language: Language, catalog: crate::upstream::actions::ProductCatalog) -> Self {
+    fn new(language: Language, catalog: workorder_api::actions::ProductCatalog) -> Self {
         let items = views::merge_products(catalog);
         let by_code = items
             .iter()
@@ -264,7 +265,7 @@ impl ProductsEntry {
 }
 
 impl CategoriesEntry {
-    fn new(language: Language, list: crate::upstream::actions::CategoryList) -> Self {
+    fn new(language: Language, list: workorder_api::actions::CategoryList) -> Self {
         let items: Vec<CategoryView> = list.list.into_iter().map(CategoryView::from).collect();
         Self {
             ids: items.iter().map(|c| c.id).collect(),

@@ -245,7 +245,7 @@ impl<V: Send + Sync + 'static> Tier<V> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::upstream::Language;
+    use workorder_api::Language;
 
     #[tokio::test]
     async fn an_absurdly_long_ttl_is_accepted() {

@@ -21,8 +21,8 @@ use std::collections::HashMap;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::upstream::Language;
-use crate::upstream::actions::{Category, Product, ProductCatalog};
+use workorder_api::Language;
+use workorder_api::actions::{Category, Product, ProductCatalog};
 
 /// Whether a product is for technical problems or for consultation (billing, accounts, …).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -164,7 +164,7 @@ impl Merger {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::upstream::actions::ProductGroup;
+    use workorder_api::actions::ProductGroup;
 
     fn product(code: &str, name: &str, description: &str) -> Product {
         Product {

@@ -7,7 +7,7 @@ use actix_web::HttpRequest;
 use actix_web::http::header::ACCEPT_LANGUAGE;
 
 use crate::error::ApiError;
-use crate::upstream::Language;
+use workorder_api::Language;
 
 /// The request's language, given the tenant's default.
 pub fn resolve(req: &HttpRequest, tenant_default: Language) -> Result<Language, ApiError> {

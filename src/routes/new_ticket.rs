@@ -6,9 +6,9 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, FieldError};
-use crate::upstream::Language;
-use crate::upstream::actions::{CreateTicket, NotifyTimeRange};
 use crate::validation::{is_product_code, looks_like_email};
+use workorder_api::Language;
+use workorder_api::actions::{CreateTicket, NotifyTimeRange};
 
 /// Longest accepted `content`, `secretContent` (characters).
 const MAX_CONTENT_CHARS: usize = 10_000;

@@ -16,7 +16,7 @@ use crate::http::idempotency::{self, REPLAYED_HEADER};
 use crate::http::{AppState, Principal};
 use crate::tickets::find_ticket;
 use crate::tickets::{Access, NewReply, WrittenHow};
-use crate::upstream::actions::ListTicketNotes;
+use workorder_api::actions::ListTicketNotes;
 
 /// Longest accepted reply (characters).
 const MAX_REPLY_CHARS: usize = 10_000;

@@ -6,9 +6,9 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::error::ApiError;
-use crate::upstream::Language;
-use crate::upstream::actions::ListTickets;
 use crate::validation::is_ticket_id;
+use workorder_api::Language;
+use workorder_api::actions::ListTickets;
 
 /// The four statuses a filter may name.
 pub const KNOWN_STATUSES: [&str; 4] = ["in_progress", "wait_feedback", "wait_confirm", "completed"];

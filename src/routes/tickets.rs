@@ -15,7 +15,7 @@ use crate::http::idempotency::{self, REPLAYED_HEADER};
 use crate::http::{AppState, Principal};
 use crate::tickets::{Access, WrittenHow, limited_to_own};
 use crate::tickets::{audit, find_ticket};
-use crate::upstream::actions::CloseTicket;
+use workorder_api::actions::CloseTicket;
 
 /// List the tenant's tickets.
 ///

@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use utoipa::ToSchema;
 
-use crate::upstream::actions::{Note as UpstreamNote, TicketSummary};
+use workorder_api::actions::{Note as UpstreamNote, TicketSummary};
 
 /// A support ticket.
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -21,7 +21,8 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::{DEMO_ACCESS_KEY_ID, SettingsError};
-use crate::upstream::{Endpoint, Language, SignatureVersion};
+use crate::upstream::Endpoint;
+use workorder_api::{Language, SignatureVersion};
 
 /// `[tenants.<id>]`.
 #[derive(Deserialize)]

@@ -14,7 +14,8 @@ use secrecy::ExposeSecret as _;
 use crate::auth::{Permission, Permissions};
 use crate::error::ApiError;
 use crate::settings::{DEMO_ACCESS_KEY_SECRET, Settings, SettingsError, TenantEndpoint};
-use crate::upstream::{Credentials, Endpoint, Language, Target};
+use crate::upstream::{Endpoint, Target};
+use workorder_api::{Credentials, Language};
 
 /// The authenticated user of a request and the tenant it belongs to. Made only by the request
 /// context's extractor (`crate::http::principal`); services take it as the caller's identity.

@@ -13,8 +13,9 @@ use crate::error::{ApiError, ErrorCode, FieldError};
 use crate::state::Fingerprint;
 use crate::state::writes::{Outcome, WriteKey};
 use crate::tenants::Principal;
-use crate::upstream::actions::{CreateTicket, ListTicketNotes, ListTickets, Note};
-use crate::upstream::{Language, UpstreamError};
+use crate::upstream::UpstreamError;
+use workorder_api::Language;
+use workorder_api::actions::{CreateTicket, ListTicketNotes, ListTickets, Note};
 
 /// Pages of `ListTickets` read while looking for a lost create (100 tickets each).
 const MAX_PAGES: u32 = 5;

@@ -3,9 +3,10 @@
 
 use crate::error::ApiError;
 use crate::tenants::Principal;
-use crate::upstream::actions::{ListTickets, TicketSummary};
-use crate::upstream::{Language, UpstreamClient};
+use crate::upstream::UpstreamClient;
 use crate::validation::is_ticket_id;
+use workorder_api::Language;
+use workorder_api::actions::{ListTickets, TicketSummary};
 
 /// Looks a ticket up in the caller's tenant. 404 `ticket_not_found` for malformed ids (without
 /// an upstream call) and for ids the tenant's account does not have — another tenant's ticket

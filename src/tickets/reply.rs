@@ -18,8 +18,9 @@ use crate::error::{ApiError, FieldError};
 use crate::state::Fingerprint;
 use crate::state::writes::{Outcome, WriteKey};
 use crate::tenants::Principal;
-use crate::upstream::actions::{ListTicketNotes, ReplyTicket};
-use crate::upstream::{Language, UpstreamError};
+use crate::upstream::UpstreamError;
+use workorder_api::Language;
+use workorder_api::actions::{ListTicketNotes, ReplyTicket};
 
 /// A validated reply: at least one of the two is present and not blank.
 #[derive(Clone)]

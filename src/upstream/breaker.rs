@@ -158,7 +158,7 @@ mod tests {
         );
         let refused = UpstreamError::Connect("refused".into());
         let invalid = UpstreamError::from_fault(
-            crate::upstream::UpstreamFault {
+            workorder_api::UpstreamFault {
                 status: 400,
                 code: "param.illegal".into(),
                 message: String::new(),

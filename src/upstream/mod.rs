@@ -5,7 +5,7 @@
 //!
 //! The protocol itself (signing, encoding, request layout, typed actions, tolerant decoding,
 //! error classes, retry rules) lives in the `workorder_api` crate, which the sandbox simulator
-//! uses too; its modules are re-exported here under their old names for the gateway's code.
+//! uses too; the gateway imports it as `workorder_api`.
 //!
 //! - [`client`]: one shared HTTP client, retries ([`retry`]); [`answer`] reads and classifies
 //!   each answer into an [`error::UpstreamError`]; [`redact`] keeps request data out of errors;
@@ -32,11 +32,8 @@ pub mod redact;
 pub mod retry;
 pub mod wire;
 
-pub use workorder_api::{actions, credentials, decode, encode, request, signer};
-
 pub use breaker::BreakerSettings;
 pub use client::{CallObserver, ClientSettings, Target, UpstreamClient};
 pub use endpoint::Endpoint;
 pub use error::UpstreamError;
 pub use retry::RetryPolicy;
-pub use workorder_api::{Action, Answer, Credentials, Language, SignatureVersion, UpstreamFault};

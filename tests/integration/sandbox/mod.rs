@@ -1,5 +1,5 @@
 //! The sandbox over real HTTP: a sandbox on port 0 per test, requests signed with the crate's
-//! own `upstream::request::sign_call` (or laid out by hand where a test needs a request the
+//! own `workorder_api::request::sign_call` (or laid out by hand where a test needs a request the
 //! signer would never produce), and the typed `UpstreamClient` end to end.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]

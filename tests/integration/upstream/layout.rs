@@ -1,5 +1,5 @@
 //! What each action puts on the wire, for both signature versions, and that the signature the
-//! mock received verifies when recomputed from what it received (with `upstream::signer`).
+//! mock received verifies when recomputed from what it received (with `workorder_api::signer`).
 
 use std::collections::BTreeSet;
 
