@@ -12,7 +12,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
-use crate::http::request_id;
+use crate::telemetry::request_id;
 use crate::upstream::UpstreamError;
 use workorder_api::error::codes;
 

@@ -3,10 +3,10 @@
 //!
 //! Dependencies go one way: `main` → [`app`] (start-up, lifecycle, admin) → [`routes`] (with
 //! [`http`], the request context) → the services ([`tickets`], [`catalog`]) → [`tenants`] /
-//! [`state`] / [`upstream`] → [`settings`]. The only reads the other way are the request's
-//! task-local id and trace context (`http::request_id`, `http::trace_context`), which errors,
-//! audit lines and upstream calls carry. The package is one of a workspace
-//! of three crates, one per side of the wire:
+//! [`state`] / [`upstream`] → [`settings`], with [`telemetry`] (logs, metrics, and the request's
+//! task-local id and trace context, which the middleware sets and errors, audit lines and
+//! upstream calls read) and [`clock`] below them all. The package is one of a workspace of three
+//! crates, one per side of the wire:
 //! - `workorder_api` (`crates/workorder-api`): the protocol both sides speak (signing,
 //!   encoding, request layout, typed actions, tolerant decoding, error classes, retry rules);
 //!   [`upstream`] is the transport that sends it.

@@ -21,9 +21,10 @@ use actix_web::middleware::Next;
 use actix_web::{Error, HttpResponse, ResponseError as _, web};
 use tracing::{Instrument as _, field};
 
-use super::{REQUEST_ID, request_id, trace_context};
+use super::REQUEST_ID;
 use crate::error::{ApiError, ErrorCode, PROBLEM_JSON};
 use crate::telemetry::Metrics;
+use crate::telemetry::{request_id, trace_context};
 
 /// The middleware function; install with `actix_web::middleware::from_fn(request_context)`.
 pub async fn request_context(

@@ -9,9 +9,7 @@ pub mod failed_auth;
 pub mod idempotency;
 pub mod principal;
 pub mod rate_limit;
-pub mod request_id;
 pub mod state;
-pub mod trace_context;
 
 pub use principal::Principal;
 pub use state::{AppState, LiveConfig};

@@ -1,4 +1,7 @@
-//! Logs and metrics. Logs are `tracing` events: JSON lines by default when stdout is not a
+//! Logs, metrics and correlation: [`request_id`] and [`trace_context`] hold the id and the W3C
+//! trace context of the request being served (task-locals the middleware sets), so that error
+//! bodies, audit lines and upstream calls carry them without threading them through every
+//! function. Logs are `tracing` events: JSON lines by default when stdout is not a
 //! terminal (containers), human-readable text in a terminal; the level comes from `RUST_LOG`
 //! when set, else from `[log] level`. Audit events use the log target `audit`.
 //!
@@ -9,6 +12,8 @@
 //! `spans[0]`. The format is a contract with log pipelines (docs/operations.md).
 
 pub mod metrics;
+pub mod request_id;
+pub mod trace_context;
 pub mod write_metrics;
 
 pub use metrics::Metrics;

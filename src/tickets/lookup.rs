@@ -57,7 +57,7 @@ pub fn audit(
         action,
         ticket_id = ticket_id.unwrap_or(""),
         outcome,
-        request_id = crate::http::request_id::current().unwrap_or_default(),
+        request_id = crate::telemetry::request_id::current().unwrap_or_default(),
         upstream_request_id = upstream_request_id.unwrap_or(""),
         "ticket write"
     );

@@ -6,7 +6,7 @@
 //! is ever recorded: `Content` and `SecretContent` could hold anything.
 //!
 //! When the request being served carried a W3C `traceparent`, each attempt sends one with the
-//! same trace id (unsigned; see [`crate::http::trace_context`]).
+//! same trace id (unsigned; see [`crate::telemetry::trace_context`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -323,7 +323,7 @@ impl UpstreamClient {
         // W3C trace context of the request being served, passed on. Deliberately outside the
         // signature (never in V3's SignedHeaders): the upstream ignores it, and a signature
         // must not depend on whether an ingress traced the request.
-        if let Some((traceparent, span_id)) = crate::http::trace_context::outgoing()
+        if let Some((traceparent, span_id)) = crate::telemetry::trace_context::outgoing()
             && let Ok(value) = HeaderValue::from_str(&traceparent)
         {
             span.record("span_id", span_id.as_str());
