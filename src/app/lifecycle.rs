@@ -31,7 +31,7 @@ pub(super) struct Reloader {
     pub(super) watched: Arc<Mutex<Vec<PathBuf>>>,
 }
 
-/// Controls a running [`Application`].
+/// Controls a running [`Application`](super::Application).
 #[derive(Clone)]
 pub struct AppHandle {
     /// The main server first, then the admin listener's when there is one.

@@ -4,7 +4,7 @@
 //! → JOSE header (`alg` must name a real algorithm, no `crit`) → key selection → signature →
 //! header `typ` (when one is required) → claims. Signature and registered claims (`exp`, `nbf`,
 //! `iss`, `aud`) are `jsonwebtoken::decode`'s work, with a [`Validation`] pinned to the selected
-//! key's algorithm; [`ClaimRules`] checks the rest. The header's `typ` and the claims are judged
+//! key's algorithm; `ClaimRules` checks the rest. The header's `typ` and the claims are judged
 //! only after the signature verified, so a forged token is logged as what it is
 //! (`bad_signature`), whatever it claims to be.
 //!

@@ -1,9 +1,9 @@
-//! [`Claims`]: what a verified token says about its caller, and [`ClaimRules`]: how a payload
+//! [`Claims`]: what a verified token says about its caller, and `ClaimRules`: how a payload
 //! becomes one.
 //!
 //! `jsonwebtoken::decode` does the registered-claim work: `exp` required and compared with the
 //! leeway, `nbf` compared with it, `iss` and `aud` compared with the configured values. On top of
-//! it, [`ClaimRules::read`] checks what the library does not know about: `iat` (never in the
+//! it, `ClaimRules::read` checks what the library does not know about: `iat` (never in the
 //! future beyond the leeway; required, and `exp - iat` bounded, when a maximum lifetime is
 //! configured), `sub` and the tenant as non-empty strings, permissions from roles and `scope`,
 //! and the shapes the gateway insists on (`iss` a string, `aud` a string or an array of
