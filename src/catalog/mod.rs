@@ -22,7 +22,7 @@ pub mod views;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-pub use document::{CacheStatus, CachedDocument, etag_matches};
+pub use document::{CacheStatus, CachedDocument};
 pub use views::{CategoriesView, CategoryView, ProductKind, ProductView, ProductsView};
 
 /// Cache lifetimes and size: the `[catalog]` section itself.

@@ -113,16 +113,21 @@ pub async fn list_categories(
     Ok(cached_response(&req, &document))
 }
 
+/// Whether the request's `If-None-Match` is `*` or lists `ours`, compared weakly.
+fn names_current_copy(req: &HttpRequest, ours: Option<&EntityTag>) -> bool {
+    match (IfNoneMatch::parse(req), ours) {
+        (Ok(IfNoneMatch::Any), _) => true,
+        (Ok(IfNoneMatch::Items(tags)), Some(ours)) => tags.iter().any(|tag| tag.weak_eq(ours)),
+        _ => false,
+    }
+}
+
 /// 200 with the cached bytes, or 304 when the caller's copy is current: `If-None-Match` is `*`
 /// or lists our tag, compared weakly (RFC 9110 §13.1.2, so `W/"x"` matches `"x"`). Entries that
 /// are not entity tags are skipped; a header that is not text matches nothing.
 fn cached_response(req: &HttpRequest, document: &CachedDocument) -> HttpResponse {
     let ours = document.etag.parse::<EntityTag>().ok();
-    let not_modified = match (IfNoneMatch::parse(req), &ours) {
-        (Ok(IfNoneMatch::Any), _) => true,
-        (Ok(IfNoneMatch::Items(tags)), Some(ours)) => tags.iter().any(|tag| tag.weak_eq(ours)),
-        _ => false,
-    };
+    let not_modified = names_current_copy(req, ours.as_ref());
     let mut response = if not_modified {
         HttpResponse::NotModified()
     } else {
@@ -148,5 +153,52 @@ fn cached_response(req: &HttpRequest, document: &CachedDocument) -> HttpResponse
         response
             .insert_header((CONTENT_TYPE, "application/json"))
             .body(document.body.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::http::header::IF_NONE_MATCH;
+    use actix_web::test::TestRequest;
+
+    use super::*;
+
+    #[test]
+    fn if_none_match_is_compared_weakly_across_lists() {
+        let ours: EntityTag = "\"abc123\"".parse().unwrap_or_else(|_| unreachable!());
+        let cases: [(&str, bool); 14] = [
+            ("\"abc123\"", true),
+            ("W/\"abc123\"", true),
+            ("*", true),
+            ("\"other\", \"abc123\"", true),
+            ("\"other\",W/\"abc123\"", true),
+            ("\"a,b\", \"abc123\"", true),
+            // An unquoted tag is not an entity tag (RFC 9110 §8.8.3): it names nothing.
+            ("abc123", false),
+            ("\"other\"", false),
+            ("\"abc12\"", false),
+            ("\"abc1234\"", false),
+            ("", false),
+            ("\"a,b\"", false),
+            ("W/", false),
+            ("W/\"abc123", false),
+        ];
+        for (header, expected) in cases {
+            let req = TestRequest::default()
+                .insert_header((IF_NONE_MATCH, header))
+                .to_http_request();
+            assert_eq!(
+                names_current_copy(&req, Some(&ours)),
+                expected,
+                "{header:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_request_without_if_none_match_has_no_current_copy() {
+        let ours: EntityTag = "\"x\"".parse().unwrap_or_else(|_| unreachable!());
+        let req = TestRequest::default().to_http_request();
+        assert!(!names_current_copy(&req, Some(&ours)));
     }
 }
