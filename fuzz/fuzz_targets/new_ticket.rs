@@ -18,6 +18,7 @@ use libfuzzer_sys::fuzz_target;
 use workorder_api::Action as _;
 use workorder_api::Language;
 use workorder_api::actions::CreateTicket;
+use workorder_gateway::error::ErrorCode;
 use workorder_gateway::routes::json_body;
 use workorder_gateway::routes::new_ticket::NewTicketBody;
 use workorder_gateway_fuzz::JsonBody;
@@ -33,13 +34,13 @@ fuzz_target!(|data: &[u8]| {
         let body: NewTicketBody = match json_body(&req, data) {
             Ok(body) => body,
             Err(err) => {
-                assert_eq!(err.code(), "invalid_request", "{err}");
+                assert_eq!(err.code(), ErrorCode::InvalidRequest, "{err}");
                 return;
             }
         };
         match body.validate(default_email, Language::En) {
             Ok(ticket) => check_accepted(&ticket, data, default_email),
-            Err(err) => assert_eq!(err.code(), "validation_failed", "{err}"),
+            Err(err) => assert_eq!(err.code(), ErrorCode::ValidationFailed, "{err}"),
         }
     }
 });

@@ -23,6 +23,7 @@ use secrecy::SecretString;
 use serde_json::Value;
 use workorder_gateway::app::{AppHandle, Application};
 use workorder_gateway::auth::{DevTokenOptions, mint_dev_token};
+use workorder_gateway::error::ErrorCode;
 use workorder_gateway::routes::json_body;
 use workorder_gateway::routes::notes::NewNote;
 use workorder_gateway::settings::Settings;
@@ -128,7 +129,7 @@ fuzz_target!(|data: &[u8]| {
         .insert_header(("content-type", "application/json"))
         .to_http_request();
     if let Err(err) = json_body::<NewNote>(&req, data) {
-        assert_eq!(err.code(), "invalid_request", "{err}");
+        assert_eq!(err.code(), ErrorCode::InvalidRequest, "{err}");
         return;
     }
     let acceptable = acceptable(data);

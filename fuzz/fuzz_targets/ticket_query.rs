@@ -16,6 +16,7 @@ use libfuzzer_sys::fuzz_target;
 use workorder_api::Action as _;
 use workorder_api::Language;
 use workorder_api::actions::ListTickets;
+use workorder_gateway::error::ErrorCode;
 use workorder_gateway::routes::language;
 use workorder_gateway::routes::ticket_query::{KNOWN_STATUSES, parse};
 use workorder_gateway::validation::{is_product_code, is_ticket_id};
@@ -35,13 +36,13 @@ fuzz_target!(|data: &[u8]| {
             .to_http_request();
         match language::resolve(&req, Language::Zh) {
             Ok(resolved) => language = resolved,
-            Err(err) => assert_eq!(err.code(), "invalid_request"),
+            Err(err) => assert_eq!(err.code(), ErrorCode::InvalidRequest),
         }
     }
     match parse(query, language) {
         Ok(request) => check_accepted(&request, language),
         Err(err) => {
-            assert_eq!(err.code(), "invalid_request", "{err}");
+            assert_eq!(err.code(), ErrorCode::InvalidRequest, "{err}");
             drop(err.to_string());
         }
     }
