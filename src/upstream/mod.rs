@@ -26,14 +26,14 @@
 pub mod answer;
 pub mod breaker;
 pub mod client;
-pub mod endpoint;
 pub mod error;
 pub mod redact;
 pub mod retry;
 pub mod wire;
 
-pub use breaker::BreakerSettings;
-pub use client::{CallObserver, ClientSettings, Target, UpstreamClient};
-pub use endpoint::Endpoint;
+pub use client::{CallObserver, Target, UpstreamClient};
 pub use error::UpstreamError;
-pub use retry::RetryPolicy;
+// The client's settings and a tenant's endpoint are settings types (`[upstream]`,
+// `tenants.<id>.endpoint`): defined with their defaults and checks in settings, below this
+// module, and taken here as they are.
+pub use crate::settings::{BreakerSettings, ClientSettings, Endpoint, RetryPolicy};
