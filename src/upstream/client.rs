@@ -26,6 +26,7 @@ use super::error::UpstreamError;
 use super::wire::header_map;
 use crate::clock::Clock;
 use crate::settings::{ClientSettings, Endpoint};
+use crate::telemetry::CallObserver;
 
 /// Who is calling, where, and how they sign: everything tenant-specific about a call.
 #[derive(Debug, Clone)]
@@ -38,22 +39,6 @@ pub struct Target {
     pub credentials: Credentials,
     /// Which signature the tenant uses.
     pub signature: SignatureVersion,
-}
-
-/// Receives one record per finished call: the one way the client reports its calls (the
-/// gateway installs its `telemetry::Metrics`; tests a recorder), kept abstract so this module
-/// does not know about the metrics registry.
-pub trait CallObserver: Send + Sync {
-    /// Called once per call (not per attempt) with its final outcome (`ok` or
-    /// [`UpstreamError::outcome`]), attempts made and total latency.
-    fn observe(
-        &self,
-        tenant: &str,
-        action: &'static str,
-        outcome: &'static str,
-        attempts: u32,
-        latency: Duration,
-    );
 }
 
 /// The Workorder client. Cheap to clone; clones share the connection pool.

@@ -31,9 +31,10 @@ pub mod redact;
 pub mod retry;
 pub mod wire;
 
-pub use client::{CallObserver, Target, UpstreamClient};
+pub use client::{Target, UpstreamClient};
 pub use error::UpstreamError;
 // The client's settings and a tenant's endpoint are settings types (`[upstream]`,
 // `tenants.<id>.endpoint`): defined with their defaults and checks in settings, below this
-// module, and taken here as they are.
+// module, and taken here as they are; so is the observer of its calls, from telemetry.
 pub use crate::settings::{BreakerSettings, ClientSettings, Endpoint, RetryPolicy};
+pub use crate::telemetry::CallObserver;
