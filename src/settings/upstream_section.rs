@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_with::{As, DurationMilliSeconds, DurationSeconds};
 
 /// Transport settings shared by all tenants: the `[upstream]` section, which deserializes
-/// from its flat keys ([`UpstreamKeys`], where the defaults live).
+/// from its flat keys (`UpstreamKeys`, where the defaults live).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(from = "UpstreamKeys")]
 pub struct ClientSettings {
@@ -75,7 +75,7 @@ impl Default for BreakerSettings {
 /// The `[upstream]` table as written.
 #[derive(Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct UpstreamKeys {
+pub(crate) struct UpstreamKeys {
     /// TCP + TLS connect timeout.
     #[serde(with = "As::<DurationMilliSeconds<u64>>")]
     connect_timeout_ms: Duration,
