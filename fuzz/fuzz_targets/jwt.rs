@@ -26,6 +26,7 @@ use secrecy::SecretString;
 use serde_json::Value;
 use sha2::Sha256;
 use workorder_gateway::auth::{AuthConfig, Authenticator, Claims, PublicKeySource};
+use workorder_gateway::telemetry::Metrics;
 use workorder_gateway_fuzz::JsonBody;
 
 /// The HS256 secret the seeds are signed with (test-only, ≥ 32 bytes).
@@ -72,11 +73,12 @@ static KIT: LazyLock<Kit> = LazyLock::new(|| {
     };
     let (plain, strict) = runtime.block_on(async {
         let http = reqwest::Client::new();
+        let metrics = Metrics::new();
         (
-            Authenticator::new(config, http.clone())
+            Authenticator::new(config, http.clone(), &metrics)
                 .await
                 .expect("plain authenticator"),
-            Authenticator::new(strict_config, http)
+            Authenticator::new(strict_config, http, &metrics)
                 .await
                 .expect("strict authenticator"),
         )

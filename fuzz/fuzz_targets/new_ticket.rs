@@ -33,13 +33,13 @@ fuzz_target!(|data: &[u8]| {
         let body: NewTicketBody = match json_body(&req, data) {
             Ok(body) => body,
             Err(err) => {
-                assert_eq!(err.code(), "invalid_request", "{err}");
+                assert_eq!(err.code().as_str(), "invalid_request", "{err}");
                 return;
             }
         };
         match body.validate(default_email, Language::En) {
             Ok(ticket) => check_accepted(&ticket, data, default_email),
-            Err(err) => assert_eq!(err.code(), "validation_failed", "{err}"),
+            Err(err) => assert_eq!(err.code().as_str(), "validation_failed", "{err}"),
         }
     }
 });

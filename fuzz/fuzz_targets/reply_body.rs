@@ -128,7 +128,7 @@ fuzz_target!(|data: &[u8]| {
         .insert_header(("content-type", "application/json"))
         .to_http_request();
     if let Err(err) = json_body::<NewNote>(&req, data) {
-        assert_eq!(err.code(), "invalid_request", "{err}");
+        assert_eq!(err.code().as_str(), "invalid_request", "{err}");
         return;
     }
     let acceptable = acceptable(data);

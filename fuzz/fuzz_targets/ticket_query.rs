@@ -35,13 +35,13 @@ fuzz_target!(|data: &[u8]| {
             .to_http_request();
         match language::resolve(&req, Language::Zh) {
             Ok(resolved) => language = resolved,
-            Err(err) => assert_eq!(err.code(), "invalid_request"),
+            Err(err) => assert_eq!(err.code().as_str(), "invalid_request"),
         }
     }
     match parse(query, language) {
         Ok(request) => check_accepted(&request, language),
         Err(err) => {
-            assert_eq!(err.code(), "invalid_request", "{err}");
+            assert_eq!(err.code().as_str(), "invalid_request", "{err}");
             drop(err.to_string());
         }
     }
