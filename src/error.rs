@@ -16,6 +16,9 @@ use crate::telemetry::request_id;
 use crate::upstream::UpstreamError;
 use workorder_api::error::codes;
 
+/// Response header carrying the upstream `RequestId`, on errors and successes alike.
+pub const UPSTREAM_REQUEST_ID: &str = "x-upstream-request-id";
+
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -404,7 +407,7 @@ impl ResponseError for ApiError {
         if let Some(id) = &self.upstream_request_id
             && let Ok(value) = HeaderValue::from_str(id)
         {
-            response.insert_header((crate::http::UPSTREAM_REQUEST_ID, value));
+            response.insert_header((UPSTREAM_REQUEST_ID, value));
         }
         let body = serde_json::to_vec(&self.problem()).unwrap_or_else(|_| b"{}".to_vec());
         response.body(body)

@@ -2,11 +2,14 @@
 //! Workorder API 2020-03-26.
 //!
 //! Dependencies go one way: `main` → [`app`] (start-up, lifecycle, admin) → [`routes`] (with
-//! [`http`], the request context) → the services ([`tickets`], [`catalog`]) → [`tenants`] /
-//! [`state`] / [`upstream`] → [`settings`], with [`telemetry`] (logs, metrics, and the request's
-//! task-local id and trace context, which the middleware sets and errors, audit lines and
-//! upstream calls read) and [`clock`] below them all. The package is one of a workspace of three
-//! crates, one per side of the wire:
+//! [`http`], the request context) → the services ([`tickets`], [`catalog`]) → [`tenants`] and
+//! [`error`] → [`upstream`] / [`state`] / [`auth`] → [`telemetry`] (logs, metrics, and the
+//! request's task-local id and trace context, which the middleware sets and errors, audit lines
+//! and upstream calls read) and [`clock`] → [`settings`] at the bottom. Settings defines the
+//! type of every section (the upstream client's settings, a tenant's endpoint, the
+//! authenticator's configuration and keys) with its defaults and checks, and imports no other
+//! gateway module but the leaf rules of [`validation`]. The package is one of a workspace of
+//! three crates, one per side of the wire:
 //! - `workorder_api` (`crates/workorder-api`): the protocol both sides speak (signing,
 //!   encoding, request layout, typed actions, tolerant decoding, error classes, retry rules);
 //!   [`upstream`] is the transport that sends it.

@@ -44,9 +44,39 @@ pub fn is_loopback_host(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
+/// Whether JWT keys may be fetched from `url` (`auth.jwks_url`): HTTPS, or plain HTTP to a
+/// loopback address. Keys fetched over plain HTTP from elsewhere could be swapped by anyone on
+/// the path, who could then sign tokens for every tenant.
+pub fn is_trustworthy_url(url: &reqwest::Url) -> bool {
+    let host = url.host_str().unwrap_or_default();
+    match url.scheme() {
+        "https" => !host.is_empty(),
+        "http" => is_loopback_host(host),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keys_are_fetched_only_over_https_or_loopback_http() {
+        let cases = [
+            ("https://idp.example.com/.well-known/jwks.json", true),
+            ("http://127.0.0.1:8081/jwks.json", true),
+            ("http://localhost/jwks.json", true),
+            ("http://[::1]:9000/jwks.json", true),
+            ("http://idp.example.com/jwks.json", false),
+            ("http://10.0.0.5/jwks.json", false),
+            ("ftp://idp.example.com/jwks.json", false),
+        ];
+        for (url, expected) in cases {
+            let url: reqwest::Url = url.parse().unwrap();
+
+            assert_eq!(is_trustworthy_url(&url), expected, "{url}");
+        }
+    }
 
     #[test]
     fn loopback_hosts_are_localhost_127_slash_8_and_ipv6_one() {

@@ -14,9 +14,9 @@ use actix_web::web;
 use super::live::build_live;
 use super::startup::StartupError;
 use crate::http::AppState;
+use crate::settings::Endpoint;
 use crate::settings::Settings;
 use crate::telemetry::Metrics;
-use crate::upstream::Endpoint;
 
 /// Rebuilds the reloadable configuration from the configuration file.
 #[derive(Clone)]

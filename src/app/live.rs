@@ -6,10 +6,10 @@
 use super::startup::StartupError;
 use crate::auth::{AuthConfig, Authenticator, PublicKeySource};
 use crate::http::LiveConfig;
+use crate::settings::Endpoint;
 use crate::settings::{Settings, SettingsError};
 use crate::telemetry::Metrics;
 use crate::tenants::TenantRegistry;
-use crate::upstream::Endpoint;
 
 /// The running embedded simulator.
 #[cfg(feature = "sandbox")]

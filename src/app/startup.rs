@@ -26,10 +26,10 @@ use crate::clock::Clock;
 use crate::http::AppState;
 use crate::http::context::request_context;
 use crate::http::rate_limit::RateLimits;
-use crate::settings::{DEFAULT_CONFIG_FILE, Settings, SettingsError};
+use crate::settings::{DEFAULT_CONFIG_FILE, Endpoint, Settings, SettingsError};
 use crate::telemetry::Metrics;
 use crate::tickets::TicketWrites;
-use crate::upstream::{Endpoint, UpstreamClient};
+use crate::upstream::UpstreamClient;
 
 /// Why the gateway could not start.
 #[derive(Debug, thiserror::Error)]

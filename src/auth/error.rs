@@ -169,3 +169,19 @@ pub enum AuthSetupError {
         reason: &'static str,
     },
 }
+
+/// The settings' claim-name rule, reported by the authenticator with the same fields.
+impl From<crate::settings::ClaimNameError> for AuthSetupError {
+    fn from(error: crate::settings::ClaimNameError) -> Self {
+        let crate::settings::ClaimNameError {
+            setting,
+            name,
+            reason,
+        } = error;
+        Self::BadClaimName {
+            setting,
+            name,
+            reason,
+        }
+    }
+}

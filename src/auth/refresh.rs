@@ -18,8 +18,9 @@ use std::time::Duration;
 
 use super::config::AuthConfig;
 use super::error::AuthSetupError;
-use super::jwks::{Jwks, JwksSettings, is_trustworthy_url, shown_url};
+use super::jwks::{Jwks, JwksSettings, shown_url};
 use crate::telemetry::Metrics;
+use crate::validation::is_trustworthy_url;
 
 /// Why a JWKS is being set up.
 #[derive(Clone, Copy)]

@@ -14,7 +14,8 @@ pub mod state;
 pub use principal::Principal;
 pub use state::{AppState, LiveConfig};
 
-/// Response header carrying the upstream `RequestId`.
-pub const UPSTREAM_REQUEST_ID: &str = "x-upstream-request-id";
+/// Response header carrying the upstream `RequestId` (error responses set it too, so it is
+/// defined with them).
+pub use crate::error::UPSTREAM_REQUEST_ID;
 /// Request and response header carrying the request id.
 pub const REQUEST_ID: &str = "x-request-id";

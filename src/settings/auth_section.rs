@@ -7,8 +7,9 @@
 //! another application would pass (an HS256 secret is ours alone, so there they stay optional);
 //! the leeway and the JWKS intervals are bounded, so a typo cannot silently disable a check;
 //! the claim names and the JWKS URL meet the same rules the authenticator applies (one function
-//! each, in `auth`). The authenticator takes this section itself, with the key material added
-//! at start-up: there is no second copy of these fields or their defaults.
+//! each: [`check_claim_names`] here, [`is_trustworthy_url`] in `validation`). The authenticator
+//! takes this section itself, with the key material added at start-up ([`PublicKeySource`]):
+//! there is no second copy of these fields or their defaults.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -18,9 +19,7 @@ use serde::Deserialize;
 use serde_with::{As, DisplayFromStr, DurationSeconds};
 
 use super::SettingsError;
-use crate::auth::PublicKeySource;
-use crate::auth::config::check_claim_names;
-use crate::auth::jwks::is_trustworthy_url;
+use crate::validation::is_trustworthy_url;
 
 /// Largest accepted `auth.leeway_secs`: clocks that disagree by more than five minutes are a
 /// fault to fix, and a larger leeway keeps expired tokens alive that long.
@@ -119,7 +118,7 @@ impl Default for AuthSettings {
 
 impl AuthSettings {
     pub(super) fn validate(&self) -> Result<(), SettingsError> {
-        if let Err(crate::auth::AuthSetupError::BadClaimName {
+        if let Err(ClaimNameError {
             setting,
             name,
             reason,
@@ -255,6 +254,67 @@ impl AuthSettings {
             file: self.hs256_secret_file.as_ref(),
         }
     }
+}
+
+/// A PEM public key trusted to sign tokens. Its algorithm is detected from the PEM: an RSA key
+/// verifies only RS256, an EC P-256 key only ES256.
+#[derive(Debug, Clone)]
+pub struct PublicKeySource {
+    /// Names the key in errors and logs (its file name, typically).
+    pub label: String,
+    /// The `kid` tokens signed with this key carry. A token that names a `kid` is only ever
+    /// checked against keys with that exact `kid`, so set this when the IdP sends one.
+    pub kid: Option<String>,
+    /// The PEM text (`PUBLIC KEY` or `RSA PUBLIC KEY`).
+    pub pem: String,
+}
+
+/// Claims the gateway reads under their registered names; a configurable claim may not reuse
+/// one, or a token's single value would have to mean two things.
+const REGISTERED: [&str; 7] = ["sub", "exp", "nbf", "iat", "iss", "aud", "scope"];
+
+/// A configurable claim name that cannot be used ([`check_claim_names`]); the authenticator
+/// reports it as `auth::AuthSetupError::BadClaimName`, the settings check as an invalid key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ClaimNameError {
+    /// `tenant_claim` or `roles_claim`.
+    pub(crate) setting: &'static str,
+    /// The configured name.
+    pub(crate) name: String,
+    /// Why.
+    pub(crate) reason: &'static str,
+}
+
+/// The configurable claim names must be non-blank, must not reuse a registered claim the gateway
+/// reads, and must differ; the error names the offending setting.
+pub(crate) fn check_claim_names(
+    tenant_claim: &str,
+    roles_claim: &str,
+) -> Result<(), ClaimNameError> {
+    for (setting, name) in [("tenant_claim", tenant_claim), ("roles_claim", roles_claim)] {
+        let reason = if name.trim().is_empty() {
+            Some("it is empty")
+        } else if REGISTERED.contains(&name) {
+            Some("it is a registered claim the gateway already reads")
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            return Err(ClaimNameError {
+                setting,
+                name: name.to_owned(),
+                reason,
+            });
+        }
+    }
+    if tenant_claim == roles_claim {
+        return Err(ClaimNameError {
+            setting: "roles_claim",
+            name: roles_claim.to_owned(),
+            reason: "it is the same as auth.tenant_claim",
+        });
+    }
+    Ok(())
 }
 
 /// One entry of `auth.public_key_files`.

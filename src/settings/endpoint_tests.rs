@@ -1,13 +1,7 @@
 //! Which tenants count as simulators (inline secrets and demo credentials allowed), and when a
 //! plain-`http://` endpoint may be used at all. Every refusal names its key.
 
-// `figment::Jail` closures return `figment::Error`, which is large; that is its API, not ours.
-#![allow(clippy::result_large_err)]
-
-use figment::Jail;
-
 use super::{Settings, SettingsError};
-use crate::tenants::TenantRegistry;
 
 fn key_of(err: &SettingsError) -> String {
     match err {
@@ -165,49 +159,6 @@ fn a_flag_where_it_means_nothing_is_refused() {
         tenant("http://127.0.0.1:9000", INSECURE).is_ok(),
         "redundant, harmless"
     );
-}
-
-#[test]
-fn a_loopback_http_endpoint_with_secrets_from_env_or_file_needs_no_flag() {
-    Jail::expect_with(|jail| {
-        jail.set_env("T_AK", "from-env");
-        jail.create_file("t.secret", "from-file\n")?;
-        let file = jail.directory().join("t.secret");
-        for source in [
-            "access_key_secret_env = \"T_AK\"".to_owned(),
-            format!("access_key_secret_file = \"{}\"", file.display()),
-        ] {
-            let settings = tenant("http://127.0.0.1:9000", &source).expect("valid");
-
-            let registry = TenantRegistry::from_settings(&settings, None).expect("resolves");
-
-            let t = registry.get("t").expect("enabled");
-            assert_eq!(t.target.endpoint.host(), "127.0.0.1:9000");
-            assert!(!settings.tenants["t"].is_simulator());
-        }
-        Ok(())
-    });
-}
-
-#[test]
-fn the_demo_secret_from_env_is_refused_for_an_insecure_http_tenant_that_is_not_a_simulator() {
-    Jail::expect_with(|jail| {
-        jail.set_env("T_AK", "sandbox-demo-secret");
-        let source = "access_key_secret_env = \"T_AK\"";
-        let insecure =
-            tenant("http://sandbox:9000", &format!("{INSECURE}\n{source}")).expect("parses");
-        let simulator = tenant(
-            "http://sandbox:9000",
-            &format!("{INSECURE}\n{SIMULATOR}\n{source}"),
-        )
-        .expect("parses");
-
-        let err = TenantRegistry::from_settings(&insecure, None).expect_err("demo secret");
-
-        assert_eq!(key_of(&err), "tenants.t.access_key_secret");
-        assert!(TenantRegistry::from_settings(&simulator, None).is_ok());
-        Ok(())
-    });
 }
 
 #[test]

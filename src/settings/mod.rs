@@ -15,6 +15,7 @@
 
 mod auth_section;
 mod bounds;
+mod endpoint;
 mod idempotency_section;
 mod secret_source;
 mod sections;
@@ -30,7 +31,10 @@ use serde::Deserialize;
 
 pub use auth_section::{
     AuthSettings, KeyFileWithKid, MAX_JWKS_INTERVAL_SECS, MAX_LEEWAY_SECS, PublicKeyFile,
+    PublicKeySource,
 };
+pub(crate) use auth_section::{ClaimNameError, check_claim_names};
+pub use endpoint::{CENTRAL_ENDPOINT, Endpoint, VPC_ENDPOINT};
 pub use idempotency_section::IdempotencySettings;
 pub use secret_source::{SecretOrigin, SecretSource};
 pub use sections::{
@@ -41,7 +45,7 @@ pub use state_section::{
     MIN_FINGERPRINT_SECRET_BYTES, StateBackendKind, StateSettings, redacted_url,
 };
 pub use tenant::{SANDBOX_ENDPOINT, TenantEndpoint, TenantSettings, TicketVisibility};
-pub(crate) use upstream_section::UpstreamKeys;
+pub use upstream_section::{BreakerSettings, ClientSettings, RetryPolicy};
 
 /// The configuration file used when `--config` is not given: the sandbox demo.
 pub const DEFAULT_CONFIG_FILE: &str = "config/default.toml";
@@ -82,7 +86,7 @@ pub struct Settings {
     pub sandbox: SandboxSettings,
     /// `[upstream]`: timeouts, retries, breakers and bulkheads towards the Workorder API, as
     /// the client takes them.
-    pub upstream: crate::upstream::ClientSettings,
+    pub upstream: ClientSettings,
     /// `[limits]`: per-user and per-tenant request rate limits.
     pub limits: LimitSettings,
     /// `[idempotency]`: exactly-once writes (records, leases, reconciliation).

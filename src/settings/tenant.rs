@@ -20,8 +20,7 @@ use std::path::PathBuf;
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::{DEMO_ACCESS_KEY_ID, SettingsError};
-use crate::upstream::Endpoint;
+use super::{DEMO_ACCESS_KEY_ID, Endpoint, SettingsError};
 use workorder_api::{Language, SignatureVersion};
 
 /// `[tenants.<id>]`.

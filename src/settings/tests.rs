@@ -7,7 +7,6 @@
 use figment::Jail;
 
 use super::{Settings, SettingsError};
-use crate::tenants::TenantRegistry;
 
 const DEMO_SECRET_LINE: &str =
     r#"hs256_secret = "workorder-gateway-demo-secret-not-for-production""#;
@@ -142,68 +141,6 @@ fn inline_secrets_and_demo_keys_are_refused_for_real_endpoints() {
         key_of(&Settings::from_toml_str(&demo_jwt).expect_err("demo jwt")),
         "auth.hs256_secret"
     );
-}
-
-#[test]
-fn the_demo_secret_is_refused_even_when_read_from_the_environment() {
-    Jail::expect_with(|jail| {
-        jail.set_env("ACME_AK", "sandbox-demo-secret");
-        let settings = Settings::from_toml_str(&real_tenant("access_key_secret_env = \"ACME_AK\""))
-            .expect("parses");
-        let err = TenantRegistry::from_settings(&settings, None).expect_err("demo secret");
-        assert_eq!(key_of(&err), "tenants.acme.access_key_secret");
-        Ok(())
-    });
-}
-
-#[test]
-fn a_tenant_that_cannot_sign_fails_with_its_key_named() {
-    Jail::expect_with(|_jail| {
-        let missing = Settings::from_toml_str(&real_tenant("")).expect("parses");
-        let err = TenantRegistry::from_settings(&missing, None).expect_err("no secret");
-        assert_eq!(key_of(&err), "tenants.acme.access_key_secret");
-        let unset_env =
-            Settings::from_toml_str(&real_tenant("access_key_secret_env = \"NOT_SET_ANYWHERE\""))
-                .expect("parses");
-        let err = TenantRegistry::from_settings(&unset_env, None).expect_err("unset env");
-        assert_eq!(key_of(&err), "tenants.acme.access_key_secret_env");
-        let two = Settings::from_toml_str(&real_tenant(
-            "access_key_secret_env = \"A\"\naccess_key_secret_file = \"/x\"",
-        ))
-        .expect("parses");
-        let err = TenantRegistry::from_settings(&two, None).expect_err("two sources");
-        assert_eq!(key_of(&err), "tenants.acme.access_key_secret");
-        Ok(())
-    });
-}
-
-#[test]
-fn secrets_are_read_from_env_and_from_files_without_their_trailing_newline() {
-    Jail::expect_with(|jail| {
-        jail.set_env("ACME_AK", "from-env");
-        jail.create_file("globex.secret", "from-file\n")?;
-        jail.create_file("globex.token", "sts-token\n")?;
-        let toml = format!(
-            "{}\n[tenants.globex]\nendpoint = \"ap-southeast-1\"\naccess_key_id = \"STS.x\"\naccess_key_secret_file = \"{}\"\nsecurity_token_file = \"{}\"\n",
-            real_tenant("access_key_secret_env = \"ACME_AK\""),
-            jail.directory().join("globex.secret").display(),
-            jail.directory().join("globex.token").display(),
-        );
-        let settings = Settings::from_toml_str(&toml).expect("parses");
-        let registry = TenantRegistry::from_settings(&settings, None).expect("both resolve");
-        assert_eq!(registry.ids(), ["acme", "globex"]);
-        let globex = registry.get("globex").expect("enabled");
-        assert_eq!(
-            globex.target.endpoint.host(),
-            "workorder.ap-southeast-1.aliyuncs.com"
-        );
-        assert_eq!(globex.target.credentials.access_key_secret(), "from-file");
-        assert_eq!(
-            globex.target.credentials.security_token(),
-            Some("sts-token")
-        );
-        Ok(())
-    });
 }
 
 #[test]

@@ -1,16 +1,76 @@
-//! `[upstream]`: the key layout of the upstream client's settings and their defaults. The keys
-//! are flat (`max_attempts`, `breaker_open_secs`, …) while the client groups them
-//! ([`ClientSettings`] with its [`RetryPolicy`] and [`BreakerSettings`]); serde cannot flatten
-//! into a `deny_unknown_fields` table, so the section deserializes here and becomes the
-//! client's type in one step. These are the only defaults: `ClientSettings::default()` is this
-//! section's default.
+//! `[upstream]`: the upstream client's settings ([`ClientSettings`] with its [`RetryPolicy`]
+//! and [`BreakerSettings`], the types `upstream` takes and re-exports), their key layout and
+//! their defaults. The keys are flat (`max_attempts`, `breaker_open_secs`, …) while the client
+//! groups them; serde cannot flatten into a `deny_unknown_fields` table, so the section
+//! deserializes as [`UpstreamKeys`] and becomes the client's type in one step. These are the
+//! only defaults: `ClientSettings::default()` is this section's default. What the client does
+//! with them (the retry waits, the breaker) lives in `upstream`.
 
 use std::time::Duration;
 
 use serde::Deserialize;
 use serde_with::{As, DurationMilliSeconds, DurationSeconds};
 
-use crate::upstream::{BreakerSettings, ClientSettings, RetryPolicy};
+/// Transport settings shared by all tenants: the `[upstream]` section, which deserializes
+/// from its flat keys (`UpstreamKeys`, where the defaults live).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(from = "UpstreamKeys")]
+pub struct ClientSettings {
+    /// Time to establish a connection (TCP + TLS).
+    pub connect_timeout: Duration,
+    /// Time for one whole attempt, connection included.
+    pub request_timeout: Duration,
+    /// Retry policy.
+    pub retry: RetryPolicy,
+    /// `User-Agent` sent upstream.
+    pub user_agent: String,
+    /// Per-tenant circuit breaker.
+    pub breaker: BreakerSettings,
+    /// Most calls one tenant may have in flight at once (the bulkhead); 0 = no cap.
+    pub max_concurrent_per_tenant: usize,
+    /// How long a call waits for a free slot of its tenant before failing `Saturated`.
+    pub bulkhead_wait: Duration,
+}
+
+impl Default for ClientSettings {
+    fn default() -> Self {
+        UpstreamKeys::default().into()
+    }
+}
+
+/// Retry settings; `max_attempts` counts the first try (the waits: `upstream::retry`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Total attempts, at least 1.
+    pub max_attempts: u32,
+    /// First backoff ceiling.
+    pub base_delay: Duration,
+    /// Longest single wait.
+    pub max_delay: Duration,
+}
+
+/// The `[upstream]` defaults.
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        ClientSettings::default().retry
+    }
+}
+
+/// Breaker settings shared by every tenant (the breaker: `upstream::breaker`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BreakerSettings {
+    /// Consecutive "upstream down" calls that open the breaker; 0 disables it.
+    pub failure_threshold: u32,
+    /// How long an open breaker fails calls fast.
+    pub open_for: Duration,
+}
+
+/// The `[upstream]` defaults.
+impl Default for BreakerSettings {
+    fn default() -> Self {
+        ClientSettings::default().breaker
+    }
+}
 
 /// The `[upstream]` table as written.
 #[derive(Debug, Deserialize)]

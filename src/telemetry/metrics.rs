@@ -1,6 +1,6 @@
 //! Prometheus metrics, served as text at `GET /metrics`: one [`Metrics`] handle per application,
 //! created at start-up and handed to everything that records — the HTTP middleware (app data),
-//! the upstream client (as its [`crate::upstream::CallObserver`]), the catalog, the state store
+//! the upstream client (as its [`CallObserver`]), the catalog, the state store
 //! and its health probe, the JWKS refresh, the rate-limit fallback and the ticket writes. There
 //! is no process-global registry: each gateway in a process counts and renders its own.
 //!
@@ -320,9 +320,25 @@ impl Metrics {
     }
 }
 
+/// Receives one record per finished upstream call: the one way the upstream client reports its
+/// calls (the gateway installs its [`Metrics`]; tests a recorder), kept abstract so the client
+/// does not know about the metrics registry. Defined here, below the client, which takes it.
+pub trait CallObserver: Send + Sync {
+    /// Called once per call (not per attempt) with its final outcome (`ok` or
+    /// `UpstreamError::outcome`), attempts made and total latency.
+    fn observe(
+        &self,
+        tenant: &str,
+        action: &'static str,
+        outcome: &'static str,
+        attempts: u32,
+        latency: Duration,
+    );
+}
+
 /// The upstream client reports each finished call (not each attempt) here: `outcome` is `ok`
 /// or an `UpstreamError::outcome`, `latency` covers every attempt.
-impl crate::upstream::CallObserver for Metrics {
+impl CallObserver for Metrics {
     fn observe(
         &self,
         tenant: &str,

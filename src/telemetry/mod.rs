@@ -16,7 +16,7 @@ pub mod request_id;
 pub mod trace_context;
 pub mod write_metrics;
 
-pub use metrics::Metrics;
+pub use metrics::{CallObserver, Metrics};
 
 use std::io::IsTerminal as _;
 

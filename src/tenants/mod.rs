@@ -13,8 +13,8 @@ use secrecy::ExposeSecret as _;
 
 use crate::auth::{Permission, Permissions};
 use crate::error::ApiError;
-use crate::settings::{DEMO_ACCESS_KEY_SECRET, Settings, SettingsError, TenantEndpoint};
-use crate::upstream::{Endpoint, Target};
+use crate::settings::{DEMO_ACCESS_KEY_SECRET, Endpoint, Settings, SettingsError, TenantEndpoint};
+use crate::upstream::Target;
 use workorder_api::{Credentials, Language};
 
 /// The authenticated user of a request and the tenant it belongs to. Made only by the request
@@ -147,3 +147,6 @@ impl TenantRegistry {
         ids
     }
 }
+
+#[cfg(test)]
+mod tests;

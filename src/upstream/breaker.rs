@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use super::error::UpstreamError;
 use crate::clock::Clock;
+use crate::settings::BreakerSettings;
 
 /// Breaker state for one tenant's upstream.
 #[derive(Debug)]
@@ -30,22 +31,6 @@ struct State {
     open_until: Option<Instant>,
     /// When the half-open probe in flight (if any) stops blocking others.
     probe_expires: Option<Instant>,
-}
-
-/// Breaker settings shared by every tenant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BreakerSettings {
-    /// Consecutive "upstream down" calls that open the breaker; 0 disables it.
-    pub failure_threshold: u32,
-    /// How long an open breaker fails calls fast.
-    pub open_for: Duration,
-}
-
-/// The `[upstream]` defaults.
-impl Default for BreakerSettings {
-    fn default() -> Self {
-        super::ClientSettings::default().breaker
-    }
 }
 
 impl Breaker {

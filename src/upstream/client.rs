@@ -21,12 +21,12 @@ use workorder_api::request::{CallSpec, sign_call};
 use workorder_api::{Action, Answer, Credentials, SignatureVersion};
 
 use super::answer::{classify_send_error, interpret, read_capped};
-use super::breaker::{Breaker, BreakerSettings};
-use super::endpoint::Endpoint;
+use super::breaker::Breaker;
 use super::error::UpstreamError;
-use super::retry::RetryPolicy;
 use super::wire::header_map;
 use crate::clock::Clock;
+use crate::settings::{ClientSettings, Endpoint};
+use crate::telemetry::CallObserver;
 
 /// Who is calling, where, and how they sign: everything tenant-specific about a call.
 #[derive(Debug, Clone)]
@@ -39,49 +39,6 @@ pub struct Target {
     pub credentials: Credentials,
     /// Which signature the tenant uses.
     pub signature: SignatureVersion,
-}
-
-/// Transport settings shared by all tenants: the `[upstream]` section, which deserializes
-/// from its flat keys (`settings::UpstreamKeys`, where the defaults live).
-#[derive(Debug, Clone, serde::Deserialize)]
-#[serde(from = "crate::settings::UpstreamKeys")]
-pub struct ClientSettings {
-    /// Time to establish a connection (TCP + TLS).
-    pub connect_timeout: Duration,
-    /// Time for one whole attempt, connection included.
-    pub request_timeout: Duration,
-    /// Retry policy.
-    pub retry: RetryPolicy,
-    /// `User-Agent` sent upstream.
-    pub user_agent: String,
-    /// Per-tenant circuit breaker.
-    pub breaker: BreakerSettings,
-    /// Most calls one tenant may have in flight at once (the bulkhead); 0 = no cap.
-    pub max_concurrent_per_tenant: usize,
-    /// How long a call waits for a free slot of its tenant before failing `Saturated`.
-    pub bulkhead_wait: Duration,
-}
-
-impl Default for ClientSettings {
-    fn default() -> Self {
-        crate::settings::UpstreamKeys::default().into()
-    }
-}
-
-/// Receives one record per finished call: the one way the client reports its calls (the
-/// gateway installs its `telemetry::Metrics`; tests a recorder), kept abstract so this module
-/// does not know about the metrics registry.
-pub trait CallObserver: Send + Sync {
-    /// Called once per call (not per attempt) with its final outcome (`ok` or
-    /// [`UpstreamError::outcome`]), attempts made and total latency.
-    fn observe(
-        &self,
-        tenant: &str,
-        action: &'static str,
-        outcome: &'static str,
-        attempts: u32,
-        latency: Duration,
-    );
 }
 
 /// The Workorder client. Cheap to clone; clones share the connection pool.
@@ -192,7 +149,7 @@ impl UpstreamClient {
         &self.http
     }
 
-    /// Calls `action` for `target`, retrying as [`RetryPolicy`] allows.
+    /// Calls `action` for `target`, retrying as [`RetryPolicy`](super::RetryPolicy) allows.
     pub async fn call<A: Action>(
         &self,
         target: &Target,

@@ -26,14 +26,15 @@
 pub mod answer;
 pub mod breaker;
 pub mod client;
-pub mod endpoint;
 pub mod error;
 pub mod redact;
 pub mod retry;
 pub mod wire;
 
-pub use breaker::BreakerSettings;
-pub use client::{CallObserver, ClientSettings, Target, UpstreamClient};
-pub use endpoint::Endpoint;
+pub use client::{Target, UpstreamClient};
 pub use error::UpstreamError;
-pub use retry::RetryPolicy;
+// The client's settings and a tenant's endpoint are settings types (`[upstream]`,
+// `tenants.<id>.endpoint`): defined with their defaults and checks in settings, below this
+// module, and taken here as they are; so is the observer of its calls, from telemetry.
+pub use crate::settings::{BreakerSettings, ClientSettings, Endpoint, RetryPolicy};
+pub use crate::telemetry::CallObserver;

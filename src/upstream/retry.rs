@@ -2,7 +2,7 @@
 //! an action is the protocol's rule (`workorder_api::retry`: reads and CloseTicket repeat
 //! transient failures; CreateTicket and ReplyTicket only a request that provably never left,
 //! since a duplicate ticket is worse than an error); this module adds the attempt limit and
-//! the waits.
+//! the waits ([`RetryPolicy`] itself is the `[upstream]` settings' type).
 //! - Delays are "full jitter" exponential backoff: uniform in `[0, min(max, base·2^(n-1))]`.
 //!   An upstream `x-acs-retry-after` wins when present; if it asks for longer than `max_delay`,
 //!   the error is returned instead of stalling the caller.
@@ -14,24 +14,7 @@ use std::time::Duration;
 use rand::Rng as _;
 
 use super::error::UpstreamError;
-
-/// Retry settings; `max_attempts` counts the first try.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Total attempts, at least 1.
-    pub max_attempts: u32,
-    /// First backoff ceiling.
-    pub base_delay: Duration,
-    /// Longest single wait.
-    pub max_delay: Duration,
-}
-
-/// The `[upstream]` defaults.
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        super::ClientSettings::default().retry
-    }
-}
+use crate::settings::RetryPolicy;
 
 impl RetryPolicy {
     /// Whether to try again after `attempt` (1-based) failed with `error`, and if so how long

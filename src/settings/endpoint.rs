@@ -1,5 +1,6 @@
 //! Where a tenant's calls go: the central Workorder host, a regional one, or any URL (plain
-//! `http://` too, for the sandbox and tests).
+//! `http://` too, for the sandbox and tests). The value of `tenants.<id>.endpoint` (and of the
+//! embedded sandbox's address), parsed once here; `upstream` posts to it as it is.
 
 use std::fmt;
 
