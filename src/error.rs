@@ -204,6 +204,8 @@ pub struct ApiError {
     errors: Vec<FieldError>,
     upstream_request_id: Option<String>,
     retry_after: Option<Duration>,
+    /// The `Allow` header of a 405.
+    allow: Option<String>,
 }
 
 impl std::fmt::Display for ApiError {
@@ -222,7 +224,14 @@ impl ApiError {
             errors: Vec::new(),
             upstream_request_id: None,
             retry_after: None,
+            allow: None,
         }
+    }
+
+    /// Adds the `Allow` header (of a 405).
+    fn with_allow(mut self, allow: String) -> Self {
+        self.allow = Some(allow);
+        self
     }
 
     /// 400 `invalid_request`: malformed JSON, query or header.
@@ -256,6 +265,16 @@ impl ApiError {
             ErrorCode::TenantNotConfigured,
             "the token's tenant is not configured on this gateway",
         )
+    }
+
+    /// 405 `method_not_allowed`, with the `Allow` header naming what the path serves.
+    pub fn method_not_allowed(allow: String) -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::MethodNotAllowed,
+            format!("this path serves {allow} only"),
+        )
+        .with_allow(allow)
     }
 
     /// 404 `not_found`: no such route.
@@ -399,6 +418,11 @@ impl ResponseError for ApiError {
         response.content_type(PROBLEM_JSON);
         if self.status == StatusCode::UNAUTHORIZED {
             response.insert_header((header::WWW_AUTHENTICATE, r#"Bearer error="invalid_token""#));
+        }
+        if let Some(allow) = &self.allow
+            && let Ok(value) = HeaderValue::from_str(allow)
+        {
+            response.insert_header((header::ALLOW, value));
         }
         if let Some(wait) = self.retry_after {
             let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);

@@ -30,7 +30,11 @@ use super::{health, notes, products, tickets};
         notes::list_notes, notes::reply,
         health::healthz, health::readyz, health::metrics,
     ),
-    components(schemas(crate::error::Problem, crate::error::FieldError)),
+    components(schemas(
+        crate::error::Problem, crate::error::FieldError,
+        super::params::Lang, super::params::TicketId, super::params::ProductCode,
+        super::params::TicketStatus, super::params::Instant, super::ticket_query::SubUserId,
+    )),
     modifiers(&BearerAuth, &DocsRoutes),
     tags(
         (name = "catalog", description = "Products and categories (cached per tenant and language)"),
@@ -117,18 +121,21 @@ impl Modify for DocsRoutes {
     }
 }
 
-/// The document as served under `base_path` (its `servers` entry points there).
-pub fn openapi(base_path: &str) -> utoipa::openapi::OpenApi {
+/// The document as served under `base_path` (its `servers` entry points there): utoipa's,
+/// plus what its types cannot say ([`super::response_headers`]).
+pub fn openapi(base_path: &str) -> serde_json::Value {
     let mut doc = ApiDoc::openapi();
     if !base_path.is_empty() {
         doc.servers = Some(vec![Server::new(base_path)]);
     }
-    doc
+    let mut document = serde_json::to_value(doc).unwrap_or_default();
+    super::response_headers::document(&mut document);
+    document
 }
 
 /// The document as committed in `openapi/openapi.json` (pretty JSON, trailing newline).
 pub fn openapi_json() -> String {
-    let mut text = ApiDoc::openapi().to_pretty_json().unwrap_or_default();
+    let mut text = serde_json::to_string_pretty(&openapi("")).unwrap_or_default();
     text.push('\n');
     text
 }
@@ -159,17 +166,20 @@ pub fn configure(cfg: &mut web::ServiceConfig, base_path: &str, docs_enabled: bo
     let openapi_url = format!("{base_path}/openapi.json");
     // Serialized once: the document does not change while the process runs.
     let document = web::Bytes::from(serde_json::to_vec(&openapi(base_path)).unwrap_or_default());
-    cfg.route(
+    cfg.service(super::resource(
         &openapi_url,
-        web::get().to(move || {
-            let body = document.clone();
-            async move {
-                HttpResponse::Ok()
-                    .content_type(ContentType::json())
-                    .body(body)
-            }
-        }),
-    );
+        [(
+            "GET",
+            web::get().to(move || {
+                let body = document.clone();
+                async move {
+                    HttpResponse::Ok()
+                        .content_type(ContentType::json())
+                        .body(body)
+                }
+            }),
+        )],
+    ));
     if !docs_enabled {
         return;
     }
@@ -184,17 +194,20 @@ pub fn configure(cfg: &mut web::ServiceConfig, base_path: &str, docs_enabled: bo
     cfg.service(
         web::scope(&format!("{base_path}/docs"))
             .wrap(DefaultHeaders::new().add((CONTENT_SECURITY_POLICY, DOCS_CSP)))
-            .route(
+            .service(super::resource(
                 "",
-                web::get().to(move || {
-                    let target = docs_root.clone();
-                    async move {
-                        HttpResponse::PermanentRedirect()
-                            .insert_header((LOCATION, target))
-                            .finish()
-                    }
-                }),
-            )
+                [(
+                    "GET",
+                    web::get().to(move || {
+                        let target = docs_root.clone();
+                        async move {
+                            HttpResponse::PermanentRedirect()
+                                .insert_header((LOCATION, target))
+                                .finish()
+                        }
+                    }),
+                )],
+            ))
             .service(SwaggerUi::new("/{_:.*}").config(ui)),
     );
 }

@@ -39,7 +39,7 @@ pub struct StateHealth {
 }
 
 /// Liveness: the process is up and serving.
-#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "Alive", body = Health)))]
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "Alive", body = Health, example = json!({"status": "ok"}))))]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok" })
 }
@@ -49,7 +49,8 @@ pub async fn healthz() -> HttpResponse {
 /// unready (it would take every replica out at once while reads still work); it is reported in
 /// `state.status`.
 #[utoipa::path(get, path = "/readyz", tag = "operations", responses(
-    (status = 200, description = "Ready; `state` tells whether the shared state answers", body = Readiness),
+    (status = 200, description = "Ready; `state` tells whether the shared state answers", body = Readiness,
+     example = json!({"status": "ready", "state": {"backend": "redis", "status": "up"}})),
     (status = 503, description = "Draining", body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     if state.is_draining() {
@@ -69,7 +70,8 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
 }
 
 /// Prometheus metrics (OpenMetrics text).
-#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Metrics", content_type = "application/openmetrics-text")))]
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Metrics", content_type = "application/openmetrics-text",
+    example = "# TYPE workorder_gateway_build_info gauge\nworkorder_gateway_build_info{version=\"0.1.0\"} 1\n# EOF\n")))]
 pub async fn metrics(metrics: web::Data<Metrics>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")

@@ -1,19 +1,21 @@
 //! Which language a request wants: `?lang=` wins over `Accept-Language`; accepted values are
-//! `zh`, `en`, `jp` (and `ja`, meaning `jp`, the upstream's spelling). Otherwise the tenant's
+//! exactly `zh`, `en`, `jp` and `ja` (meaning `jp`, the upstream's spelling), as
+//! [`Lang`] declares them in the document. Otherwise the tenant's
 //! default. A bad `?lang=` is a 400; an `Accept-Language` with nothing we speak is ignored,
 //! because browsers send it unasked.
 
 use actix_web::HttpRequest;
 use actix_web::http::header::ACCEPT_LANGUAGE;
 
+use super::params::Lang;
 use crate::error::ApiError;
 use workorder_api::Language;
 
 /// The request's language, given the tenant's default.
 pub fn resolve(req: &HttpRequest, tenant_default: Language) -> Result<Language, ApiError> {
     if let Some(lang) = query_value(req.query_string(), "lang") {
-        return lang.parse().map_err(|_| {
-            ApiError::invalid_request(format!("lang {lang:?} is not one of zh, en, jp"))
+        return Lang::parse(&lang).map(Language::from).map_err(|_| {
+            ApiError::invalid_request(format!("lang: {lang:?} is not one of zh, en, jp, ja"))
         });
     }
     let header = req

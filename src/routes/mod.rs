@@ -8,7 +8,9 @@ pub mod health;
 pub mod language;
 pub mod new_ticket;
 pub mod notes;
+pub mod params;
 pub mod products;
+pub mod response_headers;
 pub mod responses;
 pub mod support;
 pub mod ticket_query;
@@ -16,7 +18,7 @@ pub mod tickets;
 pub mod views;
 
 use actix_web::http::header::CONTENT_TYPE;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, Resource, Route, web};
 use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, ErrorCode};
@@ -25,7 +27,8 @@ use crate::settings::ServerSettings;
 /// Registers every route under `server.base_path` (API.md), plus the OpenAPI document and,
 /// when `server.docs_enabled`, the Swagger UI. `/metrics` is left out when
 /// `server.admin_listen` is set: it is then served by [`configure_admin`] only, so an ingress
-/// routing this listener (or a prefix of it) cannot publish it.
+/// routing this listener (or a prefix of it) cannot publish it. Every path answers a method it
+/// does not serve with 405 and `Allow` (see [`resource`]).
 pub fn configure(server: &ServerSettings) -> impl FnOnce(&mut web::ServiceConfig) + use<> {
     let base = server.base_path.clone();
     let docs_enabled = server.docs_enabled;
@@ -33,36 +36,56 @@ pub fn configure(server: &ServerSettings) -> impl FnOnce(&mut web::ServiceConfig
     move |cfg: &mut web::ServiceConfig| {
         docs::configure(cfg, &base, docs_enabled);
         let mut scope = web::scope(&base)
-            .route("/healthz", web::get().to(health::healthz))
-            .route("/readyz", web::get().to(health::readyz));
+            .service(resource(
+                "/healthz",
+                [("GET", web::get().to(health::healthz))],
+            ))
+            .service(resource(
+                "/readyz",
+                [("GET", web::get().to(health::readyz))],
+            ));
         if metrics_here {
-            scope = scope.route("/metrics", web::get().to(health::metrics));
+            scope = scope.service(resource(
+                "/metrics",
+                [("GET", web::get().to(health::metrics))],
+            ));
         }
         cfg.service(
             scope
-                .service(web::resource("/products").route(web::get().to(products::list_products)))
-                .service(
-                    web::resource("/products/{code}").route(web::get().to(products::get_product)),
-                )
-                .service(
-                    web::resource("/products/{code}/categories")
-                        .route(web::get().to(products::list_categories)),
-                )
-                .service(
-                    web::resource("/tickets")
-                        .route(web::get().to(tickets::list_tickets))
-                        .route(web::post().to(tickets::create_ticket)),
-                )
-                .service(web::resource("/tickets/{id}").route(web::get().to(tickets::get_ticket)))
-                .service(
-                    web::resource("/tickets/{id}/notes")
-                        .route(web::get().to(notes::list_notes))
-                        .route(web::post().to(notes::reply)),
-                )
-                .service(
-                    web::resource("/tickets/{id}/close")
-                        .route(web::post().to(tickets::close_ticket)),
-                ),
+                .service(resource(
+                    "/products",
+                    [("GET", web::get().to(products::list_products))],
+                ))
+                .service(resource(
+                    "/products/{code}",
+                    [("GET", web::get().to(products::get_product))],
+                ))
+                .service(resource(
+                    "/products/{code}/categories",
+                    [("GET", web::get().to(products::list_categories))],
+                ))
+                .service(resource(
+                    "/tickets",
+                    [
+                        ("GET", web::get().to(tickets::list_tickets)),
+                        ("POST", web::post().to(tickets::create_ticket)),
+                    ],
+                ))
+                .service(resource(
+                    "/tickets/{id}",
+                    [("GET", web::get().to(tickets::get_ticket))],
+                ))
+                .service(resource(
+                    "/tickets/{id}/notes",
+                    [
+                        ("GET", web::get().to(notes::list_notes)),
+                        ("POST", web::post().to(notes::reply)),
+                    ],
+                ))
+                .service(resource(
+                    "/tickets/{id}/close",
+                    [("POST", web::post().to(tickets::close_ticket))],
+                )),
         );
     }
 }
@@ -71,9 +94,37 @@ pub fn configure(server: &ServerSettings) -> impl FnOnce(&mut web::ServiceConfig
 /// whatever `server.base_path` says (Prometheus and the kubelet reach the pod directly, never
 /// through the ingress that the prefix exists for).
 pub fn configure_admin(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz))
-        .route("/metrics", web::get().to(health::metrics));
+    cfg.service(resource(
+        "/healthz",
+        [("GET", web::get().to(health::healthz))],
+    ))
+    .service(resource(
+        "/readyz",
+        [("GET", web::get().to(health::readyz))],
+    ))
+    .service(resource(
+        "/metrics",
+        [("GET", web::get().to(health::metrics))],
+    ));
+}
+
+/// A path with its routes, one per method, that answers every other method (`TRACE`, `HEAD`,
+/// `OPTIONS` outside a CORS preflight, …) with 405 `method_not_allowed` and an `Allow` header
+/// listing the methods it serves, as RFC 9110 asks and the OpenAPI document promises.
+pub fn resource<const N: usize>(path: &str, routes: [(&'static str, Route); N]) -> Resource {
+    let allow = routes
+        .iter()
+        .map(|(method, _)| *method)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut resource = web::resource(path);
+    for (_, route) in routes {
+        resource = resource.route(route);
+    }
+    resource.default_service(web::to(move || {
+        let allow = allow.clone();
+        async move { Err::<HttpResponse, _>(ApiError::method_not_allowed(allow)) }
+    }))
 }
 
 /// The answer for unknown routes: 404 `not_found`.

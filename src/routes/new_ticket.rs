@@ -5,6 +5,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use super::params::Lang;
 use crate::error::{ApiError, FieldError};
 use crate::validation::{is_product_code, looks_like_email};
 use workorder_api::Language;
@@ -15,31 +16,64 @@ const MAX_CONTENT_CHARS: usize = 10_000;
 /// Longest accepted `title` (characters).
 const MAX_TITLE_CHARS: usize = 200;
 
-/// `POST /tickets` body.
+// The schema attributes state exactly what `NewTicketBody::validate` accepts (the patterns are
+// `super::params`' constants, spelled out because attributes need literals; `routes::docs`
+// tests check them against the constants).
+/// A new ticket. What no schema can say is checked too, and answered 422 `validation_failed`
+/// naming the field: the product and category must exist in the tenant's catalog (`GET
+/// /products`, `GET /products/{code}/categories`), and the upstream account must know the
+/// contact email and phone.
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(as = NewTicket)]
 pub struct NewTicketBody {
-    /// Product code from `GET /products` (required).
-    #[schema(example = "ecs")]
+    /// Product code from `GET /products`.
+    #[schema(value_type = String, required = true, pattern = "^[A-Za-z0-9._-]{1,64}$", example = "ecs")]
     product_code: Option<String>,
-    /// Category id from `GET /products/{code}/categories` (required).
-    #[schema(value_type = i64, example = 793)]
+    /// Category id from `GET /products/{code}/categories`.
+    #[schema(value_type = i64, required = true, minimum = 1, maximum = 9007199254740991_i64, example = 793)]
     category_id: Option<Value>,
-    /// Problem description (required).
+    /// Problem description: not blank, at most 10 000 characters.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 10000, pattern = "[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]", example = "Cannot SSH into i-bp1abc since 09:00")]
     content: Option<String>,
-    /// Contact email; defaults to the tenant's `default_email`.
+    /// Contact email (one `@`, a dotted domain, no whitespace); defaults to the tenant's
+    /// `default_email`, and is required when the tenant has none.
+    #[schema(nullable, format = Email, max_length = 254, example = "ops@example.com")]
     email: Option<String>,
-    /// Title.
+    /// Title, at most 200 characters.
+    #[schema(nullable, max_length = 200, example = "SSH refused")]
     title: Option<String>,
-    /// Contact phone.
+    /// Contact phone: 1 to 32 of digits, spaces and `+-()`.
+    #[schema(
+        nullable,
+        pattern = "^[0-9+\\-() ]{1,32}$",
+        example = "+86 138 0000 0000"
+    )]
     phone: Option<String>,
-    /// Confidential details: sent upstream only, never logged, cached or echoed.
+    /// Confidential details (at most 10 000 characters): sent upstream only, never logged,
+    /// cached or echoed.
+    #[schema(nullable, max_length = 10000, example = "root password: hunter2")]
     secret_content: Option<String>,
-    /// `normal`, `all` or `never`.
+    /// When the engineer may call.
+    #[schema(value_type = Option<NotifyTimeRangeName>, nullable)]
     notify_time_range: Option<String>,
-    /// `zh`, `en` or `jp`; defaults to the request language.
+    /// The ticket's language; defaults to the request's.
+    #[schema(value_type = Option<Lang>, nullable)]
     language: Option<String>,
+}
+
+// The body's field stays a string so that a bad value is a 422 naming the field, not a 400.
+/// When the support engineer may call the contact: office hours, any time, or never.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[schema(as = NotifyTimeRange)]
+pub enum NotifyTimeRangeName {
+    /// Office hours.
+    Normal,
+    /// Any time.
+    All,
+    /// Never.
+    Never,
 }
 
 impl NewTicketBody {
@@ -50,7 +84,7 @@ impl NewTicketBody {
         request_language: Language,
     ) -> Result<CreateTicket, ApiError> {
         let mut errors = Vec::new();
-        let product_code = match self.product_code.as_deref().map(str::trim) {
+        let product_code = match self.product_code.as_deref() {
             Some(code) if is_product_code(code) => code.to_owned(),
             Some(_) => {
                 errors.push(FieldError::new("productCode", "is not a product code"));
@@ -62,7 +96,7 @@ impl NewTicketBody {
             }
         };
         let category_id = match &self.category_id {
-            Some(Value::Number(n)) => match n.as_i64().filter(|id| *id > 0) {
+            Some(Value::Number(n)) => match category_id_of(n) {
                 Some(id) => id,
                 None => {
                     errors.push(FieldError::new("categoryId", "must be a positive integer"));
@@ -79,8 +113,10 @@ impl NewTicketBody {
             }
         };
         let content = self.content.unwrap_or_default();
-        if content.trim().is_empty() {
+        if content.is_empty() {
             errors.push(FieldError::new("content", "is required"));
+        } else if content.trim().is_empty() {
+            errors.push(FieldError::new("content", "must not be blank"));
         } else if content.chars().count() > MAX_CONTENT_CHARS {
             errors.push(FieldError::new(
                 "content",
@@ -125,12 +161,16 @@ impl NewTicketBody {
                 format!("at most {MAX_CONTENT_CHARS} characters"),
             ));
         }
-        let notify_time_range = match self.notify_time_range.as_deref() {
+        let notify_time_range = match self.notify_time_range.as_deref().map(|name| {
+            NotifyTimeRangeName::deserialize(serde::de::value::StrDeserializer::<
+                serde::de::value::Error,
+            >::new(name))
+        }) {
             None => None,
-            Some("normal") => Some(NotifyTimeRange::Normal),
-            Some("all") => Some(NotifyTimeRange::All),
-            Some("never") => Some(NotifyTimeRange::Never),
-            Some(_) => {
+            Some(Ok(NotifyTimeRangeName::Normal)) => Some(NotifyTimeRange::Normal),
+            Some(Ok(NotifyTimeRangeName::All)) => Some(NotifyTimeRange::All),
+            Some(Ok(NotifyTimeRangeName::Never)) => Some(NotifyTimeRange::Never),
+            Some(Err(_)) => {
                 errors.push(FieldError::new(
                     "notifyTimeRange",
                     "must be normal, all or never",
@@ -140,8 +180,8 @@ impl NewTicketBody {
         };
         let language = match self.language.as_deref() {
             None => request_language,
-            Some(lang) => lang.parse().unwrap_or_else(|_| {
-                errors.push(FieldError::new("language", "must be zh, en or jp"));
+            Some(lang) => Lang::parse(lang).map(Language::from).unwrap_or_else(|_| {
+                errors.push(FieldError::new("language", "must be zh, en, jp or ja"));
                 request_language
             }),
         };
@@ -160,4 +200,17 @@ impl NewTicketBody {
             language: Some(language),
         })
     }
+}
+
+/// A category id: a JSON integer (or an integral number such as `793.0`, which JSON Schema
+/// also calls an integer) from 1 to 2^53 - 1, the integers a JavaScript client holds exactly.
+fn category_id_of(n: &serde_json::Number) -> Option<i64> {
+    const MAX_SAFE_INTEGER: i64 = 9_007_199_254_740_991;
+    n.as_i64()
+        .or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() <= MAX_SAFE_INTEGER as f64)
+                .map(|f| f as i64)
+        })
+        .filter(|id| (1..=MAX_SAFE_INTEGER).contains(id))
 }

@@ -5,8 +5,11 @@ use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
+use utoipa::openapi::schema::{AllOfBuilder, AnyOfBuilder, ObjectBuilder, SchemaType, Type};
+use utoipa::openapi::{RefOr, Schema};
 
 use super::language;
+use super::params::{IdempotencyKeyHeader, LangQuery, NOT_BLANK_PATTERN, TicketPath};
 use super::responses::{AuthFailures, UpstreamFailures};
 use super::support::upstream_id_header;
 use super::views::NoteList;
@@ -28,9 +31,10 @@ const MAX_REPLY_CHARS: usize = 10_000;
 /// 404), unless the caller holds `tickets:read:all`.
 #[utoipa::path(
     get, path = "/tickets/{id}/notes", tag = "tickets",
-    params(("id" = String, Path, description = "Ticket id"), ("lang" = Option<String>, Query, description = "zh, en or jp")),
+    params(TicketPath, LangQuery),
     responses(
-        (status = 200, description = "The conversation, oldest first", body = NoteList),
+        (status = 200, description = "The conversation, oldest first", body = NoteList,
+         example = json!({"items": [{"id": "CT24GHXT", "content": "Cannot SSH into i-bp1abc", "fromOfficial": false, "createdAt": "2020-04-02T09:04:00Z"}, {"id": "CT24GHXU", "content": "Please check the security group rules", "fromOfficial": true, "createdAt": "2020-04-02T09:20:00Z"}]})),
         (status = 400, description = "Bad lang", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = ErrorCode::TicketNotFound.as_str(), body = crate::error::Problem, content_type = "application/problem+json"),
         AuthFailures, UpstreamFailures,
@@ -65,8 +69,9 @@ pub async fn list_notes(
     Ok(response.json(NoteList::from_upstream(answer.data.list)))
 }
 
-/// `POST /tickets/{id}/notes` body: at least one of the two.
-#[derive(Deserialize, ToSchema)]
+/// `POST /tickets/{id}/notes` body: at least one of the two not blank (see
+/// [`NewNote::schema`]).
+#[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NewNote {
     /// The reply.
@@ -74,6 +79,48 @@ pub struct NewNote {
     /// Confidential details: sent upstream only, never logged, cached or echoed.
     secret_content: Option<String>,
 }
+
+impl utoipa::PartialSchema for NewNote {
+    /// Written by hand: "at least one of the two, not blank" is an `anyOf` over the object,
+    /// which the derive cannot say. Blank means Unicode `White_Space` only, as `str::trim`
+    /// has it ([`NOT_BLANK_PATTERN`]).
+    fn schema() -> RefOr<Schema> {
+        let text = |description: &str| {
+            ObjectBuilder::new()
+                .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+                .max_length(Some(MAX_REPLY_CHARS))
+                .description(Some(description))
+        };
+        let not_blank = |field: &str| {
+            ObjectBuilder::new()
+                .property(
+                    field,
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .min_length(Some(1))
+                        .pattern(Some(NOT_BLANK_PATTERN)),
+                )
+                .required(field)
+        };
+        AllOfBuilder::new()
+            .item(
+                ObjectBuilder::new()
+                    .property("content", text("The reply."))
+                    .property(
+                        "secretContent",
+                        text("Confidential details: sent upstream only, never logged, cached or echoed."),
+                    )
+                    .examples([serde_json::json!({ "content": "Still failing after a reboot" })]),
+            )
+            .item(AnyOfBuilder::new().item(not_blank("content")).item(not_blank("secretContent")))
+            .description(Some(
+                "A reply: `content`, `secretContent` or both, at least one of them not blank, each at most 10 000 characters.",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for NewNote {}
 
 /// Reply to a ticket, exactly once. Send an `Idempotency-Key` header to make retries safe.
 ///
@@ -83,7 +130,7 @@ pub struct NewNote {
 /// is running waits, then 409; 503 `state_unavailable` when the shared state is unreachable.
 #[utoipa::path(
     post, path = "/tickets/{id}/notes", tag = "tickets",
-    params(("id" = String, Path, description = "Ticket id"), ("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key (1 to 255 visible ASCII): a retry with the same key and body never posts a second note")),
+    params(TicketPath, LangQuery, IdempotencyKeyHeader),
     request_body(content = NewNote, content_type = "application/json"),
     responses(
         (status = 201, description = "Reply added; Location names the notes"),

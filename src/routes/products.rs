@@ -8,6 +8,7 @@ use actix_web::http::header::{
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::language;
+use super::params::{IfNoneMatchHeader, LangQuery, ProductPath};
 use super::responses::{AuthFailures, UpstreamFailures};
 use super::support::upstream_id_header;
 use crate::catalog::CachedDocument;
@@ -23,11 +24,14 @@ pub const X_CACHE: &str = "x-cache";
 /// Any authenticated user of a configured tenant may read the catalog.
 #[utoipa::path(
     get, path = "/products", tag = "catalog",
-    params(("lang" = Option<String>, Query, description = "zh, en or jp (ja accepted); else Accept-Language, else the tenant default"),
-           ("If-None-Match" = Option<String>, Header, description = "ETag of a cached copy")),
+    params(LangQuery, IfNoneMatchHeader),
     responses(
         (status = 200, description = "Products, one item per product code", body = crate::catalog::ProductsView,
-         headers(("ETag" = String, description = "Entity tag"), ("X-Cache" = String, description = "HIT, MISS or STALE"), ("Cache-Control" = String, description = "private, max-age=<seconds left>"))),
+         links(
+            ("GetProduct" = (operation_id = "get_product", parameters(("code" = "$response.body#/items/0/code")), description = "The first product")),
+            ("ListCategories" = (operation_id = "list_categories", parameters(("code" = "$response.body#/items/0/code")), description = "The first product's categories")),
+         ),
+         example = json!({"language": "en", "items": [{"code": "ecs", "name": "Elastic Compute Service", "description": "Remote login, website access and other server issues", "kind": "technical", "group": "Elastic Computing", "hot": true}]})),
         (status = 304, description = "Not modified"),
         (status = 400, description = "Bad lang", body = crate::error::Problem, content_type = "application/problem+json"),
         AuthFailures, UpstreamFailures,
@@ -52,9 +56,11 @@ pub async fn list_products(
 /// Any authenticated user of a configured tenant may read the catalog.
 #[utoipa::path(
     get, path = "/products/{code}", tag = "catalog",
-    params(("code" = String, Path, description = "Product code, e.g. ecs"), ("lang" = Option<String>, Query, description = "zh, en or jp")),
+    params(ProductPath, LangQuery, IfNoneMatchHeader),
     responses(
-        (status = 200, description = "The product", body = crate::catalog::ProductView),
+        (status = 200, description = "The product", body = crate::catalog::ProductView,
+         links(("ListCategories" = (operation_id = "list_categories", parameters(("code" = "$response.body#/code")), description = "Its categories"))),
+         example = json!({"code": "ecs", "name": "Elastic Compute Service", "description": "Remote login, website access and other server issues", "kind": "technical", "group": "Elastic Computing", "hot": true})),
         (status = 304, description = "Not modified"),
         (status = 400, description = "Bad lang", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = ErrorCode::ProductNotFound.as_str(), body = crate::error::Problem, content_type = "application/problem+json"),
@@ -85,9 +91,15 @@ pub async fn get_product(
 /// Any authenticated user of a configured tenant may read the catalog.
 #[utoipa::path(
     get, path = "/products/{code}/categories", tag = "catalog",
-    params(("code" = String, Path, description = "Product code"), ("lang" = Option<String>, Query, description = "zh, en or jp")),
+    params(ProductPath, LangQuery, IfNoneMatchHeader),
     responses(
-        (status = 200, description = "Categories", body = crate::catalog::CategoriesView),
+        (status = 200, description = "Categories", body = crate::catalog::CategoriesView,
+         links(("CreateTicket" = (
+            operation_id = "create_ticket",
+            request_body = json!({"productCode": "$request.path.code", "categoryId": "$response.body#/items/0/id"}),
+            description = "File a ticket in the first category (the body's other fields are the caller's)",
+         ))),
+         example = json!({"language": "zh", "items": [{"id": 793, "name": "ECS无法远程"}]})),
         (status = 304, description = "Not modified"),
         (status = 400, description = "Bad lang", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = ErrorCode::ProductNotFound.as_str(), body = crate::error::Problem, content_type = "application/problem+json"),

@@ -1,138 +1,118 @@
-//! `GET /tickets` query parameters → a `ListTickets` call. Every bad value is a 400
-//! `invalid_request` that names the parameter; unknown parameters are ignored (cache-busters
-//! and tracking parameters are common in browsers).
+//! `GET /tickets` query parameters → a `ListTickets` call. [`TicketListQuery`] is both the
+//! parser and the document's description of the query (see [`super::params`]). Every bad value
+//! is a 400 `invalid_request` that names the parameter; unknown parameters are ignored
+//! (cache-busters and tracking parameters are common in browsers); a parameter given twice is a
+//! 400 (lists are comma-separated, `status=a,b`).
 
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
+use serde::{Deserialize, Deserializer};
+use utoipa::{IntoParams, ToSchema};
 
+use super::params::{
+    Bounded, CommaList, Instant, MAX_IDS, MAX_PAGE, MAX_PAGE_SIZE, MAX_STATUSES, ProductCode,
+    TicketId, TicketStatus,
+};
 use crate::error::ApiError;
-use crate::validation::is_ticket_id;
 use workorder_api::Language;
 use workorder_api::actions::ListTickets;
 
-/// The four statuses a filter may name.
-pub const KNOWN_STATUSES: [&str; 4] = ["in_progress", "wait_feedback", "wait_confirm", "completed"];
+pub use super::params::DEFAULT_PAGE_SIZE;
 
-/// Default and largest page sizes.
-pub const DEFAULT_PAGE_SIZE: u32 = 20;
-/// See [`DEFAULT_PAGE_SIZE`].
-pub const MAX_PAGE_SIZE: u32 = 100;
-/// Most ids in one `ids` filter.
-pub const MAX_IDS: usize = 100;
+/// A RAM sub-user id (1 to 64 ASCII letters and digits).
+#[derive(Debug, Clone, ToSchema)]
+#[schema(value_type = String, pattern = "^[A-Za-z0-9]{1,64}$", example = "287213817234")]
+pub struct SubUserId(pub String);
 
-/// Parses the query string into the upstream request (language set by the caller).
-pub fn parse(query: &str, language: Language) -> Result<ListTickets, ApiError> {
-    let mut request = ListTickets {
-        page_start: Some(1),
-        page_size: Some(DEFAULT_PAGE_SIZE),
-        language: Some(language),
-        ..ListTickets::default()
-    };
-    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
-        let bad = |why: &str| ApiError::invalid_request(format!("{name}: {why}"));
-        match name.as_ref() {
-            "status" => {
-                request.statuses = comma_list(&value);
-                if request.statuses.is_empty() {
-                    return Err(bad(
-                        "give one or more of in_progress, wait_feedback, wait_confirm, completed",
-                    ));
-                }
-                if let Some(unknown) = request
-                    .statuses
-                    .iter()
-                    .find(|s| !KNOWN_STATUSES.contains(&s.as_str()))
-                {
-                    return Err(bad(&format!(
-                        "{unknown:?} is not one of in_progress, wait_feedback, wait_confirm, completed"
-                    )));
-                }
-            }
-            "ids" => {
-                request.ids = comma_list(&value);
-                if request.ids.is_empty() || request.ids.len() > MAX_IDS {
-                    return Err(bad("give 1 to 100 comma-separated ticket ids"));
-                }
-                if let Some(invalid) = request.ids.iter().find(|id| !is_ticket_id(id)) {
-                    return Err(bad(&format!("{invalid:?} is not a ticket id")));
-                }
-            }
-            "productCode" => {
-                if !crate::validation::is_product_code(&value) {
-                    return Err(bad("not a product code"));
-                }
-                request.product_code = Some(value.into_owned());
-            }
-            "subUserId" => {
-                if value.is_empty()
-                    || value.len() > 64
-                    || !value.bytes().all(|b| b.is_ascii_alphanumeric())
-                {
-                    return Err(bad("not a sub-user id"));
-                }
-                request.sub_user_id = Some(value.into_owned());
-            }
-            "createdAfter" => request.created_after = Some(instant(&value).map_err(|e| bad(&e))?),
-            "createdBefore" => request.created_before = Some(instant(&value).map_err(|e| bad(&e))?),
-            "page" => {
-                let page: u32 = value.parse().map_err(|_| bad("must be an integer ≥ 1"))?;
-                if page == 0 {
-                    return Err(bad("must be an integer ≥ 1"));
-                }
-                request.page_start = Some(page);
-            }
-            "pageSize" => {
-                let size: u32 = value
-                    .parse()
-                    .map_err(|_| bad("must be an integer from 1 to 100"))?;
-                if !(1..=MAX_PAGE_SIZE).contains(&size) {
-                    return Err(bad("must be an integer from 1 to 100"));
-                }
-                request.page_size = Some(size);
-            }
-            _ => {}
+impl<'de> Deserialize<'de> for SubUserId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        if (1..=64).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            Ok(Self(value))
+        } else {
+            Err(serde::de::Error::custom("not a sub-user id"))
         }
     }
-    if let (Some(after), Some(before)) = (request.created_after, request.created_before)
-        && after > before
-    {
-        return Err(ApiError::invalid_request(
-            "createdAfter: must not be later than createdBefore",
-        ));
-    }
-    Ok(request)
 }
 
-fn comma_list(value: &str) -> Vec<String> {
-    value
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
+/// The filters and paging of `GET /tickets`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct TicketListQuery {
+    /// Only tickets in these statuses, comma-separated (`in_progress,wait_feedback`).
+    #[param(value_type = Option<Vec<TicketStatus>>, style = Form, explode = false, min_items = 1, max_items = 4, example = json!(["in_progress", "wait_feedback"]))]
+    status: Option<CommaList<TicketStatus, MAX_STATUSES>>,
+    /// Only tickets for this product.
+    #[param(value_type = Option<ProductCode>)]
+    product_code: Option<ProductCode>,
+    /// Only these tickets: 1 to 100 ids, comma-separated.
+    #[param(value_type = Option<Vec<TicketId>>, style = Form, explode = false, min_items = 1, max_items = 100, example = json!(["CAB327A"]))]
+    ids: Option<CommaList<TicketId, MAX_IDS>>,
+    /// Only tickets created at or after this time (RFC 3339, or epoch seconds). A range that
+    /// ends before it starts is empty.
+    #[param(value_type = Option<Instant>, example = "2020-04-02T09:04:00Z")]
+    created_after: Option<Instant>,
+    /// Only tickets created at or before this time (RFC 3339, or epoch seconds).
+    #[param(value_type = Option<Instant>, example = 1700000000)]
+    created_before: Option<Instant>,
+    /// The 1-based page (default 1).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 10000, example = 1)]
+    page: Option<Bounded<1, MAX_PAGE>>,
+    /// Tickets per page (default 20).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100, example = 20)]
+    page_size: Option<Bounded<1, MAX_PAGE_SIZE>>,
+    /// Only tickets of this RAM sub-user.
+    #[param(value_type = Option<SubUserId>)]
+    sub_user_id: Option<SubUserId>,
 }
 
-/// The instants a filter may name, in epoch seconds: 1970-01-01T00:00:00Z to
-/// 9999-12-31T23:59:59Z. The upstream takes unsigned epoch seconds, so both spellings must stay
-/// inside this range: an RFC 3339 time before 1970 (or past 9999 once its offset is applied)
-/// would otherwise go upstream as a negative or five-digit-year epoch.
-const INSTANT_RANGE: std::ops::RangeInclusive<i64> = 0..=253_402_300_799;
+/// A parsed `GET /tickets`: the upstream request, and whether the filters can match nothing
+/// (a creation range that ends before it starts), which is answered without an upstream call.
+#[derive(Debug)]
+pub struct TicketListing {
+    /// The `ListTickets` call.
+    pub request: ListTickets,
+    /// No ticket can match; answer an empty page.
+    pub matches_nothing: bool,
+}
 
-/// RFC 3339 or epoch seconds → epoch seconds, within [`INSTANT_RANGE`].
-fn instant(value: &str) -> Result<i64, String> {
-    let seconds = match value.trim().parse::<i64>() {
-        Ok(seconds) => seconds,
-        Err(_) => OffsetDateTime::parse(value.trim(), &Rfc3339)
-            .map(OffsetDateTime::unix_timestamp)
-            .map_err(|_| {
-                "must be an RFC 3339 time (2020-04-02T09:04:00Z) or epoch seconds".to_owned()
-            })?,
+/// Parses the query string into the upstream request (language set by the caller).
+pub fn parse(query: &str, language: Language) -> Result<TicketListing, ApiError> {
+    let deserializer =
+        serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    let parsed: TicketListQuery = serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let parameter = e.path().to_string();
+        let why = e.into_inner();
+        if parameter == "." {
+            ApiError::invalid_request(format!("query: {why}"))
+        } else {
+            ApiError::invalid_request(format!("{parameter}: {why}"))
+        }
+    })?;
+    let matches_nothing = matches!(
+        (parsed.created_after, parsed.created_before),
+        (Some(after), Some(before)) if after.given > before.given
+    );
+    let request = ListTickets {
+        ids: parsed
+            .ids
+            .map(|l| l.0.into_iter().map(|id| id.0).collect())
+            .unwrap_or_default(),
+        statuses: parsed
+            .status
+            .map(|l| l.0.into_iter().map(|s| s.as_str().to_owned()).collect())
+            .unwrap_or_default(),
+        created_after: parsed.created_after.map(Instant::epoch_seconds),
+        created_before: parsed.created_before.map(Instant::epoch_seconds),
+        page_start: Some(parsed.page.map_or(1, |p| p.0)),
+        page_size: Some(parsed.page_size.map_or(DEFAULT_PAGE_SIZE, |p| p.0)),
+        product_code: parsed.product_code.map(|c| c.0),
+        sub_user_id: parsed.sub_user_id.map(|s| s.0),
+        language: Some(language),
     };
-    if INSTANT_RANGE.contains(&seconds) {
-        Ok(seconds)
-    } else {
-        Err("out of range (1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z)".into())
-    }
+    Ok(TicketListing {
+        request,
+        matches_nothing,
+    })
 }
 
 #[cfg(test)]
@@ -140,13 +120,19 @@ mod tests {
     use super::*;
     use crate::error::ErrorCode;
 
+    fn request(query: &str) -> ListTickets {
+        parse(query, Language::Zh).expect(query).request
+    }
+
     #[test]
     fn every_filter_reaches_the_upstream_request() {
-        let request = parse(
-            "status=in_progress,completed&productCode=ecs&ids=A1,B2&createdAfter=2020-04-02T09:04:00Z&createdBefore=1700000000&page=2&pageSize=50&subUserId=123",
+        let listing = parse(
+            "status=in_progress,completed&productCode=ecs&ids=A1,B2&createdAfter=2020-04-02T09:04:00Z&createdBefore=1700000000&page=2&pageSize=50&subUserId=123&utm_source=x",
             Language::En,
         )
         .expect("valid");
+        assert!(!listing.matches_nothing);
+        let request = listing.request;
         assert_eq!(request.statuses, ["in_progress", "completed"]);
         assert_eq!(request.ids, ["A1", "B2"]);
         assert_eq!(request.product_code.as_deref(), Some("ecs"));
@@ -155,20 +141,32 @@ mod tests {
         assert_eq!((request.page_start, request.page_size), (Some(2), Some(50)));
         assert_eq!(request.sub_user_id.as_deref(), Some("123"));
         assert_eq!(request.language, Some(Language::En));
+        let defaults = parse("", Language::Zh).expect("empty").request;
+        assert_eq!(
+            (defaults.page_start, defaults.page_size),
+            (Some(1), Some(20))
+        );
     }
 
     #[test]
     fn bad_values_name_their_parameter() {
         let cases = [
             ("status=open", "status"),
+            ("status=", "status"),
+            ("status=in_progress,,completed", "status"),
             ("page=0", "page"),
             ("page=x", "page"),
+            ("page=10001", "page"),
             ("pageSize=101", "pageSize"),
             ("pageSize=0", "pageSize"),
+            ("pageSize=+5", "pageSize"),
             ("createdAfter=yesterday", "createdAfter"),
+            ("createdBefore=-1", "createdBefore"),
             ("ids=a-b", "ids"),
+            ("ids=", "ids"),
             ("productCode=%20", "productCode"),
-            ("createdAfter=200&createdBefore=100", "createdAfter"),
+            ("subUserId=a.b", "subUserId"),
+            ("page=1&page=2", "page"),
         ];
         for (query, parameter) in cases {
             let err = parse(query, Language::Zh).expect_err(query);
@@ -182,33 +180,30 @@ mod tests {
         assert!(parse(&format!("ids={many}"), Language::Zh).is_err());
     }
 
-    /// Found by the `ticket_query` fuzz target: an RFC 3339 time before 1970 was accepted and
-    /// sent upstream as a negative `CreatedBeforeTime`, while the same instant as epoch seconds
-    /// was refused. The input is the fuzzer's, verbatim.
+    /// An inverted creation range is not an error (the document cannot say "after ≤ before",
+    /// and no ticket lies in it): it matches nothing.
     #[test]
-    fn rfc3339_times_outside_the_epoch_range_are_refused_like_epoch_seconds() {
-        let found = "createdAfeedback%2Cwait_confirm&%2B08:00&createdBefore=1010-04-03T00:00:00.5Z&idsAC=B327A";
-        let err = parse(found, Language::Zh).expect_err("year 1010");
-        assert_eq!(err.code(), ErrorCode::InvalidRequest);
-        assert!(
-            err.to_string().contains("createdBefore: out of range"),
-            "{err}"
-        );
+    fn an_inverted_range_matches_nothing() {
+        let listing = parse("createdAfter=200&createdBefore=100", Language::Zh).expect("valid");
+        assert!(listing.matches_nothing);
+        let listing = parse("createdAfter=100&createdBefore=100", Language::Zh).expect("valid");
+        assert!(!listing.matches_nothing);
+    }
 
-        for (query, parameter) in [
-            ("createdAfter=1969-12-31T23:59:59Z", "createdAfter"),
-            ("createdBefore=9999-12-31T23:59:59-01:00", "createdBefore"),
-            ("createdAfter=-1", "createdAfter"),
-        ] {
-            let err = parse(query, Language::Zh).expect_err(query);
-            assert!(err.to_string().contains(parameter), "{query}: {err}");
-        }
-        let edges = parse(
-            "createdAfter=1970-01-01T00:00:00Z&createdBefore=9999-12-31T23:59:59Z",
-            Language::Zh,
-        )
-        .expect("both edges are inside");
+    /// Found by the `ticket_query` fuzz target: an RFC 3339 time before 1970 was sent upstream
+    /// as a negative `CreatedBeforeTime`. RFC 3339 times of any year are valid (the document
+    /// says `date-time`); they are clamped into the epoch range, which holds every ticket, so
+    /// the filter means the same and the upstream never sees a negative epoch. The input is the
+    /// fuzzer's, verbatim.
+    #[test]
+    fn rfc3339_times_outside_the_epoch_range_are_clamped_into_it() {
+        let found = "createdAfeedback%2Cwait_confirm&%2B08:00&createdBefore=1010-04-03T00:00:00.5Z&idsAC=B327A";
+        assert_eq!(request(found).created_before, Some(0));
+        let edges =
+            request("createdAfter=1969-12-31T23:59:59Z&createdBefore=9999-12-31T23:59:59-01:00");
         assert_eq!(edges.created_after, Some(0));
         assert_eq!(edges.created_before, Some(253_402_300_799));
+        let err = parse("createdAfter=-1", Language::Zh).expect_err("negative epoch");
+        assert!(err.to_string().contains("createdAfter"), "{err}");
     }
 }

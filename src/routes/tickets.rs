@@ -5,8 +5,10 @@ use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::new_ticket::NewTicketBody;
+use super::params::{IdempotencyKeyHeader, LangQuery, TicketPath};
 use super::responses::{AuthFailures, UpstreamFailures};
 use super::support::upstream_id_header;
+use super::ticket_query::{TicketListQuery, TicketListing};
 use super::views::{CreatedTicket, Ticket, TicketPageView};
 use super::{language, ticket_query};
 use crate::auth::Permission;
@@ -24,19 +26,11 @@ use workorder_api::actions::CloseTicket;
 /// 404), unless the caller holds `tickets:read:all`.
 #[utoipa::path(
     get, path = "/tickets", tag = "tickets",
-    params(
-        ("status" = Option<String>, Query, description = "Comma list of in_progress, wait_feedback, wait_confirm, completed"),
-        ("productCode" = Option<String>, Query, description = "Only tickets for this product"),
-        ("ids" = Option<String>, Query, description = "Comma list of at most 100 ticket ids"),
-        ("createdAfter" = Option<String>, Query, description = "RFC 3339 time or epoch seconds"),
-        ("createdBefore" = Option<String>, Query, description = "RFC 3339 time or epoch seconds"),
-        ("page" = Option<u32>, Query, description = "1-based page, default 1"),
-        ("pageSize" = Option<u32>, Query, description = "1 to 100, default 20"),
-        ("subUserId" = Option<String>, Query, description = "Only tickets of this RAM sub-user"),
-        ("lang" = Option<String>, Query, description = "zh, en or jp (ja accepted)"),
-    ),
+    params(TicketListQuery, LangQuery),
     responses(
-        (status = 200, description = "A page of tickets", body = TicketPageView),
+        (status = 200, description = "A page of tickets, newest first", body = TicketPageView,
+         links(("GetTicket" = (operation_id = "get_ticket", parameters(("id" = "$response.body#/items/0/id")), description = "The first ticket of the page"))),
+         example = json!({"items": [{"id": "CAB327A", "title": "SSH refused", "status": "in_progress", "createdAt": "2020-04-02T09:04:00Z", "creatorId": "1234567890"}], "page": 1, "pageSize": 20, "total": 1})),
         (status = 400, description = "A bad query parameter (named in detail)", body = crate::error::Problem, content_type = "application/problem+json"),
         AuthFailures, UpstreamFailures,
     ),
@@ -49,7 +43,25 @@ pub async fn list_tickets(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::TicketsRead)?;
     let language = language::resolve(&req, principal.tenant.language)?;
-    let mut request = ticket_query::parse(req.query_string(), language)?;
+    let TicketListing {
+        mut request,
+        matches_nothing,
+    } = ticket_query::parse(req.query_string(), language)?;
+    let (page, page_size) = (
+        request.page_start.unwrap_or(1),
+        request.page_size.unwrap_or(ticket_query::DEFAULT_PAGE_SIZE),
+    );
+    let empty_page = || {
+        HttpResponse::Ok().json(TicketPageView {
+            total: 0,
+            page,
+            page_size,
+            items: Vec::new(),
+        })
+    };
+    if matches_nothing {
+        return Ok(empty_page());
+    }
     if limited_to_own(&principal, Access::Read) {
         let owned = state
             .writes
@@ -62,18 +74,9 @@ pub async fn list_tickets(
             request.ids
         };
         if request.ids.is_empty() {
-            return Ok(HttpResponse::Ok().json(TicketPageView {
-                total: 0,
-                page: request.page_start.unwrap_or(1),
-                page_size: request.page_size.unwrap_or(ticket_query::DEFAULT_PAGE_SIZE),
-                items: Vec::new(),
-            }));
+            return Ok(empty_page());
         }
     }
-    let (page, page_size) = (
-        request.page_start.unwrap_or(1),
-        request.page_size.unwrap_or(ticket_query::DEFAULT_PAGE_SIZE),
-    );
     let answer = state
         .client
         .call(&principal.tenant.target, &request)
@@ -97,9 +100,15 @@ pub async fn list_tickets(
 /// 404), unless the caller holds `tickets:read:all`.
 #[utoipa::path(
     get, path = "/tickets/{id}", tag = "tickets",
-    params(("id" = String, Path, description = "Ticket id: 1 to 32 of [A-Za-z0-9]"), ("lang" = Option<String>, Query, description = "zh, en or jp")),
+    params(TicketPath, LangQuery),
     responses(
-        (status = 200, description = "The ticket", body = Ticket),
+        (status = 200, description = "The ticket", body = Ticket,
+         links(
+            ("ListNotes" = (operation_id = "list_notes", parameters(("id" = "$response.body#/id")))),
+            ("Reply" = (operation_id = "reply", parameters(("id" = "$response.body#/id")))),
+            ("Close" = (operation_id = "close_ticket", parameters(("id" = "$response.body#/id")))),
+         ),
+         example = json!({"id": "CAB327A", "title": "SSH refused", "status": "in_progress", "createdAt": "2020-04-02T09:04:00Z", "creatorId": "1234567890"})),
         (status = 400, description = "Bad lang", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = format!("{} (also for other tenants' tickets)", ErrorCode::TicketNotFound), body = crate::error::Problem, content_type = "application/problem+json"),
         AuthFailures, UpstreamFailures,
@@ -135,9 +144,16 @@ pub async fn get_ticket(
 #[utoipa::path(
     post, path = "/tickets", tag = "tickets",
     request_body(content = NewTicketBody, content_type = "application/json"),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key (1 to 255 visible ASCII): a retry with the same key and body returns the first answer and never files a second ticket")),
+    params(LangQuery, IdempotencyKeyHeader),
     responses(
-        (status = 201, description = "Created; Location names the ticket", body = CreatedTicket),
+        (status = 201, description = "Created; Location names the ticket", body = CreatedTicket,
+         links(
+            ("GetTicket" = (operation_id = "get_ticket", parameters(("id" = "$response.body#/id")), description = "The new ticket")),
+            ("ListNotes" = (operation_id = "list_notes", parameters(("id" = "$response.body#/id")), description = "Its conversation")),
+            ("Reply" = (operation_id = "reply", parameters(("id" = "$response.body#/id")), description = "Reply to it")),
+            ("Close" = (operation_id = "close_ticket", parameters(("id" = "$response.body#/id")), description = "Close it")),
+         ),
+         example = json!({"id": "ETARNPP"})),
         (status = 400, description = "Malformed JSON", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = format!("{}: a request with this Idempotency-Key is still running; see Retry-After", ErrorCode::IdempotencyInProgress), body = crate::error::Problem, content_type = "application/problem+json"),
@@ -195,9 +211,10 @@ pub async fn create_ticket(
 /// (others are 404), unless the caller holds `tickets:write:all`.
 #[utoipa::path(
     post, path = "/tickets/{id}/close", tag = "tickets",
-    params(("id" = String, Path, description = "Ticket id")),
+    params(TicketPath, LangQuery),
     responses(
         (status = 204, description = "Closed"),
+        (status = 400, description = "Bad lang", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = ErrorCode::TicketNotFound.as_str(), body = crate::error::Problem, content_type = "application/problem+json"),
         AuthFailures, UpstreamFailures,
     ),

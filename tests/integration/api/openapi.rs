@@ -174,3 +174,245 @@ fn problem_schema_has_the_rfc_9457_members_and_the_gateway_code() {
         assert!(properties[member].is_object(), "Problem.{member}");
     }
 }
+
+#[test]
+fn info_version_is_the_crate_version() {
+    assert_eq!(document()["info"]["version"], env!("CARGO_PKG_VERSION"));
+}
+
+/// Every operation shows a frontend developer what a success looks like.
+#[test]
+fn every_operation_has_an_example_success() {
+    let doc = document();
+    let mut missing = Vec::new();
+    for (method, path, _) in ROUTES {
+        let op = operation(&doc, method, path);
+        let responses = op["responses"].as_object().unwrap();
+        let has_example = responses.iter().any(|(status, response)| {
+            status.starts_with('2')
+                && response["content"]
+                    .as_object()
+                    .is_some_and(|c| c.values().any(|m| !m["example"].is_null()))
+        });
+        // Bodiless successes (204, the /docs redirect) are examples of themselves.
+        let bodiless = responses
+            .iter()
+            .filter(|(s, _)| s.starts_with('2') || s.starts_with('3'))
+            .all(|(_, r)| r["content"].is_null());
+        if !has_example && !bodiless && *path != "/openapi.json" {
+            missing.push(format!("{method} {path}"));
+        }
+    }
+    assert!(missing.is_empty(), "no example: {missing:?}");
+}
+
+/// The links the stateful phase of schemathesis (and a reader) follows from what a call
+/// returns to what can be done with it.
+#[test]
+fn writes_and_lists_link_to_what_they_name() {
+    let doc = document();
+    let links = |method: &str, path: &str, status: &str| -> Vec<(String, String)> {
+        operation(&doc, method, path)["responses"][status]["links"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{method} {path} {status} has no links"))
+            .values()
+            .map(|l| {
+                (
+                    l["operationId"].as_str().unwrap().to_owned(),
+                    l["parameters"].to_string() + &l["requestBody"].to_string(),
+                )
+            })
+            .collect()
+    };
+    let targets = |found: Vec<(String, String)>| {
+        let mut ids: Vec<String> = found.into_iter().map(|(id, _)| id).collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(
+        targets(links("post", "/tickets", "201")),
+        ["close_ticket", "get_ticket", "list_notes", "reply"]
+    );
+    for (_, parameters) in links("post", "/tickets", "201") {
+        assert!(parameters.contains("$response.body#/id"), "{parameters}");
+    }
+    assert_eq!(targets(links("get", "/tickets", "200")), ["get_ticket"]);
+    assert_eq!(
+        targets(links("get", "/products", "200")),
+        ["get_product", "list_categories"]
+    );
+    assert_eq!(
+        targets(links("get", "/products/{code}/categories", "200")),
+        ["create_ticket"]
+    );
+    // Every link names an operation of the document.
+    let operation_ids: Vec<&str> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .filter_map(|op| op["operationId"].as_str())
+        .collect();
+    for item in doc["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            for response in op["responses"].as_object().unwrap().values() {
+                for link in response["links"]
+                    .as_object()
+                    .into_iter()
+                    .flat_map(|l| l.values())
+                {
+                    let target = link["operationId"].as_str().unwrap();
+                    assert!(operation_ids.contains(&target), "link to {target}");
+                }
+            }
+        }
+    }
+}
+
+/// The headers API.md promises, documented where they are sent.
+#[test]
+fn response_headers_are_documented_where_they_are_sent() {
+    let doc = document();
+    let header = |method: &str, path: &str, status: &str, name: &str| {
+        operation(&doc, method, path)["responses"][status]["headers"][name].clone()
+    };
+    for (method, path, _) in ROUTES {
+        for status in operation(&doc, method, path)["responses"]
+            .as_object()
+            .unwrap()
+            .keys()
+        {
+            assert_eq!(
+                header(method, path, status, "X-Request-Id")["required"],
+                true,
+                "{method} {path} {status}"
+            );
+        }
+    }
+    for path in [
+        "/products",
+        "/products/{code}",
+        "/products/{code}/categories",
+    ] {
+        for name in ["ETag", "Cache-Control", "X-Cache"] {
+            for status in ["200", "304"] {
+                assert_eq!(
+                    header("get", path, status, name)["required"],
+                    true,
+                    "{path} {name}"
+                );
+            }
+        }
+    }
+    for (method, path) in [("post", "/tickets"), ("post", "/tickets/{id}/notes")] {
+        assert_eq!(header(method, path, "201", "Location")["required"], true);
+        assert!(header(method, path, "201", "Idempotent-Replayed").is_object());
+        assert!(header(method, path, "201", "X-Upstream-Request-Id").is_object());
+        for status in ["409", "429", "503"] {
+            assert!(
+                header(method, path, status, "Retry-After").is_object(),
+                "{status}"
+            );
+        }
+    }
+    assert_eq!(
+        header("get", "/tickets", "401", "WWW-Authenticate")["required"],
+        true
+    );
+}
+
+/// The query parameters' bounds in the document are the parser's (routes::params constants).
+#[test]
+fn document_bounds_are_the_parsers_bounds() {
+    use workorder_gateway::routes::params;
+    let doc = document();
+    let parameters = operation(&doc, "get", "/tickets")["parameters"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let parameter = |name: &str| -> Value {
+        parameters
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{name} is not documented"))
+            .clone()
+    };
+    assert_eq!(parameter("page")["schema"]["maximum"], params::MAX_PAGE);
+    assert_eq!(
+        parameter("pageSize")["schema"]["maximum"],
+        params::MAX_PAGE_SIZE
+    );
+    assert_eq!(parameter("ids")["schema"]["maxItems"], params::MAX_IDS);
+    assert_eq!(
+        parameter("status")["schema"]["maxItems"],
+        params::MAX_STATUSES
+    );
+    for name in ["status", "ids"] {
+        assert_eq!(parameter(name)["style"], "form");
+        assert_eq!(parameter(name)["explode"], false);
+    }
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(schemas["TicketId"]["pattern"], params::TICKET_ID_PATTERN);
+    assert_eq!(
+        schemas["ProductCode"]["pattern"],
+        params::PRODUCT_CODE_PATTERN
+    );
+    assert_eq!(
+        schemas["NewTicket"]["properties"]["productCode"]["pattern"],
+        params::PRODUCT_CODE_PATTERN
+    );
+    assert_eq!(
+        schemas["NewTicket"]["properties"]["content"]["pattern"],
+        params::NOT_BLANK_PATTERN
+    );
+    assert_eq!(
+        schemas["Instant"]["anyOf"][1]["maximum"],
+        params::MAX_EPOCH_SECONDS
+    );
+    assert_eq!(
+        schemas["Lang"]["enum"],
+        serde_json::json!(["zh", "en", "jp", "ja"])
+    );
+    assert_eq!(
+        schemas["TicketStatus"]["enum"],
+        serde_json::json!(["in_progress", "wait_feedback", "wait_confirm", "completed"])
+    );
+}
+
+/// RFC 9110: a method the path does not serve is 405 with `Allow`, on every documented path,
+/// `TRACE` and `HEAD` included (the document lists no HEAD operation).
+#[tokio::test]
+async fn every_documented_path_answers_an_unserved_method_with_405_and_allow() {
+    let gateway = TestGateway::start(&demo_config("")).await;
+    let doc = document();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let served: Vec<String> = item
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|m| m.to_ascii_uppercase())
+            .collect();
+        let concrete = path.replace("{code}", "ecs").replace("{id}", "CAB327A");
+        for method in ["TRACE", "HEAD", "PUT", "DELETE", "PATCH", "POST", "GET"] {
+            if served.iter().any(|m| m == method) {
+                continue;
+            }
+            let response = gateway
+                .http
+                .request(
+                    method.parse().unwrap(),
+                    format!("{}{concrete}", gateway.url),
+                )
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 405, "{method} {path}");
+            let allow = response.headers()["allow"].to_str().unwrap().to_owned();
+            assert_eq!(allow, served.join(", "), "{method} {path}");
+            if method != "HEAD" {
+                let body: Value = response.json().await.unwrap();
+                assert_eq!(body["code"], "method_not_allowed", "{method} {path}");
+            }
+        }
+    }
+}
