@@ -98,11 +98,14 @@ test("file a ticket, read it and its notes, reply, close, and list it by status"
 
   await client.closeTicket(id);
   assert.equal((await client.getTicket(id)).status, "completed");
-  const completed = await client.listTickets({ status: "completed" });
+  const completed = await client.listTickets({ status: ["completed"] });
   assert.ok(completed.items.some((t) => t.id === id), "the closed ticket is listed as completed");
   assert.ok(completed.items.every((t) => t.status === "completed"));
-  const open = await client.listTickets({ status: "in_progress" });
+  const open = await client.listTickets({ status: ["in_progress"] });
   assert.ok(!open.items.some((t) => t.id === id));
+  // Arrays go out as the document's `style: form, explode: false` (status=a,b).
+  const either = await client.listTickets({ status: ["in_progress", "completed"], ids: [id] });
+  assert.deepEqual(either.items.map((t) => t.id), [id]);
 
   // The token provider ran once per request sent, so a refreshed token is picked up at once.
   assert.equal(tokenCalls, wire.exchanges.length);

@@ -309,39 +309,72 @@ export interface components {
             /** @description `ok` or `ready`. */
             status: string;
         };
-        /** @description `POST /tickets/{id}/notes` body: at least one of the two. */
+        /** @description RFC 3339 time, or epoch seconds from 0 to 253402300799 */
+        Instant: string | number;
+        /**
+         * @description `?lang=`: exactly these four spellings (`ja` is the ISO code, `jp` the upstream's).
+         * @example en
+         * @enum {string}
+         */
+        Lang: "zh" | "en" | "jp" | "ja";
+        /** @description A reply: `content`, `secretContent` or both, at least one of them not blank, each at most 10 000 characters. */
         NewNote: {
             /** @description The reply. */
             content?: string | null;
             /** @description Confidential details: sent upstream only, never logged, cached or echoed. */
             secretContent?: string | null;
-        };
-        /** @description `POST /tickets` body. */
+        } & ({
+            content: string;
+        } | {
+            secretContent: string;
+        });
+        /**
+         * @description A new ticket. What no schema can say is checked too, and answered 422 `validation_failed`
+         *     naming the field: the product and category must exist in the tenant's catalog (`GET
+         *     /products`, `GET /products/{code}/categories`), and the upstream account must know the
+         *     contact email and phone.
+         */
         NewTicket: {
             /**
              * Format: int64
-             * @description Category id from `GET /products/{code}/categories` (required).
+             * @description Category id from `GET /products/{code}/categories`.
              * @example 793
              */
             categoryId: number;
-            /** @description Problem description (required). */
-            content?: string | null;
-            /** @description Contact email; defaults to the tenant's `default_email`. */
+            /**
+             * @description Problem description: not blank, at most 10 000 characters.
+             * @example Cannot SSH into i-bp1abc since 09:00
+             */
+            content: string;
+            /**
+             * Format: email
+             * @description Contact email (one `@`, a dotted domain, no whitespace); defaults to the tenant's
+             *     `default_email`, and is required when the tenant has none.
+             * @example ops@example.com
+             */
             email?: string | null;
-            /** @description `zh`, `en` or `jp`; defaults to the request language. */
-            language?: string | null;
-            /** @description `normal`, `all` or `never`. */
-            notifyTimeRange?: string | null;
-            /** @description Contact phone. */
+            language?: components["schemas"]["Lang"] | null;
+            notifyTimeRange?: components["schemas"]["NotifyTimeRange"] | null;
+            /**
+             * @description Contact phone: 1 to 32 of digits, spaces and `+-()`.
+             * @example +86 138 0000 0000
+             */
             phone?: string | null;
             /**
-             * @description Product code from `GET /products` (required).
+             * @description Product code from `GET /products`.
              * @example ecs
              */
-            productCode?: string | null;
-            /** @description Confidential details: sent upstream only, never logged, cached or echoed. */
+            productCode: string;
+            /**
+             * @description Confidential details (at most 10 000 characters): sent upstream only, never logged,
+             *     cached or echoed.
+             * @example root password: hunter2
+             */
             secretContent?: string | null;
-            /** @description Title. */
+            /**
+             * @description Title, at most 200 characters.
+             * @example SSH refused
+             */
             title?: string | null;
         };
         /** @description One message on a ticket. */
@@ -363,6 +396,11 @@ export interface components {
             /** @description The notes, oldest first. */
             items: components["schemas"]["Note"][];
         };
+        /**
+         * @description When the support engineer may call the contact: office hours, any time, or never.
+         * @enum {string}
+         */
+        NotifyTimeRange: "normal" | "all" | "never";
         /** @description The problem document (RFC 9457) plus this API's extension members. */
         Problem: {
             /** @description Stable machine-readable code, e.g. `validation_failed`. */
@@ -385,6 +423,11 @@ export interface components {
             /** @description The upstream `RequestId`, when an upstream call was involved. */
             upstreamRequestId?: string | null;
         };
+        /**
+         * @description A product code (1 to 64 of `[A-Za-z0-9._-]`).
+         * @example ecs
+         */
+        ProductCode: string;
         /**
          * @description Whether a product is for technical problems or for consultation (billing, accounts, …).
          * @enum {string}
@@ -455,6 +498,11 @@ export interface components {
          * @enum {string}
          */
         StateStatus: "up" | "down";
+        /**
+         * @description A RAM sub-user id (1 to 64 ASCII letters and digits).
+         * @example 287213817234
+         */
+        SubUserId: string;
         /** @description A support ticket. */
         Ticket: {
             /**
@@ -478,6 +526,11 @@ export interface components {
             /** @description Title (may be absent upstream). */
             title?: string | null;
         };
+        /**
+         * @description A ticket id (1 to 32 ASCII letters and digits).
+         * @example CAB327A
+         */
+        TicketId: string;
         /** @description A page of tickets. */
         TicketPage: {
             /** @description The tickets on this page. */
@@ -498,6 +551,11 @@ export interface components {
              */
             total: number;
         };
+        /**
+         * @description The statuses a `GET /tickets` filter may name.
+         * @enum {string}
+         */
+        TicketStatus: "in_progress" | "wait_feedback" | "wait_confirm" | "completed";
     };
     responses: never;
     parameters: never;
@@ -521,6 +579,10 @@ export interface operations {
                 headers: {
                     /** @description /docs/ under the base path */
                     Location?: string;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -539,9 +601,18 @@ export interface operations {
             /** @description Alive */
             200: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "ok"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Health"];
                 };
             };
@@ -559,9 +630,18 @@ export interface operations {
             /** @description Metrics */
             200: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example # TYPE workorder_gateway_build_info gauge
+                     *     workorder_gateway_build_info{version="0.1.0"} 1
+                     *     # EOF
+                     */
                     "application/openmetrics-text": unknown;
                 };
             };
@@ -579,6 +659,10 @@ export interface operations {
             /** @description The OpenAPI document */
             200: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -590,12 +674,16 @@ export interface operations {
     list_products: {
         parameters: {
             query?: {
-                /** @description zh, en or jp (ja accepted); else Accept-Language, else the tenant default */
-                lang?: string;
+                /** @description The answer's language; wins over `Accept-Language`, else the tenant's default. */
+                lang?: components["schemas"]["Lang"];
             };
             header?: {
-                /** @description ETag of a cached copy */
-                "If-None-Match"?: string | null;
+                /**
+                 * @description The `ETag` of a copy the client holds (or a list of them, or `*`): a match answers 304
+                 *     without a body. Anything that is not a valid entity-tag list is ignored.
+                 * @example "3b9f0c2a"
+                 */
+                "If-None-Match"?: string;
             };
             path?: never;
             cookie?: never;
@@ -605,21 +693,58 @@ export interface operations {
             /** @description Products, one item per product code */
             200: {
                 headers: {
-                    /** @description private, max-age=<seconds left> */
-                    "Cache-Control"?: string;
-                    /** @description Entity tag */
-                    ETag?: string;
-                    /** @description HIT, MISS or STALE */
-                    "X-Cache"?: string;
+                    /** @description private, max-age=<seconds this copy stays fresh> */
+                    "Cache-Control": string;
+                    /** @description Entity tag of this copy: send it as If-None-Match to get 304 while it is current */
+                    ETag: string;
+                    /** @description Accept-Language */
+                    Vary: string;
+                    /** @description HIT (served from the gateway's cache), MISS (fetched now) or STALE (the upstream failed; an older copy) */
+                    "X-Cache": "HIT" | "MISS" | "STALE";
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "code": "ecs",
+                     *           "description": "Remote login, website access and other server issues",
+                     *           "group": "Elastic Computing",
+                     *           "hot": true,
+                     *           "kind": "technical",
+                     *           "name": "Elastic Compute Service"
+                     *         }
+                     *       ],
+                     *       "language": "en"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ProductsView"];
                 };
             };
             /** @description Not modified */
             304: {
                 headers: {
+                    /** @description private, max-age=<seconds this copy stays fresh> */
+                    "Cache-Control": string;
+                    /** @description Entity tag of this copy: send it as If-None-Match to get 304 while it is current */
+                    ETag: string;
+                    /** @description Accept-Language */
+                    Vary: string;
+                    /** @description HIT (served from the gateway's cache), MISS (fetched now) or STALE (the upstream failed; an older copy) */
+                    "X-Cache": "HIT" | "MISS" | "STALE";
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -627,6 +752,12 @@ export interface operations {
             /** @description Bad lang */
             400: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -636,6 +767,14 @@ export interface operations {
             /** @description unauthenticated: missing, malformed, expired or otherwise invalid bearer token */
             401: {
                 headers: {
+                    /** @description Bearer error="invalid_token" */
+                    "WWW-Authenticate": string;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -645,6 +784,12 @@ export interface operations {
             /** @description forbidden (permission missing) or tenant_not_configured */
             403: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -654,6 +799,14 @@ export interface operations {
             /** @description rate_limited (this user) or upstream_throttled (this tenant); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -663,6 +816,12 @@ export interface operations {
             /** @description upstream_error, or upstream_credentials_rejected (the tenant's keys were refused) */
             502: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -672,6 +831,14 @@ export interface operations {
             /** @description upstream_unavailable: the upstream failed repeatedly just now; tenant_busy: too many of this tenant's upstream calls are in flight (nothing was sent); or state_unavailable: the shared state is unreachable (writes with Idempotency-Key, own-visibility checks); see Retry-After */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -681,6 +848,12 @@ export interface operations {
             /** @description upstream_timeout */
             504: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -692,13 +865,20 @@ export interface operations {
     get_product: {
         parameters: {
             query?: {
-                /** @description zh, en or jp */
-                lang?: string;
+                /** @description The answer's language; wins over `Accept-Language`, else the tenant's default. */
+                lang?: components["schemas"]["Lang"];
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description The `ETag` of a copy the client holds (or a list of them, or `*`): a match answers 304
+                 *     without a body. Anything that is not a valid entity-tag list is ignored.
+                 * @example "3b9f0c2a"
+                 */
+                "If-None-Match"?: string;
+            };
             path: {
-                /** @description Product code, e.g. ecs */
-                code: string;
+                /** @description The product's code. */
+                code: components["schemas"]["ProductCode"];
             };
             cookie?: never;
         };
@@ -707,15 +887,53 @@ export interface operations {
             /** @description The product */
             200: {
                 headers: {
+                    /** @description private, max-age=<seconds this copy stays fresh> */
+                    "Cache-Control": string;
+                    /** @description Entity tag of this copy: send it as If-None-Match to get 304 while it is current */
+                    ETag: string;
+                    /** @description Accept-Language */
+                    Vary: string;
+                    /** @description HIT (served from the gateway's cache), MISS (fetched now) or STALE (the upstream failed; an older copy) */
+                    "X-Cache": "HIT" | "MISS" | "STALE";
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "ecs",
+                     *       "description": "Remote login, website access and other server issues",
+                     *       "group": "Elastic Computing",
+                     *       "hot": true,
+                     *       "kind": "technical",
+                     *       "name": "Elastic Compute Service"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ProductView"];
                 };
             };
             /** @description Not modified */
             304: {
                 headers: {
+                    /** @description private, max-age=<seconds this copy stays fresh> */
+                    "Cache-Control": string;
+                    /** @description Entity tag of this copy: send it as If-None-Match to get 304 while it is current */
+                    ETag: string;
+                    /** @description Accept-Language */
+                    Vary: string;
+                    /** @description HIT (served from the gateway's cache), MISS (fetched now) or STALE (the upstream failed; an older copy) */
+                    "X-Cache": "HIT" | "MISS" | "STALE";
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -723,6 +941,12 @@ export interface operations {
             /** @description Bad lang */
             400: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -732,6 +956,14 @@ export interface operations {
             /** @description unauthenticated: missing, malformed, expired or otherwise invalid bearer token */
             401: {
                 headers: {
+                    /** @description Bearer error="invalid_token" */
+                    "WWW-Authenticate": string;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -741,6 +973,12 @@ export interface operations {
             /** @description forbidden (permission missing) or tenant_not_configured */
             403: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -750,6 +988,12 @@ export interface operations {
             /** @description product_not_found */
             404: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -759,6 +1003,14 @@ export interface operations {
             /** @description rate_limited (this user) or upstream_throttled (this tenant); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -768,6 +1020,12 @@ export interface operations {
             /** @description upstream_error, or upstream_credentials_rejected (the tenant's keys were refused) */
             502: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -777,6 +1035,14 @@ export interface operations {
             /** @description upstream_unavailable: the upstream failed repeatedly just now; tenant_busy: too many of this tenant's upstream calls are in flight (nothing was sent); or state_unavailable: the shared state is unreachable (writes with Idempotency-Key, own-visibility checks); see Retry-After */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -786,6 +1052,12 @@ export interface operations {
             /** @description upstream_timeout */
             504: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -797,13 +1069,20 @@ export interface operations {
     list_categories: {
         parameters: {
             query?: {
-                /** @description zh, en or jp */
-                lang?: string;
+                /** @description The answer's language; wins over `Accept-Language`, else the tenant's default. */
+                lang?: components["schemas"]["Lang"];
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description The `ETag` of a copy the client holds (or a list of them, or `*`): a match answers 304
+                 *     without a body. Anything that is not a valid entity-tag list is ignored.
+                 * @example "3b9f0c2a"
+                 */
+                "If-None-Match"?: string;
+            };
             path: {
-                /** @description Product code */
-                code: string;
+                /** @description The product's code. */
+                code: components["schemas"]["ProductCode"];
             };
             cookie?: never;
         };
@@ -812,15 +1091,54 @@ export interface operations {
             /** @description Categories */
             200: {
                 headers: {
+                    /** @description private, max-age=<seconds this copy stays fresh> */
+                    "Cache-Control": string;
+                    /** @description Entity tag of this copy: send it as If-None-Match to get 304 while it is current */
+                    ETag: string;
+                    /** @description Accept-Language */
+                    Vary: string;
+                    /** @description HIT (served from the gateway's cache), MISS (fetched now) or STALE (the upstream failed; an older copy) */
+                    "X-Cache": "HIT" | "MISS" | "STALE";
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 793,
+                     *           "name": "ECS无法远程"
+                     *         }
+                     *       ],
+                     *       "language": "zh"
+                     *     }
+                     */
                     "application/json": components["schemas"]["CategoriesView"];
                 };
             };
             /** @description Not modified */
             304: {
                 headers: {
+                    /** @description private, max-age=<seconds this copy stays fresh> */
+                    "Cache-Control": string;
+                    /** @description Entity tag of this copy: send it as If-None-Match to get 304 while it is current */
+                    ETag: string;
+                    /** @description Accept-Language */
+                    Vary: string;
+                    /** @description HIT (served from the gateway's cache), MISS (fetched now) or STALE (the upstream failed; an older copy) */
+                    "X-Cache": "HIT" | "MISS" | "STALE";
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -828,6 +1146,12 @@ export interface operations {
             /** @description Bad lang */
             400: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -837,6 +1161,14 @@ export interface operations {
             /** @description unauthenticated: missing, malformed, expired or otherwise invalid bearer token */
             401: {
                 headers: {
+                    /** @description Bearer error="invalid_token" */
+                    "WWW-Authenticate": string;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -846,6 +1178,12 @@ export interface operations {
             /** @description forbidden (permission missing) or tenant_not_configured */
             403: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -855,6 +1193,12 @@ export interface operations {
             /** @description product_not_found */
             404: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -864,6 +1208,14 @@ export interface operations {
             /** @description rate_limited (this user) or upstream_throttled (this tenant); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -873,6 +1225,12 @@ export interface operations {
             /** @description upstream_error, or upstream_credentials_rejected (the tenant's keys were refused) */
             502: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -882,6 +1240,14 @@ export interface operations {
             /** @description upstream_unavailable: the upstream failed repeatedly just now; tenant_busy: too many of this tenant's upstream calls are in flight (nothing was sent); or state_unavailable: the shared state is unreachable (writes with Idempotency-Key, own-visibility checks); see Retry-After */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -891,6 +1257,12 @@ export interface operations {
             /** @description upstream_timeout */
             504: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -911,15 +1283,34 @@ export interface operations {
             /** @description Ready; `state` tells whether the shared state answers */
             200: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "state": {
+                     *         "backend": "redis",
+                     *         "status": "up"
+                     *       },
+                     *       "status": "ready"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
             /** @description Draining */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -931,24 +1322,48 @@ export interface operations {
     list_tickets: {
         parameters: {
             query?: {
-                /** @description Comma list of in_progress, wait_feedback, wait_confirm, completed */
-                status?: string;
-                /** @description Only tickets for this product */
-                productCode?: string;
-                /** @description Comma list of at most 100 ticket ids */
-                ids?: string;
-                /** @description RFC 3339 time or epoch seconds */
-                createdAfter?: string;
-                /** @description RFC 3339 time or epoch seconds */
-                createdBefore?: string;
-                /** @description 1-based page, default 1 */
+                /**
+                 * @description Only tickets in these statuses, comma-separated (`in_progress,wait_feedback`).
+                 * @example [
+                 *       "in_progress",
+                 *       "wait_feedback"
+                 *     ]
+                 */
+                status?: components["schemas"]["TicketStatus"][];
+                /** @description Only tickets for this product. */
+                productCode?: components["schemas"]["ProductCode"];
+                /**
+                 * @description Only these tickets: 1 to 100 ids, comma-separated.
+                 * @example [
+                 *       "CAB327A"
+                 *     ]
+                 */
+                ids?: components["schemas"]["TicketId"][];
+                /**
+                 * @description Only tickets created at or after this time (RFC 3339, or epoch seconds). A range that
+                 *     ends before it starts is empty.
+                 * @example 2020-04-02T09:04:00Z
+                 */
+                createdAfter?: components["schemas"]["Instant"];
+                /**
+                 * @description Only tickets created at or before this time (RFC 3339, or epoch seconds).
+                 * @example 1700000000
+                 */
+                createdBefore?: components["schemas"]["Instant"];
+                /**
+                 * @description The 1-based page (default 1).
+                 * @example 1
+                 */
                 page?: number;
-                /** @description 1 to 100, default 20 */
+                /**
+                 * @description Tickets per page (default 20).
+                 * @example 20
+                 */
                 pageSize?: number;
-                /** @description Only tickets of this RAM sub-user */
-                subUserId?: string;
-                /** @description zh, en or jp (ja accepted) */
-                lang?: string;
+                /** @description Only tickets of this RAM sub-user. */
+                subUserId?: components["schemas"]["SubUserId"];
+                /** @description The answer's language; wins over `Accept-Language`, else the tenant's default. */
+                lang?: components["schemas"]["Lang"];
             };
             header?: never;
             path?: never;
@@ -956,18 +1371,46 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of tickets */
+            /** @description A page of tickets, newest first */
             200: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "createdAt": "2020-04-02T09:04:00Z",
+                     *           "creatorId": "1234567890",
+                     *           "id": "CAB327A",
+                     *           "status": "in_progress",
+                     *           "title": "SSH refused"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "pageSize": 20,
+                     *       "total": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["TicketPage"];
                 };
             };
             /** @description A bad query parameter (named in detail) */
             400: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -977,6 +1420,14 @@ export interface operations {
             /** @description unauthenticated: missing, malformed, expired or otherwise invalid bearer token */
             401: {
                 headers: {
+                    /** @description Bearer error="invalid_token" */
+                    "WWW-Authenticate": string;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -986,6 +1437,12 @@ export interface operations {
             /** @description forbidden (permission missing) or tenant_not_configured */
             403: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -995,6 +1452,14 @@ export interface operations {
             /** @description rate_limited (this user) or upstream_throttled (this tenant); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1004,6 +1469,12 @@ export interface operations {
             /** @description upstream_error, or upstream_credentials_rejected (the tenant's keys were refused) */
             502: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1013,6 +1484,14 @@ export interface operations {
             /** @description upstream_unavailable: the upstream failed repeatedly just now; tenant_busy: too many of this tenant's upstream calls are in flight (nothing was sent); or state_unavailable: the shared state is unreachable (writes with Idempotency-Key, own-visibility checks); see Retry-After */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1022,6 +1501,12 @@ export interface operations {
             /** @description upstream_timeout */
             504: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1032,10 +1517,17 @@ export interface operations {
     };
     create_ticket: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The answer's language; wins over `Accept-Language`, else the tenant's default. */
+                lang?: components["schemas"]["Lang"];
+            };
             header?: {
-                /** @description Repeat-safe key (1 to 255 visible ASCII): a retry with the same key and body returns the first answer and never files a second ticket */
-                "Idempotency-Key"?: string | null;
+                /**
+                 * @description Repeat-safe key: a retry with the same key and body returns the first answer and never
+                 *     writes twice. Make one per logical write and reuse it for that write's retries.
+                 * @example 3f1c9a52-0b7e-4d0a-9d6e-2b1f0c8e7a41
+                 */
+                "Idempotency-Key"?: string;
             };
             path?: never;
             cookie?: never;
@@ -1049,15 +1541,36 @@ export interface operations {
             /** @description Created; Location names the ticket */
             201: {
                 headers: {
+                    /** @description true when this is the stored answer of an earlier request with the same Idempotency-Key (nothing was written again) */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description The URL of what was written (under the base path) */
+                    Location: string;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "ETARNPP"
+                     *     }
+                     */
                     "application/json": components["schemas"]["CreatedTicket"];
                 };
             };
             /** @description Malformed JSON */
             400: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1067,6 +1580,14 @@ export interface operations {
             /** @description unauthenticated: missing, malformed, expired or otherwise invalid bearer token */
             401: {
                 headers: {
+                    /** @description Bearer error="invalid_token" */
+                    "WWW-Authenticate": string;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1076,6 +1597,12 @@ export interface operations {
             /** @description forbidden (permission missing) or tenant_not_configured */
             403: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1085,6 +1612,14 @@ export interface operations {
             /** @description idempotency_in_progress: a request with this Idempotency-Key is still running; see Retry-After */
             409: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1094,6 +1629,12 @@ export interface operations {
             /** @description Body too large */
             413: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1103,6 +1644,12 @@ export interface operations {
             /** @description Body is not JSON */
             415: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1112,6 +1659,12 @@ export interface operations {
             /** @description Field errors (product, category, contact…) */
             422: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1121,6 +1674,14 @@ export interface operations {
             /** @description rate_limited (this user) or upstream_throttled (this tenant); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1130,6 +1691,12 @@ export interface operations {
             /** @description upstream_error, or upstream_credentials_rejected (the tenant's keys were refused) */
             502: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1139,6 +1706,14 @@ export interface operations {
             /** @description upstream_unavailable: the upstream failed repeatedly just now; tenant_busy: too many of this tenant's upstream calls are in flight (nothing was sent); or state_unavailable: the shared state is unreachable (writes with Idempotency-Key, own-visibility checks); see Retry-After */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1148,6 +1723,12 @@ export interface operations {
             /** @description upstream_timeout */
             504: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1159,13 +1740,13 @@ export interface operations {
     get_ticket: {
         parameters: {
             query?: {
-                /** @description zh, en or jp */
-                lang?: string;
+                /** @description The answer's language; wins over `Accept-Language`, else the tenant's default. */
+                lang?: components["schemas"]["Lang"];
             };
             header?: never;
             path: {
-                /** @description Ticket id: 1 to 32 of [A-Za-z0-9] */
-                id: string;
+                /** @description The ticket's id. */
+                id: components["schemas"]["TicketId"];
             };
             cookie?: never;
         };
@@ -1174,15 +1755,36 @@ export interface operations {
             /** @description The ticket */
             200: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "createdAt": "2020-04-02T09:04:00Z",
+                     *       "creatorId": "1234567890",
+                     *       "id": "CAB327A",
+                     *       "status": "in_progress",
+                     *       "title": "SSH refused"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Ticket"];
                 };
             };
             /** @description Bad lang */
             400: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1192,6 +1794,14 @@ export interface operations {
             /** @description unauthenticated: missing, malformed, expired or otherwise invalid bearer token */
             401: {
                 headers: {
+                    /** @description Bearer error="invalid_token" */
+                    "WWW-Authenticate": string;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1201,6 +1811,12 @@ export interface operations {
             /** @description forbidden (permission missing) or tenant_not_configured */
             403: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1210,6 +1826,12 @@ export interface operations {
             /** @description ticket_not_found (also for other tenants' tickets) */
             404: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1219,6 +1841,14 @@ export interface operations {
             /** @description rate_limited (this user) or upstream_throttled (this tenant); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1228,6 +1858,12 @@ export interface operations {
             /** @description upstream_error, or upstream_credentials_rejected (the tenant's keys were refused) */
             502: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1237,6 +1873,14 @@ export interface operations {
             /** @description upstream_unavailable: the upstream failed repeatedly just now; tenant_busy: too many of this tenant's upstream calls are in flight (nothing was sent); or state_unavailable: the shared state is unreachable (writes with Idempotency-Key, own-visibility checks); see Retry-After */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1246,6 +1890,12 @@ export interface operations {
             /** @description upstream_timeout */
             504: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1256,11 +1906,14 @@ export interface operations {
     };
     close_ticket: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The answer's language; wins over `Accept-Language`, else the tenant's default. */
+                lang?: components["schemas"]["Lang"];
+            };
             header?: never;
             path: {
-                /** @description Ticket id */
-                id: string;
+                /** @description The ticket's id. */
+                id: components["schemas"]["TicketId"];
             };
             cookie?: never;
         };
@@ -1269,13 +1922,42 @@ export interface operations {
             /** @description Closed */
             204: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description Bad lang */
+            400: {
+                headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description unauthenticated: missing, malformed, expired or otherwise invalid bearer token */
             401: {
                 headers: {
+                    /** @description Bearer error="invalid_token" */
+                    "WWW-Authenticate": string;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1285,6 +1967,12 @@ export interface operations {
             /** @description forbidden (permission missing) or tenant_not_configured */
             403: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1294,6 +1982,12 @@ export interface operations {
             /** @description ticket_not_found */
             404: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1303,6 +1997,14 @@ export interface operations {
             /** @description rate_limited (this user) or upstream_throttled (this tenant); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1312,6 +2014,12 @@ export interface operations {
             /** @description upstream_error, or upstream_credentials_rejected (the tenant's keys were refused) */
             502: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1321,6 +2029,14 @@ export interface operations {
             /** @description upstream_unavailable: the upstream failed repeatedly just now; tenant_busy: too many of this tenant's upstream calls are in flight (nothing was sent); or state_unavailable: the shared state is unreachable (writes with Idempotency-Key, own-visibility checks); see Retry-After */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1330,6 +2046,12 @@ export interface operations {
             /** @description upstream_timeout */
             504: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1341,13 +2063,13 @@ export interface operations {
     list_notes: {
         parameters: {
             query?: {
-                /** @description zh, en or jp */
-                lang?: string;
+                /** @description The answer's language; wins over `Accept-Language`, else the tenant's default. */
+                lang?: components["schemas"]["Lang"];
             };
             header?: never;
             path: {
-                /** @description Ticket id */
-                id: string;
+                /** @description The ticket's id. */
+                id: components["schemas"]["TicketId"];
             };
             cookie?: never;
         };
@@ -1356,15 +2078,45 @@ export interface operations {
             /** @description The conversation, oldest first */
             200: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "content": "Cannot SSH into i-bp1abc",
+                     *           "createdAt": "2020-04-02T09:04:00Z",
+                     *           "fromOfficial": false,
+                     *           "id": "CT24GHXT"
+                     *         },
+                     *         {
+                     *           "content": "Please check the security group rules",
+                     *           "createdAt": "2020-04-02T09:20:00Z",
+                     *           "fromOfficial": true,
+                     *           "id": "CT24GHXU"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["NoteList"];
                 };
             };
             /** @description Bad lang */
             400: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1374,6 +2126,14 @@ export interface operations {
             /** @description unauthenticated: missing, malformed, expired or otherwise invalid bearer token */
             401: {
                 headers: {
+                    /** @description Bearer error="invalid_token" */
+                    "WWW-Authenticate": string;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1383,6 +2143,12 @@ export interface operations {
             /** @description forbidden (permission missing) or tenant_not_configured */
             403: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1392,6 +2158,12 @@ export interface operations {
             /** @description ticket_not_found */
             404: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1401,6 +2173,14 @@ export interface operations {
             /** @description rate_limited (this user) or upstream_throttled (this tenant); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1410,6 +2190,12 @@ export interface operations {
             /** @description upstream_error, or upstream_credentials_rejected (the tenant's keys were refused) */
             502: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1419,6 +2205,14 @@ export interface operations {
             /** @description upstream_unavailable: the upstream failed repeatedly just now; tenant_busy: too many of this tenant's upstream calls are in flight (nothing was sent); or state_unavailable: the shared state is unreachable (writes with Idempotency-Key, own-visibility checks); see Retry-After */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1428,6 +2222,12 @@ export interface operations {
             /** @description upstream_timeout */
             504: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1438,14 +2238,21 @@ export interface operations {
     };
     reply: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The answer's language; wins over `Accept-Language`, else the tenant's default. */
+                lang?: components["schemas"]["Lang"];
+            };
             header?: {
-                /** @description Repeat-safe key (1 to 255 visible ASCII): a retry with the same key and body never posts a second note */
-                "Idempotency-Key"?: string | null;
+                /**
+                 * @description Repeat-safe key: a retry with the same key and body returns the first answer and never
+                 *     writes twice. Make one per logical write and reuse it for that write's retries.
+                 * @example 3f1c9a52-0b7e-4d0a-9d6e-2b1f0c8e7a41
+                 */
+                "Idempotency-Key"?: string;
             };
             path: {
-                /** @description Ticket id */
-                id: string;
+                /** @description The ticket's id. */
+                id: components["schemas"]["TicketId"];
             };
             cookie?: never;
         };
@@ -1458,6 +2265,16 @@ export interface operations {
             /** @description Reply added; Location names the notes */
             201: {
                 headers: {
+                    /** @description true when this is the stored answer of an earlier request with the same Idempotency-Key (nothing was written again) */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description The URL of what was written (under the base path) */
+                    Location: string;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1465,6 +2282,12 @@ export interface operations {
             /** @description Malformed JSON */
             400: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1474,6 +2297,14 @@ export interface operations {
             /** @description unauthenticated: missing, malformed, expired or otherwise invalid bearer token */
             401: {
                 headers: {
+                    /** @description Bearer error="invalid_token" */
+                    "WWW-Authenticate": string;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1483,6 +2314,12 @@ export interface operations {
             /** @description forbidden (permission missing) or tenant_not_configured */
             403: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1492,6 +2329,12 @@ export interface operations {
             /** @description ticket_not_found */
             404: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1501,6 +2344,14 @@ export interface operations {
             /** @description idempotency_in_progress: a request with this Idempotency-Key is still running; see Retry-After */
             409: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1510,6 +2361,12 @@ export interface operations {
             /** @description Body too large */
             413: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1519,6 +2376,12 @@ export interface operations {
             /** @description Body is not JSON */
             415: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1528,6 +2391,12 @@ export interface operations {
             /** @description Neither content nor secretContent, or the ticket is completed */
             422: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1537,6 +2406,14 @@ export interface operations {
             /** @description rate_limited (this user) or upstream_throttled (this tenant); see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1546,6 +2423,12 @@ export interface operations {
             /** @description upstream_error, or upstream_credentials_rejected (the tenant's keys were refused) */
             502: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1555,6 +2438,14 @@ export interface operations {
             /** @description upstream_unavailable: the upstream failed repeatedly just now; tenant_busy: too many of this tenant's upstream calls are in flight (nothing was sent); or state_unavailable: the shared state is unreachable (writes with Idempotency-Key, own-visibility checks); see Retry-After */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1564,6 +2455,12 @@ export interface operations {
             /** @description upstream_timeout */
             504: {
                 headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
