@@ -77,9 +77,8 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    /// Every code, for the check that the contract lists each one.
-    #[cfg(test)]
-    const ALL: [Self; 24] = [
+    /// Every code: the document's `ErrorCode` enum, and the check that API.md lists each one.
+    pub const ALL: [Self; 24] = [
         Self::InvalidRequest,
         Self::Unauthenticated,
         Self::Forbidden,
@@ -168,6 +167,22 @@ impl FieldError {
     }
 }
 
+/// In the document, a string enum of every code, so a generated client can switch on them.
+/// Codes are only ever added: a client should keep a default branch.
+impl utoipa::PartialSchema for ErrorCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .enum_values(Some(Self::ALL.iter().map(|code| code.as_str())))
+            .description(Some(
+                "Stable machine-readable code (API.md's error table). Codes are only ever added; keep a default branch.",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ErrorCode {}
+
 /// The problem document (RFC 9457) plus this API's extension members.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -182,7 +197,6 @@ pub struct Problem {
     /// A human-readable sentence about this occurrence.
     pub detail: String,
     /// Stable machine-readable code, e.g. `validation_failed`.
-    #[schema(value_type = String)]
     pub code: ErrorCode,
     /// This request's `X-Request-Id`.
     #[serde(skip_serializing_if = "Option::is_none")]

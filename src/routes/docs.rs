@@ -31,7 +31,7 @@ use super::{health, notes, products, tickets};
         health::healthz, health::readyz, health::metrics,
     ),
     components(schemas(
-        crate::error::Problem, crate::error::FieldError,
+        crate::error::Problem, crate::error::FieldError, crate::error::ErrorCode,
         super::params::Lang, super::params::TicketId, super::params::ProductCode,
         super::params::TicketStatus, super::params::Instant, super::ticket_query::SubUserId,
     )),

@@ -297,6 +297,11 @@ export interface components {
              */
             id: string;
         };
+        /**
+         * @description Stable machine-readable code (API.md's error table). Codes are only ever added; keep a default branch.
+         * @enum {string}
+         */
+        ErrorCode: "invalid_request" | "unauthenticated" | "forbidden" | "tenant_not_configured" | "not_found" | "ticket_not_found" | "product_not_found" | "method_not_allowed" | "not_acceptable" | "idempotency_in_progress" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "rate_limited" | "upstream_throttled" | "internal_error" | "upstream_error" | "upstream_credentials_rejected" | "upstream_unavailable" | "tenant_busy" | "state_unavailable" | "service_unavailable" | "draining" | "upstream_timeout";
         /** @description One field-level problem in a request body or query. */
         FieldError: {
             /** @description The request field, in request spelling (`categoryId`). */
@@ -404,7 +409,7 @@ export interface components {
         /** @description The problem document (RFC 9457) plus this API's extension members. */
         Problem: {
             /** @description Stable machine-readable code, e.g. `validation_failed`. */
-            code: string;
+            code: components["schemas"]["ErrorCode"];
             /** @description A human-readable sentence about this occurrence. */
             detail: string;
             /** @description Field errors (422 only). */
