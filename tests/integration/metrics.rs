@@ -196,7 +196,9 @@ async fn http_requests_and_auth_failures_count_exactly_by_route_method_and_statu
     assert_eq!(after.value("wog_http_requests_in_flight"), 1.0);
     assert!(after.text.contains(r#"wog_build_info{version=""#));
     assert!(
-        !after.text.contains(r#"wog_http_errors_total{route="/products""#),
+        !after
+            .text
+            .contains(r#"wog_http_errors_total{route="/products""#),
         "a 2xx is no error"
     );
     for forbidden in [user, "/no/such/path", "not-a-token"] {
@@ -451,7 +453,6 @@ async fn with_its_state_store_unreachable_a_gateway_counts_each_failed_rate_chec
     assert_eq!(after.value("wog_state_up"), 0.0);
 }
 
-
 #[tokio::test]
 async fn a_tenants_breaker_shows_open_from_its_trip_until_a_call_succeeds_again() {
     let (gateway, _sandbox, broken_sandbox) = traffic_gateway().await;
@@ -518,7 +519,9 @@ async fn an_upstream_call_counts_in_flight_for_its_tenant_while_it_runs() {
     let after = scrape(&gateway).await;
     assert_eq!(after.value(series), 0.0);
     assert_eq!(
-        after.samples.get(r#"wog_upstream_calls_in_flight{tenant="broken"}"#),
+        after
+            .samples
+            .get(r#"wog_upstream_calls_in_flight{tenant="broken"}"#),
         Some(&0.0)
     );
 }
@@ -574,6 +577,9 @@ async fn rate_limit_refusals_count_exactly_by_tenant_and_limit() {
         ],
     );
     for forbidden in ["alice-metrics", "bob-metrics"] {
-        assert!(!after.text.contains(forbidden), "{forbidden} is a label value");
+        assert!(
+            !after.text.contains(forbidden),
+            "{forbidden} is a label value"
+        );
     }
 }
