@@ -9,7 +9,8 @@ rules.yml loaded unchanged. Then:
    writes (replays, and reconciliations after answers the sandbox loses on purpose), a user
    over its rate limit, bad tokens, unknown paths;
 2. every panel query of dashboard.json (template variables substituted) asked over the healthy
-   range: each must return at least one series with a finite value;
+   range: each must return at least one series with a finite value; the variables' own
+   label_values queries must list something;
 3. faults: demo's sandbox answers every call 503, and acme's AccessKey secret is replaced by a
    wrong one (a reload by SIGHUP, as a bad rotation would be); traffic goes on until Prometheus
    reports WogUpstreamUnavailable{tenant="demo"} and WogTenantCredentialsRejected{tenant="acme"}
@@ -364,6 +365,16 @@ def main():
             check(value > 0, f"healthy: {what}: {value:.0f}")
 
         dashboard = json.load(open(os.path.join(HERE, "dashboard.json")))
+        # The template variables' own queries must list something to choose from.
+        for variable in dashboard["templating"]["list"]:
+            definition = variable.get("definition", "")
+            match = re.fullmatch(r"label_values\((.+), (\w+)\)", definition)
+            if not match:
+                continue
+            selector = match.group(1).replace("$job", JOB)
+            values = prom.api(f"label/{match.group(2)}/values", **{"match[]": selector},
+                              start=start, end=healthy_end)
+            check(bool(values), f"variable ${variable['name']}: {definition} lists {values}")
         queries = panel_queries(dashboard)
         check(len(queries) >= 20, f"the dashboard has {len(queries)} panels with queries")
         for title, exprs in queries:
