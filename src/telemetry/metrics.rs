@@ -419,9 +419,10 @@ impl Metrics {
     }
 }
 
-/// Receives one record per finished upstream call: the one way the upstream client reports its
-/// calls (the gateway installs its [`Metrics`]; tests a recorder), kept abstract so the client
-/// does not know about the metrics registry. Defined here, below the client, which takes it.
+/// Receives one record per finished upstream call, and hears when a call starts and how the
+/// tenant's breaker stands: the one way the upstream client reports its calls (the gateway
+/// installs its [`Metrics`]; tests a recorder), kept abstract so the client does not know about
+/// the metrics registry. Defined here, below the client, which takes it.
 pub trait CallObserver: Send + Sync {
     /// Called once per call (not per attempt) with its final outcome (`ok` or
     /// `UpstreamError::outcome`), attempts made and total latency.
