@@ -365,6 +365,14 @@ def main():
             check(value > 0, f"healthy: {what}: {value:.0f}")
 
         dashboard = json.load(open(os.path.join(HERE, "dashboard.json")))
+        # Importable anywhere: every query goes through the `datasource` variable, and panel ids
+        # (Grafana's handle on a panel) are unique.
+        flat = [p for p in dashboard["panels"] if p["type"] != "row"]
+        sources = {json.dumps(x["datasource"]) for p in flat for x in [p, *p["targets"]]}
+        check(sources == {json.dumps({"type": "prometheus", "uid": "${datasource}"})},
+              f"every panel and query uses the datasource variable ({sorted(sources)})")
+        ids = [p["id"] for p in dashboard["panels"]]
+        check(len(ids) == len(set(ids)), "panel ids are unique")
         # The template variables' own queries must list something to choose from.
         for variable in dashboard["templating"]["list"]:
             definition = variable.get("definition", "")
