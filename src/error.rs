@@ -430,6 +430,8 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status);
         response.content_type(PROBLEM_JSON);
+        // For the request middleware, which counts error answers by code (`wog_http_errors_total`).
+        response.extensions_mut().insert(self.code);
         if self.status == StatusCode::UNAUTHORIZED {
             response.insert_header((header::WWW_AUTHENTICATE, r#"Bearer error="invalid_token""#));
         }

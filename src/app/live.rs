@@ -79,6 +79,7 @@ pub(super) async fn build_live(
     running: Option<&Authenticator>,
 ) -> Result<LiveConfig, StartupError> {
     let tenants = TenantRegistry::from_settings(settings, sandbox_endpoint)?;
+    metrics.register_tenants(tenants.ids());
     let config = auth_config(settings)?;
     let authenticator = match running {
         None => Authenticator::new(config, http, metrics).await,

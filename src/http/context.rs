@@ -89,8 +89,11 @@ pub async fn request_context(
                     None,
                 ),
             };
-            let status = match &outcome {
-                Ok((_, response)) | Err(response) => response.status().as_u16(),
+            let (status, code) = match &outcome {
+                Ok((_, response)) | Err(response) => (
+                    response.status().as_u16(),
+                    response.extensions().get::<ErrorCode>().copied(),
+                ),
             };
             let route = route.unwrap_or_else(|| "unmatched".to_owned());
             let latency = started.elapsed();
@@ -100,6 +103,11 @@ pub async fn request_context(
             span.record("latency_ms", latency.as_millis() as u64);
             if let Some(metrics) = &metrics {
                 metrics.record_http(method.as_str(), &route, status, latency);
+                // Every error answer is a problem document by now (`ensure_problem_body`), built
+                // by `ApiError`, which tags the response with its code.
+                if let Some(code) = code.filter(|_| status >= 400) {
+                    metrics.record_http_error(&route, code.as_str());
+                }
             }
             if status >= 500 {
                 tracing::error!("request failed");

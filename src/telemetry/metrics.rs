@@ -1,11 +1,12 @@
 //! Prometheus metrics, served as text at `GET /metrics`: one [`Metrics`] handle per application,
 //! created at start-up and handed to everything that records — the HTTP middleware (app data),
 //! the upstream client (as its [`CallObserver`]), the catalog, the state store
-//! and its health probe, the JWKS refresh, the rate-limit fallback and the ticket writes. There
+//! and its health probe, the JWKS refresh, the rate limits and the ticket writes. There
 //! is no process-global registry: each gateway in a process counts and renders its own.
 //!
 //! Invariant: label values come from small closed sets (route templates, methods, status
-//! classes, action names, outcome labels, cache names, tenant ids from configuration) — never
+//! classes, problem codes, action names, outcome labels, cache names, limits, tenant ids from
+//! configuration) — never
 //! ticket ids, user ids, raw paths or methods as written — so cardinality stays bounded. A
 //! series lives as long as the process: a label taken from the request would let any client,
 //! without a token, grow this registry (and every scrape) without bound.
@@ -28,6 +29,26 @@ struct HttpLabels {
     route: String,
     status_class: &'static str,
 }
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ErrorLabels {
+    route: String,
+    code: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TenantLabels {
+    tenant: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RefusalLabels {
+    tenant: String,
+    limit: &'static str,
+}
+
+/// The limits of `wog_rate_limit_refusals_total`: the per-user and the per-tenant bucket.
+pub const RATE_LIMITS: [&str; 2] = ["user", "tenant"];
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct UpstreamLabels {
@@ -76,9 +97,13 @@ struct Inner {
     registry: Registry,
     http_requests: Family<HttpLabels, Counter>,
     http_latency: Family<HttpLabels, Histogram>,
+    http_errors: Family<ErrorLabels, Counter>,
     in_flight: Gauge,
     upstream_calls: Family<UpstreamLabels, Counter>,
     upstream_latency: Family<UpstreamLatencyLabels, Histogram>,
+    upstream_in_flight: Family<TenantLabels, Gauge>,
+    breaker_open: Family<TenantLabels, Gauge>,
+    rate_limit_refusals: Family<RefusalLabels, Counter>,
     cache_lookups: Family<CacheLabels, Counter>,
     jwks_refreshes: Family<JwksLabels, Counter>,
     state_up: Gauge,
@@ -111,7 +136,11 @@ impl Metrics {
         let http_latency = Family::<HttpLabels, Histogram>::new_with_constructor(
             latency_histogram as fn() -> Histogram,
         );
+        let http_errors = Family::<ErrorLabels, Counter>::default();
         let in_flight = Gauge::default();
+        let upstream_in_flight = Family::<TenantLabels, Gauge>::default();
+        let breaker_open = Family::<TenantLabels, Gauge>::default();
+        let rate_limit_refusals = Family::<RefusalLabels, Counter>::default();
         let upstream_calls = Family::<UpstreamLabels, Counter>::default();
         let upstream_latency = Family::<UpstreamLatencyLabels, Histogram>::new_with_constructor(
             latency_histogram as fn() -> Histogram,
@@ -157,6 +186,11 @@ impl Metrics {
             http_latency.clone(),
         );
         registry.register(
+            "http_errors",
+            "HTTP error answers (4xx, 5xx) by route template and problem code",
+            http_errors.clone(),
+        );
+        registry.register(
             "http_requests_in_flight",
             "HTTP requests being served",
             in_flight.clone(),
@@ -170,6 +204,16 @@ impl Metrics {
             "upstream_call_duration_seconds",
             "Workorder API call latency by action and outcome, retries included",
             upstream_latency.clone(),
+        );
+        registry.register(
+            "upstream_calls_in_flight",
+            "Workorder API calls in progress by tenant (holding a bulkhead slot, retries included)",
+            upstream_in_flight.clone(),
+        );
+        registry.register(
+            "upstream_breaker_open",
+            "Whether the tenant's circuit breaker is open (1: tripped and no call has succeeded since) or closed (0)",
+            breaker_open.clone(),
         );
         registry.register(
             "cache_lookups",
@@ -196,6 +240,11 @@ impl Metrics {
             "Rate checks decided by this replica alone because the state store failed",
             rate_limit_fallbacks.clone(),
         );
+        registry.register(
+            "rate_limit_refusals",
+            "Requests refused 429 by a rate limit, by tenant and limit (user, tenant)",
+            rate_limit_refusals.clone(),
+        );
         registry.register("build_info", "Build information", build_info);
         let writes = WriteMetrics::new();
         writes.register(&mut registry);
@@ -203,9 +252,13 @@ impl Metrics {
             registry,
             http_requests,
             http_latency,
+            http_errors,
             in_flight,
             upstream_calls,
             upstream_latency,
+            upstream_in_flight,
+            breaker_open,
+            rate_limit_refusals,
             cache_lookups,
             jwks_refreshes,
             state_up,
@@ -255,6 +308,52 @@ impl Metrics {
             .http_latency
             .get_or_create(&labels)
             .observe(latency.as_secs_f64());
+    }
+
+    /// Counts one error answer of `route` (as for [`Metrics::record_http`]) by its problem
+    /// `code` (an `ErrorCode` name: a closed set), so that a 5xx share can be split into the
+    /// upstream's outages and the gateway's own faults.
+    pub fn record_http_error(&self, route: &str, code: &'static str) {
+        self.0
+            .http_errors
+            .get_or_create(&ErrorLabels {
+                route: route.to_owned(),
+                code,
+            })
+            .inc();
+    }
+
+    /// Creates the per-tenant series of `tenants` (the configured ids) at 0, so that
+    /// dashboards list every tenant and `increase()` sees a tenant's first refusal. Called at
+    /// start-up and on every reload; an existing series keeps its value.
+    pub fn register_tenants<'a>(&self, tenants: impl IntoIterator<Item = &'a str>) {
+        for tenant in tenants {
+            let labels = TenantLabels {
+                tenant: tenant.to_owned(),
+            };
+            drop(self.0.upstream_in_flight.get_or_create(&labels));
+            drop(self.0.breaker_open.get_or_create(&labels));
+            for limit in RATE_LIMITS {
+                self.0
+                    .rate_limit_refusals
+                    .get_or_create(&RefusalLabels {
+                        tenant: tenant.to_owned(),
+                        limit,
+                    })
+                    .inc_by(0);
+            }
+        }
+    }
+
+    /// Counts a request of a configured `tenant` refused by `limit` (one of [`RATE_LIMITS`]).
+    pub fn record_rate_limit_refusal(&self, tenant: &str, limit: &'static str) {
+        self.0
+            .rate_limit_refusals
+            .get_or_create(&RefusalLabels {
+                tenant: tenant.to_owned(),
+                limit,
+            })
+            .inc();
     }
 
     /// Counts a request as in flight for as long as the returned guard lives.
@@ -320,9 +419,10 @@ impl Metrics {
     }
 }
 
-/// Receives one record per finished upstream call: the one way the upstream client reports its
-/// calls (the gateway installs its [`Metrics`]; tests a recorder), kept abstract so the client
-/// does not know about the metrics registry. Defined here, below the client, which takes it.
+/// Receives one record per finished upstream call, and hears when a call starts and how the
+/// tenant's breaker stands: the one way the upstream client reports its calls (the gateway
+/// installs its [`Metrics`]; tests a recorder), kept abstract so the client does not know about
+/// the metrics registry. Defined here, below the client, which takes it.
 pub trait CallObserver: Send + Sync {
     /// Called once per call (not per attempt) with its final outcome (`ok` or
     /// `UpstreamError::outcome`), attempts made and total latency.
@@ -334,6 +434,17 @@ pub trait CallObserver: Send + Sync {
         attempts: u32,
         latency: Duration,
     );
+
+    /// Called when a call of `tenant` holds its bulkhead slot and is about to be sent; the
+    /// call counts as in flight until the returned guard is dropped (also when the caller's
+    /// future is dropped mid-call). The default records nothing.
+    fn call_started(&self, _tenant: &str) -> Option<InFlight> {
+        None
+    }
+
+    /// Called after each call, and each call the breaker refused, with whether `tenant`'s
+    /// circuit breaker is now open. The default records nothing.
+    fn breaker_state(&self, _tenant: &str, _open: bool) {}
 }
 
 /// The upstream client reports each finished call (not each attempt) here: `outcome` is `ok`
@@ -360,9 +471,26 @@ impl CallObserver for Metrics {
             .get_or_create(&UpstreamLatencyLabels { action, outcome })
             .observe(latency.as_secs_f64());
     }
+
+    fn call_started(&self, tenant: &str) -> Option<InFlight> {
+        let gauge = Gauge::clone(&self.0.upstream_in_flight.get_or_create(&TenantLabels {
+            tenant: tenant.to_owned(),
+        }));
+        gauge.inc();
+        Some(InFlight(gauge))
+    }
+
+    fn breaker_state(&self, tenant: &str, open: bool) {
+        self.0
+            .breaker_open
+            .get_or_create(&TenantLabels {
+                tenant: tenant.to_owned(),
+            })
+            .set(i64::from(open));
+    }
 }
 
-/// One request in flight, counted until dropped.
+/// One request (or upstream call) in flight, counted until dropped.
 pub struct InFlight(Gauge);
 
 impl Drop for InFlight {

@@ -68,6 +68,16 @@ impl Breaker {
         }
     }
 
+    /// Whether the breaker has tripped and no call has succeeded since: true while open, and
+    /// while half-open until a probe succeeds (what `wog_upstream_breaker_open` shows).
+    pub fn is_open(&self) -> bool {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .open_until
+            .is_some()
+    }
+
     /// Records a call's outcome.
     pub fn record(&self, result: Result<(), &UpstreamError>) {
         if self.threshold == 0 {

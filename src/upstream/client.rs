@@ -169,15 +169,26 @@ impl UpstreamClient {
         let started = Instant::now();
         let breaker = self.breaker(&target.tenant);
         let slot = self.bulkhead_slot(&target.tenant).await;
+        let observer = self.observer.as_deref();
         let (result, attempts) = match slot.as_ref().map(|_| breaker.admit()) {
             Err(saturated) => (Err(saturated.clone()), 0),
-            Ok(Err(retry_after)) => (Err(UpstreamError::CircuitOpen { retry_after }), 0),
+            Ok(Err(retry_after)) => {
+                if let Some(observer) = observer {
+                    observer.breaker_state(&target.tenant, true);
+                }
+                (Err(UpstreamError::CircuitOpen { retry_after }), 0)
+            }
             Ok(Ok(())) => {
+                let in_flight = observer.and_then(|o| o.call_started(&target.tenant));
                 let (result, attempts) = self
                     .call_with_retries::<A>(target, &params)
                     .instrument(span.clone())
                     .await;
+                drop(in_flight);
                 breaker.record(result.as_ref().map(|_| ()));
+                if let Some(observer) = observer {
+                    observer.breaker_state(&target.tenant, breaker.is_open());
+                }
                 (result, attempts)
             }
         };

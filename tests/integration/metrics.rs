@@ -2,9 +2,10 @@
 //! scrapes that same gateway (every application has a registry of its own): it reads the
 //! counters, makes requests of a known kind, reads again, and asserts the exact difference for
 //! the exact label set — HTTP requests by route template, method and status class (auth
-//! failures among them), upstream calls by tenant, action and outcome, catalog cache hits,
-//! misses and stale serves, keyed writes, JWKS fetches, state store errors and rate-limit
-//! fallbacks. Label values never include a ticket id, a user id or a raw path.
+//! failures among them), error answers by problem code, upstream calls by tenant, action and
+//! outcome, upstream calls in flight and circuit breakers by tenant, catalog cache hits,
+//! misses and stale serves, keyed writes, JWKS fetches, state store errors, rate-limit
+//! refusals and fallbacks. Label values never include a ticket id, a user id or a raw path.
 
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -169,6 +170,20 @@ async fn http_requests_and_auth_failures_count_exactly_by_route_method_and_statu
                 r#"wog_http_requests_total{method="GET",route="/tickets",status_class="5xx"}"#,
                 1.0,
             ),
+            // Error answers by problem code: the split of a 5xx share into the upstream's
+            // outages and the gateway's own faults rests on these.
+            (
+                r#"wog_http_errors_total{route="unmatched",code="not_found"}"#,
+                2.0,
+            ),
+            (
+                r#"wog_http_errors_total{route="/tickets",code="unauthenticated"}"#,
+                2.0,
+            ),
+            (
+                r#"wog_http_errors_total{route="/tickets",code="upstream_error"}"#,
+                1.0,
+            ),
             // The scrapes before this one: each is counted once it has been answered.
             (
                 r#"wog_http_requests_total{method="GET",route="/metrics",status_class="2xx"}"#,
@@ -180,6 +195,12 @@ async fn http_requests_and_auth_failures_count_exactly_by_route_method_and_statu
     assert_eq!(in_flight.value("wog_http_requests_in_flight"), 1.0);
     assert_eq!(after.value("wog_http_requests_in_flight"), 1.0);
     assert!(after.text.contains(r#"wog_build_info{version=""#));
+    assert!(
+        !after
+            .text
+            .contains(r#"wog_http_errors_total{route="/products""#),
+        "a 2xx is no error"
+    );
     for forbidden in [user, "/no/such/path", "not-a-token"] {
         assert!(
             !after.text.contains(forbidden),
@@ -430,4 +451,137 @@ async fn with_its_state_store_unreachable_a_gateway_counts_each_failed_rate_chec
         ],
     );
     assert_eq!(after.value("wog_state_up"), 0.0);
+}
+
+#[tokio::test]
+async fn a_tenants_breaker_shows_open_from_its_trip_until_a_call_succeeds_again() {
+    let (gateway, _sandbox, broken_sandbox) = traffic_gateway().await;
+    let broken = token("broken", "kate-metrics", READ_WRITE);
+    let acme = token("acme", "kate-metrics", READ_WRITE);
+    let open = r#"wog_upstream_breaker_open{tenant="broken"}"#;
+    let acme_open = r#"wog_upstream_breaker_open{tenant="acme"}"#;
+    // Every configured tenant has its series from the start, before any call.
+    let before = scrape(&gateway).await;
+    assert_eq!(before.samples.get(open), Some(&0.0));
+    assert_eq!(before.samples.get(acme_open), Some(&0.0));
+
+    // The default threshold is five failed calls in a row: four keep it closed.
+    for _ in 0..4 {
+        assert_eq!(get(&gateway, "/tickets", &broken).await, 502);
+    }
+    assert_eq!(scrape(&gateway).await.value(open), 0.0);
+    assert_eq!(get(&gateway, "/tickets", &broken).await, 502);
+    assert_eq!(scrape(&gateway).await.value(open), 1.0);
+    // While open, calls are refused without being sent; the gauge stays at 1.
+    assert_eq!(get(&gateway, "/tickets", &broken).await, 503);
+    let tripped = scrape(&gateway).await;
+    assert_eq!(tripped.value(open), 1.0);
+    assert_eq!(
+        tripped.value(
+            r#"wog_upstream_calls_total{tenant="broken",action="ListTickets",outcome="circuit_open"}"#
+        ),
+        1.0
+    );
+    assert_eq!(get(&gateway, "/products", &acme).await, 200);
+    assert_eq!(scrape(&gateway).await.value(acme_open), 0.0);
+
+    // The upstream recovers and the open period (30 s by default) passes: the next call is
+    // the probe, it succeeds, and the breaker shows closed.
+    set_faults(&broken_sandbox.url(), json!({})).await;
+    gateway.clock.advance(Duration::from_secs(30));
+    assert_eq!(get(&gateway, "/tickets", &broken).await, 200);
+    assert_eq!(scrape(&gateway).await.value(open), 0.0);
+}
+
+#[tokio::test]
+async fn an_upstream_call_counts_in_flight_for_its_tenant_while_it_runs() {
+    let (gateway, sandbox, _broken) = traffic_gateway().await;
+    let acme = token("acme", "liam-metrics", READ_WRITE);
+    let series = r#"wog_upstream_calls_in_flight{tenant="acme"}"#;
+    assert_eq!(scrape(&gateway).await.samples.get(series), Some(&0.0));
+    // Every answer of the sandbox now takes 1.5 s: long enough to scrape during the call.
+    set_faults(&sandbox.url(), json!({ "latency_ms": 1500 })).await;
+
+    let slow = {
+        let (http, url) = (gateway.http.clone(), format!("{}/products", gateway.url));
+        tokio::spawn(async move { http.get(url).bearer_auth(acme).send().await })
+    };
+    // Scrape until the call shows (or the call is over): however loaded the machine, the
+    // 1.5 s answer leaves many scrapes inside it.
+    let mut during = 0.0;
+    while !slow.is_finished() {
+        during = scrape(&gateway).await.value(series);
+        if during > 0.0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(during, 1.0, "one call in flight while it runs");
+    assert_eq!(slow.await.unwrap().unwrap().status(), 200);
+    let after = scrape(&gateway).await;
+    assert_eq!(after.value(series), 0.0);
+    assert_eq!(
+        after
+            .samples
+            .get(r#"wog_upstream_calls_in_flight{tenant="broken"}"#),
+        Some(&0.0)
+    );
+}
+
+#[tokio::test]
+async fn rate_limit_refusals_count_exactly_by_tenant_and_limit() {
+    let mut settings = workorder_gateway::settings::Settings::from_toml_str(&demo_config(""))
+        .expect("test configuration is valid");
+    settings.limits.requests_per_second = 1;
+    settings.limits.burst = 2;
+    settings.limits.tenant_requests_per_second = 1;
+    settings.limits.tenant_burst = 3;
+    settings.validate().expect("valid limits");
+    // A manual clock: no bucket refills between the requests, however slow the machine.
+    let gateway =
+        TestGateway::start_with_clock(settings, None, workorder_gateway::clock::Clock::manual())
+            .await;
+    let alice = token("demo", "alice-metrics", READ_WRITE);
+    let bob = token("demo", "bob-metrics", READ_WRITE);
+    let before = scrape(&gateway).await;
+
+    // Alice: her burst of two, then her own limit refuses (the tenant's bucket is not charged).
+    let statuses = [
+        get(&gateway, "/products", &alice).await,
+        get(&gateway, "/products", &alice).await,
+        get(&gateway, "/products", &alice).await,
+    ];
+    assert_eq!(statuses, [200, 200, 429]);
+    // Bob: the tenant's third request passes; his second finds the tenant's burst spent.
+    let statuses = [
+        get(&gateway, "/products", &bob).await,
+        get(&gateway, "/products", &bob).await,
+    ];
+    assert_eq!(statuses, [200, 429]);
+    let after = scrape(&gateway).await;
+
+    assert_deltas(
+        &before,
+        &after,
+        &[
+            (
+                r#"wog_rate_limit_refusals_total{tenant="demo",limit="user"}"#,
+                1.0,
+            ),
+            (
+                r#"wog_rate_limit_refusals_total{tenant="demo",limit="tenant"}"#,
+                1.0,
+            ),
+            (
+                r#"wog_http_errors_total{route="/products",code="rate_limited"}"#,
+                2.0,
+            ),
+        ],
+    );
+    for forbidden in ["alice-metrics", "bob-metrics"] {
+        assert!(
+            !after.text.contains(forbidden),
+            "{forbidden} is a label value"
+        );
+    }
 }

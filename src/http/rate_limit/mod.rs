@@ -15,6 +15,7 @@
 //! Invariant: the store failing never fails a request: that check is then decided by this
 //! replica's own buckets ([`RateLimiter`]), counted in `wog_rate_limit_fallbacks_total` and
 //! logged at most once per [`FALLBACK_LOG_EVERY_MS`] (an outage must not flood the log).
+//! Every refusal is counted in `wog_rate_limit_refusals_total` by tenant and limit.
 
 mod local;
 
@@ -106,23 +107,39 @@ impl RateLimits {
             let hash = self.fingerprinter.of("rate-limit-user", &[user.as_bytes()]);
             let bucket = format!("rl:user:{}", hash.to_hex());
             match self.shared(tenant, &bucket, self.user).await {
-                Ok(decision) => decision?,
+                Ok(decision) => decision.map_err(self.refused(tenant, "user"))?,
                 Err(error) => {
                     self.fell_back(&error);
-                    self.local_users.check(tenant, user)?;
+                    self.local_users
+                        .check(tenant, user)
+                        .map_err(self.refused(tenant, "user"))?;
                 }
             }
         }
         if self.tenant.is_on() {
             match self.shared(tenant, TENANT_BUCKET, self.tenant).await {
-                Ok(decision) => decision?,
+                Ok(decision) => decision.map_err(self.refused(tenant, "tenant"))?,
                 Err(error) => {
                     self.fell_back(&error);
-                    self.local_tenants.check(tenant, "")?;
+                    self.local_tenants
+                        .check(tenant, "")
+                        .map_err(self.refused(tenant, "tenant"))?;
                 }
             }
         }
         Ok(())
+    }
+
+    /// Counts a refusal by `limit` in `wog_rate_limit_refusals_total`, passing the wait on.
+    fn refused<'a>(
+        &'a self,
+        tenant: &'a str,
+        limit: &'static str,
+    ) -> impl FnOnce(Duration) -> Duration + 'a {
+        move |wait| {
+            self.metrics.record_rate_limit_refusal(tenant, limit);
+            wait
+        }
     }
 
     /// One check in the store: the decision, or the store's failure.
