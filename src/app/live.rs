@@ -55,13 +55,14 @@ pub(super) async fn start_sandbox(settings: &Settings) -> Result<EmbeddedSandbox
         ..SandboxConfig::default()
     };
     if let Some(path) = &settings.sandbox.accounts_file {
-        let accounts = workorder_sandbox::load_accounts_file(path).map_err(|e| {
+        let file = workorder_sandbox::load_sandbox_file(path).map_err(|e| {
             StartupError::Settings(SettingsError::invalid(
                 "sandbox.accounts_file",
                 e.to_string(),
             ))
         })?;
-        config.accounts.extend(accounts);
+        config.accounts.extend(file.accounts);
+        config.sts = file.sts;
     }
     let handle = workorder_sandbox::spawn(SocketAddr::from(([127, 0, 0, 1], 0)), config).await?;
     tracing::info!(url = %handle.url(), "embedded sandbox started");

@@ -36,6 +36,7 @@ impl SandboxProbe {
         Ok(Self {
             sandbox: Sandbox::new(
                 with_demo(accounts)?,
+                super::sts::StsConfig::default(),
                 Faults::new(FaultConfig::default(), 0),
                 Duration::ZERO,
             ),

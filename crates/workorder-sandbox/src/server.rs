@@ -22,6 +22,7 @@ use super::faults::{FaultConfig, Faults};
 use super::params::Params;
 use super::reply::{ErrorReply, JSON_CONTENT_TYPE, REQUEST_ID_HEADER};
 use super::state::Sandbox;
+use super::sts;
 use super::verify::{Incoming, authenticate};
 use super::{SandboxConfig, SandboxError};
 
@@ -87,9 +88,11 @@ fn invalid_input(err: SandboxError) -> io::Error {
 /// always added to `config.accounts`.
 pub async fn spawn(listen: SocketAddr, config: SandboxConfig) -> io::Result<SandboxHandle> {
     let accounts = with_demo(&config.accounts).map_err(invalid_input)?;
+    check_sts(&accounts, &config.sts).map_err(invalid_input)?;
     config.faults.validate().map_err(invalid_input)?;
     let state = web::Data::new(Sandbox::new(
         accounts,
+        config.sts,
         Faults::new(config.faults, config.seed),
         config.engineer_delay,
     ));
@@ -248,6 +251,13 @@ pub(crate) fn serve_parts(
 ) -> Result<String, ErrorReply> {
     let content_type = call.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
     let params = Params::parse(call.query, content_type, call.body);
+    if is_anonymous_oidc(call.headers, &params) {
+        let result = sts::assume_role_with_oidc(sandbox, &params, request_id);
+        if let Err(error) = &result {
+            tracing::debug!(code = error.code, "sandbox AssumeRoleWithOIDC refused");
+        }
+        return result;
+    }
     let caller = authenticate(
         sandbox,
         &Incoming {
@@ -268,12 +278,62 @@ pub(crate) fn serve_parts(
         .slot
         .admit(sandbox.faults.config().throttle_per_second)
         .map_err(ErrorReply::throttled)?;
-    let result = dispatch(sandbox, &caller, &params, request_id);
+    let result = if sts::is_sts_action(caller.action) {
+        sts::dispatch(sandbox, &caller, &params, request_id)
+    } else {
+        dispatch(sandbox, &caller, &params, request_id)
+    };
     match &result {
         Ok(_) => tracing::debug!("sandbox call answered"),
         Err(error) => tracing::debug!(code = error.code, "sandbox call failed"),
     }
     result
+}
+
+/// `AssumeRoleWithOIDC` without a signature: the only call authenticated by what it carries
+/// (its OIDC token), as the tea SDK sends it (`auth_type='Anonymous'`) and the credentials
+/// libraries do (no `AccessKeyId`, no `Signature`).
+fn is_anonymous_oidc(headers: &HeaderMap, params: &Params) -> bool {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let action = header(workorder_api::headers::ACTION).or_else(|| params.get("Action"));
+    let version = header(workorder_api::headers::VERSION).or_else(|| params.get("Version"));
+    action == Some(sts::OIDC_ACTION)
+        && version == Some(sts::STS_VERSION)
+        && headers.get(workorder_api::headers::AUTHORIZATION).is_none()
+        && params.get("Signature").is_none()
+}
+
+/// Every role belongs to a configured account and OIDC providers name known accounts.
+pub(crate) fn check_sts(
+    accounts: &[crate::Account],
+    sts: &sts::StsConfig,
+) -> Result<(), SandboxError> {
+    let known = |uid: &str| accounts.iter().any(|a| a.uid == uid);
+    for role in &sts.roles {
+        let invalid = |reason: String| SandboxError::InvalidAccount {
+            access_key_id: role.arn(),
+            reason,
+        };
+        if !known(&role.account_uid) {
+            return Err(invalid("no account has this uid".to_owned()));
+        }
+        if !(sts::DEFAULT_SESSION_SECS..=sts::MAX_SESSION_LIMIT_SECS)
+            .contains(&role.max_session_secs)
+        {
+            return Err(invalid(
+                "max_session_duration_secs must be within 3600..=43200".to_owned(),
+            ));
+        }
+    }
+    for provider in &sts.oidc_providers {
+        if !known(&provider.account_uid) {
+            return Err(SandboxError::InvalidAccount {
+                access_key_id: provider.arn.clone(),
+                reason: "no account has the OIDC provider's account_uid".to_owned(),
+            });
+        }
+    }
+    Ok(())
 }
 
 async fn not_found(req: HttpRequest) -> HttpResponse {
@@ -284,6 +344,8 @@ async fn health(sandbox: web::Data<Sandbox>) -> HttpResponse {
     HttpResponse::Ok().json(json!({
         "status": "ok",
         "accounts": sandbox.accounts.len(),
+        "roles": sandbox.sts.role_count(),
+        "issued_credentials": sandbox.sts.issued_count(),
         "seed": sandbox.faults.seed(),
         "engineer_delay_ms": u64::try_from(sandbox.engineer_delay.as_millis()).unwrap_or(u64::MAX),
     }))
