@@ -5,11 +5,13 @@
 
 use super::startup::StartupError;
 use crate::auth::{AuthConfig, Authenticator, PublicKeySource};
+use crate::clock::Clock;
 use crate::http::LiveConfig;
+use crate::identity::{GatewayIdentity, IdentityError};
 use crate::settings::Endpoint;
 use crate::settings::{Settings, SettingsError};
 use crate::telemetry::Metrics;
-use crate::tenants::TenantRegistry;
+use crate::tenants::{RoleContext, TenantRegistry};
 
 /// The running embedded simulator.
 #[cfg(feature = "sandbox")]
@@ -72,14 +74,47 @@ pub(super) async fn start_sandbox(settings: &Settings) -> Result<EmbeddedSandbox
 /// Builds tenants and the authenticator from settings (start-up and every reload). `running` is
 /// the authenticator a reload replaces (`None` at start-up): its JWKS key set is carried over
 /// when `auth.jwks_url` is unchanged, so an IdP that is down during a reload changes nothing.
+///
+/// Role-based tenants: the gateway's identity is built (its first session fetched when it is
+/// temporary), then each role is assumed once, so a role the gateway may not assume fails
+/// start-up (or the reload) naming the tenant and STS's error code; only then do their
+/// background refreshers start.
 pub(super) async fn build_live(
     settings: &Settings,
     sandbox_endpoint: Option<&Endpoint>,
     http: reqwest::Client,
     metrics: &Metrics,
+    clock: &Clock,
     running: Option<&Authenticator>,
 ) -> Result<LiveConfig, StartupError> {
-    let tenants = TenantRegistry::from_settings(settings, sandbox_endpoint)?;
+    let identity = GatewayIdentity::from_settings(
+        &settings.identity,
+        sandbox_endpoint,
+        http.clone(),
+        clock,
+        Some(metrics.credentials().clone()),
+    )
+    .await?;
+    let tenants = TenantRegistry::with_roles(
+        settings,
+        sandbox_endpoint,
+        &RoleContext {
+            identity,
+            clock,
+            metrics: Some(metrics.credentials().clone()),
+        },
+    )?;
+    for (id, role) in tenants.roles() {
+        role.refresh()
+            .await
+            .map_err(|error| IdentityError::Verify {
+                who: format!("tenants.{id}.role_arn"),
+                error,
+            })?;
+    }
+    for (_, role) in tenants.roles() {
+        role.start();
+    }
     let config = auth_config(settings)?;
     let authenticator = match running {
         None => Authenticator::new(config, http, metrics).await,

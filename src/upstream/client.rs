@@ -25,6 +25,7 @@ use super::breaker::Breaker;
 use super::error::UpstreamError;
 use super::wire::header_map;
 use crate::clock::Clock;
+use crate::identity::TenantCredentials;
 use crate::settings::{ClientSettings, Endpoint};
 use crate::telemetry::CallObserver;
 
@@ -35,8 +36,8 @@ pub struct Target {
     pub tenant: String,
     /// Where the calls go.
     pub endpoint: Endpoint,
-    /// The tenant's AccessKey (and STS token).
-    pub credentials: Credentials,
+    /// The tenant's AccessKey (and STS token), or its RAM role's temporary credentials.
+    pub credentials: TenantCredentials,
     /// Which signature the tenant uses.
     pub signature: SignatureVersion,
 }
@@ -217,11 +218,15 @@ impl UpstreamClient {
         target: &Target,
         params: &[(&'static str, String)],
     ) -> (Result<Answer<A::Output>, UpstreamError>, u32) {
-        let withheld = withheld_values(target, params);
+        // Fetched once per call: a role's credentials renewed meanwhile are used by the next.
+        let Ok(credentials) = target.credentials.current().await else {
+            return (Err(UpstreamError::CredentialsUnavailable), 0);
+        };
+        let withheld = withheld_values(&credentials, params);
         let mut attempt = 1;
         loop {
             let result = self
-                .attempt::<A>(target, params, attempt)
+                .attempt::<A>(target, &credentials, params, attempt)
                 .await
                 .map_err(|error| error.withhold(&withheld));
             let error = match result {
@@ -246,6 +251,7 @@ impl UpstreamClient {
     async fn attempt<A: Action>(
         &self,
         target: &Target,
+        credentials: &Credentials,
         params: &[(&'static str, String)],
         attempt: u32,
     ) -> Result<Answer<A::Output>, UpstreamError> {
@@ -261,7 +267,7 @@ impl UpstreamClient {
         let nonce = uuid::Uuid::new_v4().simple().to_string();
         let mut signed = sign_call(
             target.signature,
-            &target.credentials,
+            credentials,
             &CallSpec {
                 action: A::NAME,
                 params,
@@ -337,12 +343,15 @@ impl UpstreamClient {
 const WITHHELD_PARAMS: [&str; 2] = ["SecretContent", "Content"];
 
 /// Every value an error must not quote: confidential parameters and the tenant's secrets.
-fn withheld_values<'a>(target: &'a Target, params: &'a [(&'static str, String)]) -> Vec<&'a str> {
+fn withheld_values<'a>(
+    credentials: &'a Credentials,
+    params: &'a [(&'static str, String)],
+) -> Vec<&'a str> {
     params
         .iter()
         .filter(|(name, _)| WITHHELD_PARAMS.contains(name))
         .map(|(_, value)| value.as_str())
-        .chain(Some(target.credentials.access_key_secret()))
-        .chain(target.credentials.security_token())
+        .chain(Some(credentials.access_key_secret()))
+        .chain(credentials.security_token())
         .collect()
 }
