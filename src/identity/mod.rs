@@ -35,8 +35,9 @@ use crate::clock::Clock;
 use crate::settings::{Endpoint, IdentitySettings, IdentitySource, SettingsError, StsEndpoint};
 use crate::telemetry::CredentialMetrics;
 
-/// The label of the gateway's own session in logs and metrics.
-pub const GATEWAY_LABEL: &str = "gateway";
+/// The label of the gateway's own session in logs and metrics: not a valid tenant id, so it
+/// cannot be mistaken for one.
+pub const GATEWAY_LABEL: &str = "[identity]";
 /// `RoleSessionName` prefix: the tenant id follows, so the customer's ActionTrail and the
 /// assumed-role ARN show which gateway tenant acted.
 pub const SESSION_PREFIX: &str = "workorder-gateway";

@@ -16,7 +16,7 @@
 //! - A background task wakes at most every [`POLL`] (it re-reads the clock, so a manual clock
 //!   is honoured) and stops when the last handle is dropped; callers also trigger a due
 //!   refresh, without waiting for it while their credentials are still valid.
-//! - The label (a tenant id or `gateway`) is the only thing logged with an error; secrets
+//! - The label (a tenant id or `[identity]`) is the only thing logged with an error; secrets
 //!   never leave [`Credentials`].
 
 use std::fmt;
@@ -125,7 +125,7 @@ impl RefreshingCredentials {
         }
     }
 
-    /// The label given (a tenant id, or `gateway`).
+    /// The label given (a tenant id, or `[identity]`).
     pub fn label(&self) -> &str {
         &self.inner.label
     }

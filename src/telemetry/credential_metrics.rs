@@ -1,7 +1,7 @@
 //! Metrics of temporary credentials (role-based tenants and the gateway's own RRSA / ECS
 //! session): `wog_credential_refreshes_total{tenant, outcome}` and
 //! `wog_credential_expiry_seconds{tenant}` (seconds until the cached credentials expire,
-//! negative once they have). The `tenant` label is a configured tenant id or `gateway`, so the
+//! negative once they have). The `tenant` label is a configured tenant id or `[identity]` (the gateway's own session), so the
 //! series are bounded by configuration. No value here is secret.
 
 use prometheus_client::encoding::EncodeLabelSet;

@@ -284,3 +284,160 @@ async fn a_reload_assumes_the_new_role_and_refuses_one_it_may_not_assume() {
     gateway.handle.shutdown().await;
     sandbox.stop().await;
 }
+
+const GATEWAY_UID: &str = "6000000000000006";
+const GATEWAY_ROLE: &str = "acs:ram::6000000000000006:role/gateway";
+const PROVIDER_ARN: &str = "acs:ram::6000000000000006:oidc-provider/ack-rrsa";
+const ISSUER: &str = "https://oidc.sandbox.example/cluster-1";
+
+/// A sandbox where the gateway has an account of its own, whose role `gateway` is trusted by
+/// the cluster's OIDC provider and held by an ECS instance; acme's role trusts that account.
+async fn own_identity_sandbox() -> SandboxHandle {
+    let gateway_account = Account {
+        access_key_id: "LTAIgatewayAccount".to_owned(),
+        access_key_secret: SecretString::from("gateway-account-secret"),
+        security_token: None,
+        uid: GATEWAY_UID.to_owned(),
+        emails: vec!["ops@gateway.example".to_owned()],
+        phones: Vec::new(),
+    };
+    let pem = std::fs::read_to_string(support::key_path("rsa_a_public.pem")).unwrap();
+    workorder_sandbox::spawn(
+        "127.0.0.1:0".parse().unwrap(),
+        SandboxConfig {
+            accounts: vec![acme(), gateway_account],
+            engineer_delay: Duration::ZERO,
+            workers: 1,
+            sts: StsConfig {
+                roles: vec![
+                    Role {
+                        account_uid: TENANT_UID.to_owned(),
+                        name: "workorder-gateway".to_owned(),
+                        trust: vec![GATEWAY_UID.to_owned()],
+                        external_id: Some(SecretString::from(EXTERNAL_ID)),
+                        max_session_secs: 3600,
+                    },
+                    Role {
+                        account_uid: GATEWAY_UID.to_owned(),
+                        name: "gateway".to_owned(),
+                        trust: vec![PROVIDER_ARN.to_owned()],
+                        external_id: None,
+                        max_session_secs: 3600,
+                    },
+                ],
+                oidc_providers: vec![workorder_sandbox::OidcProvider {
+                    arn: PROVIDER_ARN.to_owned(),
+                    issuer: ISSUER.to_owned(),
+                    audience: vec!["sts.aliyuncs.com".to_owned()],
+                    public_key_pem: pem,
+                    account_uid: GATEWAY_UID.to_owned(),
+                }],
+                max_lifetime: None,
+            },
+            metadata: Some(workorder_sandbox::MetadataConfig {
+                listen: "127.0.0.1:0".parse().unwrap(),
+                role_arn: GATEWAY_ROLE.to_owned(),
+                require_token: true,
+            }),
+            ..SandboxConfig::default()
+        },
+    )
+    .await
+    .expect("sandbox starts")
+}
+
+fn acme_by_role(url: &str, identity: &str) -> String {
+    demo_config(&format!(
+        r#"
+[identity]
+sts_endpoint = "{url}"
+{identity}
+[tenants.acme]
+endpoint = "{url}"
+simulator = true
+role_arn = "{ROLE_ARN}"
+external_id = "{EXTERNAL_ID}"
+default_email = "ops@acme.example"
+"#
+    ))
+}
+
+fn projected_token(audience: &str) -> String {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let claims = json!({
+        "iss": ISSUER,
+        "aud": audience,
+        "sub": "system:serviceaccount:wog:workorder-gateway",
+        "iat": now,
+        "exp": now + 3600,
+    });
+    let pem = std::fs::read_to_string(support::key_path("rsa_a_private.pem")).unwrap();
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap(),
+    )
+    .unwrap()
+}
+
+#[actix_web::test]
+async fn an_ecs_instance_role_is_the_gateways_identity_through_the_metadata_service() {
+    let sandbox = own_identity_sandbox().await;
+    let metadata = sandbox.metadata_url().unwrap();
+    let toml = acme_by_role(
+        &sandbox.url(),
+        &format!("source = \"ecs_ram_role\"\nmetadata_url = \"{metadata}\""),
+    );
+    let gateway = TestGateway::start(&toml).await;
+    assert_eq!(list_status(&gateway, "acme").await.status(), 200);
+    // The instance's session, then acme's role assumed with it (role chaining).
+    assert_eq!(issued_count(&sandbox).await, 2);
+    let text = metrics(&gateway).await;
+    assert!(
+        text.lines()
+            .any(|l| l == r#"wog_credential_refreshes_total{tenant="[identity]",outcome="ok"} 1"#),
+        "{text}"
+    );
+    gateway.handle.shutdown().await;
+    sandbox.stop().await;
+}
+
+#[actix_web::test]
+async fn rrsa_trades_the_projected_token_and_rereads_it_at_every_renewal() {
+    let sandbox = own_identity_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, projected_token("sts.aliyuncs.com")).unwrap();
+    let toml = acme_by_role(
+        &sandbox.url(),
+        &format!(
+            "source = \"oidc\"\nrole_arn = \"{GATEWAY_ROLE}\"\noidc_provider_arn = \"{PROVIDER_ARN}\"\noidc_token_file = \"{}\"",
+            token_file.display()
+        ),
+    );
+    let settings = workorder_gateway::settings::Settings::from_toml_str(&toml).unwrap();
+    let gateway =
+        TestGateway::start_with_clock(settings, None, workorder_gateway::clock::Clock::manual())
+            .await;
+    assert_eq!(list_status(&gateway, "acme").await.status(), 200);
+    assert_eq!(issued_count(&sandbox).await, 2);
+
+    // kubelet rotated the token (to one STS refuses, so the re-read shows): past the renewal
+    // point, the gateway's session renewal fails on it while acme's renewal still works with
+    // the gateway's still-valid session.
+    std::fs::write(&token_file, projected_token("someone-else")).unwrap();
+    gateway.clock.advance(Duration::from_secs(2750));
+    assert_eq!(list_status(&gateway, "acme").await.status(), 200);
+    until_metric(
+        &gateway,
+        r#"wog_credential_refreshes_total{tenant="[identity]",outcome="failed"} 1"#,
+    )
+    .await;
+    until_metric(
+        &gateway,
+        r#"wog_credential_refreshes_total{tenant="acme",outcome="ok"} 2"#,
+    )
+    .await;
+    gateway.handle.shutdown().await;
+    sandbox.stop().await;
+}

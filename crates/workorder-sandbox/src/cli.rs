@@ -70,6 +70,16 @@ pub struct SandboxArgs {
     /// watch them expire.
     #[arg(long, default_value_t = 0)]
     pub sts_lifetime_secs: u64,
+    /// Serve an ECS metadata service for an instance holding this role (one of the accounts
+    /// file's roles, `acs:ram::<uid>:role/<name>`).
+    #[arg(long)]
+    pub metadata_role: Option<String>,
+    /// Where the metadata service listens (a loopback address; port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:9100")]
+    pub metadata_listen: SocketAddr,
+    /// Refuse metadata calls without a token (an instance with `HttpTokens=required`).
+    #[arg(long, default_value_t = false)]
+    pub metadata_require_token: bool,
     /// Aim latency and fates at these actions only (comma list, e.g. CreateTicket,ReplyTicket).
     #[arg(long, value_delimiter = ',')]
     pub fault_actions: Vec<String>,
@@ -114,6 +124,14 @@ impl SandboxArgs {
             seed: self.seed,
             workers: self.workers,
             sts,
+            metadata: self
+                .metadata_role
+                .clone()
+                .map(|role_arn| super::MetadataConfig {
+                    listen: self.metadata_listen,
+                    role_arn,
+                    require_token: self.metadata_require_token,
+                }),
         })
     }
 }
@@ -129,6 +147,7 @@ pub async fn run_cli(
     let handle = spawn(args.listen, config).await?;
     tracing::info!(
         url = %handle.url(),
+        metadata_url = handle.metadata_url().unwrap_or_default(),
         accounts = extra + 1,
         demo_access_key_id = super::DEMO_ACCESS_KEY_ID,
         "sandbox ready"

@@ -18,7 +18,8 @@
 //! timestamps, replays), `catalog` (seeded products and categories), `tickets` (the business
 //! rules), `actions` (one function per action), [`faults`] (deterministic fault injection),
 //! `fates` (what a drawn fault does to an answer), [`sts`] (STS 2015-04-01 on the same
-//! endpoint: roles, OIDC providers, issued temporary credentials), [`server`] (the actix-web app, admin routes,
+//! endpoint: roles, OIDC providers, issued temporary credentials), [`metadata`] (the ECS
+//! metadata service on a loopback listener of its own), [`server`] (the actix-web app, admin routes,
 //! [`spawn`]), [`cli`] (the options of the standalone server), [`probe`] (the request path
 //! without the HTTP server, for fuzzing).
 
@@ -30,6 +31,7 @@ pub mod cli;
 mod engineer;
 mod fates;
 pub mod faults;
+pub mod metadata;
 mod nonce;
 mod params;
 #[doc(hidden)]
@@ -50,6 +52,7 @@ pub use accounts::{
 };
 pub use cli::{SandboxArgs, run_cli};
 pub use faults::FaultConfig;
+pub use metadata::MetadataConfig;
 pub use server::{SandboxHandle, spawn};
 pub use sts::{OidcProvider, Role, StsConfig};
 
@@ -70,6 +73,9 @@ pub struct SandboxConfig {
     pub workers: usize,
     /// STS: the accounts' roles, OIDC providers, and an optional cap on issued lifetimes.
     pub sts: StsConfig,
+    /// An ECS metadata service for an instance holding one of the roles, on its own loopback
+    /// listener.
+    pub metadata: Option<MetadataConfig>,
 }
 
 impl Default for SandboxConfig {
@@ -82,6 +88,7 @@ impl Default for SandboxConfig {
             seed: 0,
             workers: 0,
             sts: StsConfig::default(),
+            metadata: None,
         }
     }
 }

@@ -37,6 +37,7 @@ impl SandboxProbe {
             sandbox: Sandbox::new(
                 with_demo(accounts)?,
                 super::sts::StsConfig::default(),
+                None,
                 Faults::new(FaultConfig::default(), 0),
                 Duration::ZERO,
             ),

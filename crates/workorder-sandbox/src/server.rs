@@ -37,6 +37,15 @@ pub struct SandboxHandle {
     addr: SocketAddr,
     server: ServerHandle,
     task: tokio::task::JoinHandle<io::Result<()>>,
+    metadata: Option<Listener>,
+}
+
+/// The metadata service's own listener.
+#[derive(Debug)]
+struct Listener {
+    addr: SocketAddr,
+    server: ServerHandle,
+    task: tokio::task::JoinHandle<io::Result<()>>,
 }
 
 impl SandboxHandle {
@@ -54,8 +63,17 @@ impl SandboxHandle {
         format!("http://{addr}")
     }
 
+    /// `http://127.0.0.1:PORT` of the ECS metadata service, when configured.
+    pub fn metadata_url(&self) -> Option<String> {
+        self.metadata.as_ref().map(|m| format!("http://{}", m.addr))
+    }
+
     /// Stops accepting, lets in-flight calls finish (up to a second) and waits for the end.
     pub async fn stop(self) {
+        if let Some(metadata) = self.metadata {
+            metadata.server.stop(true).await;
+            let _ = metadata.task.await;
+        }
         self.server.stop(true).await;
         match self.task.await {
             Ok(Ok(())) => {}
@@ -90,9 +108,14 @@ pub async fn spawn(listen: SocketAddr, config: SandboxConfig) -> io::Result<Sand
     let accounts = with_demo(&config.accounts).map_err(invalid_input)?;
     check_sts(&accounts, &config.sts).map_err(invalid_input)?;
     config.faults.validate().map_err(invalid_input)?;
+    if let Some(metadata) = &config.metadata {
+        check_metadata(metadata, &config.sts).map_err(invalid_input)?;
+    }
+    let metadata_listen = config.metadata.as_ref().map(|m| m.listen);
     let state = web::Data::new(Sandbox::new(
         accounts,
         config.sts,
+        config.metadata,
         Faults::new(config.faults, config.seed),
         config.engineer_delay,
     ));
@@ -102,6 +125,7 @@ pub async fn spawn(listen: SocketAddr, config: SandboxConfig) -> io::Result<Sand
         0 => std::thread::available_parallelism().map_or(1, |n| n.get().min(4)),
         n => n,
     };
+    let state_for_metadata = state.clone();
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
@@ -121,10 +145,15 @@ pub async fn spawn(listen: SocketAddr, config: SandboxConfig) -> io::Result<Sand
     let handle = server.handle();
     let task = tokio::spawn(server);
     tracing::info!(%addr, workers, "sandbox listening");
+    let metadata = match metadata_listen {
+        Some(listen) => Some(spawn_metadata(listen, state_for_metadata)?),
+        None => None,
+    };
     Ok(SandboxHandle {
         addr,
         server: handle,
         task,
+        metadata,
     })
 }
 
@@ -303,6 +332,52 @@ fn is_anonymous_oidc(headers: &HeaderMap, params: &Params) -> bool {
         && params.get("Signature").is_none()
 }
 
+/// The metadata service on its own listener, one worker (a handful of calls per hour).
+fn spawn_metadata(listen: SocketAddr, state: web::Data<Sandbox>) -> io::Result<Listener> {
+    let listener = std::net::TcpListener::bind(listen)?;
+    let addr = listener.local_addr()?;
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .configure(super::metadata::routes)
+    })
+    .workers(1)
+    .disable_signals()
+    .shutdown_timeout(1)
+    .listen(listener)?
+    .run();
+    let handle = server.handle();
+    let task = tokio::spawn(server);
+    tracing::info!(%addr, "sandbox ECS metadata service listening");
+    Ok(Listener {
+        addr,
+        server: handle,
+        task,
+    })
+}
+
+/// The metadata service listens on loopback only and hands out a configured role.
+fn check_metadata(
+    metadata: &super::MetadataConfig,
+    sts: &sts::StsConfig,
+) -> Result<(), SandboxError> {
+    let invalid = |reason: &str| SandboxError::InvalidAccount {
+        access_key_id: metadata.role_arn.clone(),
+        reason: reason.to_owned(),
+    };
+    if !metadata.listen.ip().is_loopback() {
+        return Err(invalid(
+            "the metadata service listens on a loopback address only",
+        ));
+    }
+    if !sts.roles.iter().any(|r| r.arn() == metadata.role_arn) {
+        return Err(invalid(
+            "the metadata service's role is not a configured role",
+        ));
+    }
+    Ok(())
+}
+
 /// Every role belongs to a configured account and OIDC providers name known accounts.
 pub(crate) fn check_sts(
     accounts: &[crate::Account],
@@ -346,6 +421,7 @@ async fn health(sandbox: web::Data<Sandbox>) -> HttpResponse {
         "accounts": sandbox.accounts.len(),
         "roles": sandbox.sts.role_count(),
         "issued_credentials": sandbox.sts.issued_count(),
+        "metadata_tokens": sandbox.metadata.as_ref().map_or(0, |m| m.token_count()),
         "seed": sandbox.faults.seed(),
         "engineer_delay_ms": u64::try_from(sandbox.engineer_delay.as_millis()).unwrap_or(u64::MAX),
     }))

@@ -20,6 +20,8 @@ pub(crate) struct Sandbox {
     /// The first account (in configuration order) of each uid: whom a role's credentials act as.
     by_uid: HashMap<String, Arc<AccountSlot>>,
     pub sts: StsState,
+    /// The ECS metadata service, when configured (served on its own listener).
+    pub metadata: Option<super::metadata::MetadataState>,
     pub catalog: SimulatedCatalog,
     pub faults: Faults,
     pub engineer_delay: Duration,
@@ -29,6 +31,7 @@ impl Sandbox {
     pub fn new(
         accounts: Vec<Account>,
         sts: StsConfig,
+        metadata: Option<super::metadata::MetadataConfig>,
         faults: Faults,
         engineer_delay: Duration,
     ) -> Self {
@@ -50,6 +53,7 @@ impl Sandbox {
             accounts,
             by_uid,
             sts: StsState::new(sts),
+            metadata: metadata.map(super::metadata::MetadataState::new),
             catalog: SimulatedCatalog::seeded(),
             faults,
             engineer_delay,

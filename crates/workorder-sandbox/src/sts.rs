@@ -189,6 +189,12 @@ impl StsState {
         issued.keys.insert(id, Arc::new(key));
     }
 
+    /// The role an ARN names, if configured.
+    pub fn role_by_arn(&self, arn: &str) -> Option<&Role> {
+        let (uid, name) = parse_role_arn(arn)?;
+        self.role(uid, name)
+    }
+
     fn role(&self, uid: &str, name: &str) -> Option<&Role> {
         self.config
             .roles
@@ -403,7 +409,7 @@ fn with_source_identity(mut body: Value, params: &Params) -> Value {
 
 /// Mints credentials for `role` and remembers them; returns the `Credentials` object and
 /// the role id.
-fn issue(
+pub(crate) fn issue(
     sandbox: &Sandbox,
     role: &Role,
     session: &str,
@@ -458,7 +464,7 @@ pub(crate) fn format_expiration(at: OffsetDateTime) -> String {
     workorder_api::request::format_timestamp(at)
 }
 
-fn random_text(len: usize) -> String {
+pub(crate) fn random_text(len: usize) -> String {
     rand::rng()
         .sample_iter(Alphanumeric)
         .take(len)

@@ -480,3 +480,88 @@ async fn assume_role_with_oidc_verifies_the_token_for_real() {
     .assert_error(404, "EntityNotExist.Role");
     sandbox.stop().await;
 }
+
+#[actix_web::test]
+async fn the_metadata_service_hands_out_the_instance_roles_credentials_on_its_own_listener() {
+    let mut config = sts_config(None);
+    config.metadata = Some(workorder_sandbox::MetadataConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        role_arn: "acs:ram::4000000000000004:role/chained".to_owned(),
+        require_token: true,
+    });
+    let sandbox = start_with(config).await;
+    let base = sandbox.handle.metadata_url().expect("metadata listener");
+    assert_ne!(base, sandbox.handle.url());
+    let http = &sandbox.http;
+    let creds_path = format!("{base}/latest/meta-data/ram/security-credentials/");
+
+    // Hardened: nothing without a token, and a TTL must be 1..=21600.
+    assert_eq!(http.get(&creds_path).send().await.unwrap().status(), 401);
+    for ttl in ["0", "21601", "x"] {
+        let refused = http
+            .put(format!("{base}/latest/api/token"))
+            .header("X-aliyun-ecs-metadata-token-ttl-seconds", ttl)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 400, "{ttl}");
+    }
+    let token = http
+        .put(format!("{base}/latest/api/token"))
+        .header("X-aliyun-ecs-metadata-token-ttl-seconds", "21600")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let with_token = |url: String| {
+        http.get(url)
+            .header("X-aliyun-ecs-metadata-token", token.as_str())
+            .send()
+    };
+    let role = with_token(creds_path.clone())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(role, "chained");
+    assert_eq!(
+        with_token(format!("{creds_path}absent"))
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let document: Value = with_token(format!("{creds_path}chained"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(document["Code"], json!("Success"));
+    let issued =
+        workorder_api::sts::decode_metadata_credentials(document.to_string().as_bytes()).unwrap();
+    // The same set until it is half spent.
+    let again: Value = with_token(format!("{creds_path}chained"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["AccessKeyId"], document["AccessKeyId"]);
+    // They act as the role's account on the Workorder side.
+    sandbox
+        .call(
+            SignatureVersion::V1,
+            &issued.credentials,
+            "ListTickets",
+            &[],
+        )
+        .await
+        .assert_ok();
+    let health = sandbox.admin_get("/_sandbox/health").await;
+    assert_eq!(health["metadata_tokens"], json!(1));
+    sandbox.stop().await;
+}
