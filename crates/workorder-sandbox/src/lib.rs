@@ -54,7 +54,7 @@ pub use cli::{SandboxArgs, run_cli};
 pub use faults::FaultConfig;
 pub use metadata::MetadataConfig;
 pub use server::{SandboxHandle, spawn};
-pub use sts::{OidcProvider, Role, StsConfig};
+pub use sts::{DEMO_EXTERNAL_ID, OidcProvider, Role, StsConfig};
 
 /// Everything the sandbox needs to start.
 #[derive(Debug, Clone)]

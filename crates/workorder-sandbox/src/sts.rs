@@ -58,7 +58,25 @@ pub struct Role {
     pub max_session_secs: u64,
 }
 
+/// Name of the built-in demo role (in the demo account, trusted by it).
+pub const DEMO_ROLE_NAME: &str = "sandbox-demo";
+/// The external id the demo role requires (public on purpose: sandbox only).
+pub const DEMO_EXTERNAL_ID: &str = "sandbox-demo-external-id";
+
 impl Role {
+    /// The built-in demo role, always present like the demo account:
+    /// `acs:ram::1000000000000001:role/sandbox-demo`, assumable by the demo account with the
+    /// external id `sandbox-demo-external-id`; its credentials act as the demo account.
+    pub fn demo() -> Self {
+        Self {
+            account_uid: crate::accounts::DEMO_UID.to_owned(),
+            name: DEMO_ROLE_NAME.to_owned(),
+            trust: vec![crate::accounts::DEMO_UID.to_owned()],
+            external_id: Some(SecretString::from(DEMO_EXTERNAL_ID)),
+            max_session_secs: DEFAULT_SESSION_SECS,
+        }
+    }
+
     /// `acs:ram::<uid>:role/<name>`.
     pub fn arn(&self) -> String {
         format!("acs:ram::{}:role/{}", self.account_uid, self.name)
@@ -141,7 +159,12 @@ pub(crate) struct StsState {
 }
 
 impl StsState {
-    pub fn new(config: StsConfig) -> Self {
+    /// The configured roles plus the demo role (unless a configured role has its ARN).
+    pub fn new(mut config: StsConfig) -> Self {
+        let demo = Role::demo();
+        if !config.roles.iter().any(|r| r.arn() == demo.arn()) {
+            config.roles.push(demo);
+        }
         Self::with_capacity(config, MAX_ISSUED)
     }
 

@@ -356,7 +356,8 @@ async fn assume_role_refusals_carry_the_sts_codes() {
         .assert_error(404, "InvalidApi.NotFound");
     let health = sandbox.admin_get("/_sandbox/health").await;
     assert_eq!(health["issued_credentials"], json!(0));
-    assert_eq!(health["roles"], json!(2));
+    // The two configured roles and the built-in demo role.
+    assert_eq!(health["roles"], json!(3));
     sandbox.stop().await;
 }
 
