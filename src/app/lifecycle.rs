@@ -83,7 +83,7 @@ impl Reloader {
                 self.http.clone(),
                 &self.metrics,
                 &self.clock,
-                Some(&running.authenticator),
+                Some(&running),
             )
             .await?;
             Ok::<_, StartupError>((

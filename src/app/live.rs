@@ -7,7 +7,7 @@ use super::startup::StartupError;
 use crate::auth::{AuthConfig, Authenticator, PublicKeySource};
 use crate::clock::Clock;
 use crate::http::LiveConfig;
-use crate::identity::{GatewayIdentity, IdentityError};
+use crate::identity::{GatewayIdentity, IdentityError, identity_fingerprint};
 use crate::settings::Endpoint;
 use crate::settings::{Settings, SettingsError};
 use crate::telemetry::Metrics;
@@ -72,29 +72,42 @@ pub(super) async fn start_sandbox(settings: &Settings) -> Result<EmbeddedSandbox
 }
 
 /// Builds tenants and the authenticator from settings (start-up and every reload). `running` is
-/// the authenticator a reload replaces (`None` at start-up): its JWKS key set is carried over
-/// when `auth.jwks_url` is unchanged, so an IdP that is down during a reload changes nothing.
+/// the configuration a reload replaces (`None` at start-up): its authenticator's JWKS key set
+/// is carried over when `auth.jwks_url` is unchanged, so an IdP that is down during a reload
+/// changes nothing.
 ///
 /// Role-based tenants: the gateway's identity is built (its first session fetched when it is
-/// temporary), then each role is assumed once, so a role the gateway may not assume fails
+/// temporary), then each new role is assumed once, so a role the gateway may not assume fails
 /// start-up (or the reload) naming the tenant and STS's error code; only then do their
-/// background refreshers start.
+/// background refreshers start. A reload keeps the running identity and the running sessions
+/// whose settings did not change (no STS call for them).
 pub(super) async fn build_live(
     settings: &Settings,
     sandbox_endpoint: Option<&Endpoint>,
     http: reqwest::Client,
     metrics: &Metrics,
     clock: &Clock,
-    running: Option<&Authenticator>,
+    running: Option<&LiveConfig>,
 ) -> Result<LiveConfig, StartupError> {
-    let identity = GatewayIdentity::from_settings(
-        &settings.identity,
-        sandbox_endpoint,
-        http.clone(),
-        clock,
-        Some(metrics.credentials().clone()),
-    )
-    .await?;
+    let running_tenants = running.map(|live| &live.tenants);
+    let wanted = identity_fingerprint(&settings.identity, sandbox_endpoint)?;
+    let kept = running_tenants
+        .and_then(TenantRegistry::identity)
+        .filter(|identity| Some(identity.fingerprint()) == wanted)
+        .cloned();
+    let identity = match kept {
+        Some(identity) => Some(identity),
+        None => {
+            GatewayIdentity::from_settings(
+                &settings.identity,
+                sandbox_endpoint,
+                http.clone(),
+                clock,
+                Some(metrics.credentials().clone()),
+            )
+            .await?
+        }
+    };
     let tenants = TenantRegistry::with_roles(
         settings,
         sandbox_endpoint,
@@ -102,9 +115,16 @@ pub(super) async fn build_live(
             identity,
             clock,
             metrics: Some(metrics.credentials().clone()),
+            running: running_tenants,
         },
     )?;
-    for (id, role) in tenants.roles() {
+    // Sessions never fetched are new (carried-over ones run already).
+    let new: Vec<_> = tenants
+        .roles()
+        .into_iter()
+        .filter(|(_, role)| role.seconds_left().is_none())
+        .collect();
+    for (id, role) in &new {
         role.refresh()
             .await
             .map_err(|error| IdentityError::Verify {
@@ -112,11 +132,11 @@ pub(super) async fn build_live(
                 error,
             })?;
     }
-    for (_, role) in tenants.roles() {
+    for (_, role) in &new {
         role.start();
     }
     let config = auth_config(settings)?;
-    let authenticator = match running {
+    let authenticator = match running.map(|live| &live.authenticator) {
         None => Authenticator::new(config, http, metrics).await,
         Some(running) => Authenticator::reloaded(config, http, running, metrics).await,
     }

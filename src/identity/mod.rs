@@ -79,12 +79,10 @@ pub enum CredentialsError {
         /// The I/O error.
         reason: String,
     },
-    /// The gateway's own identity could not be had, so no role could be assumed.
-    #[error("the gateway's own identity: {0}")]
-    Identity(Box<CredentialsError>),
-    /// A role-based tenant needs `[identity]`.
-    #[error("no [identity] source is configured")]
-    NoIdentity,
+    /// The gateway's own temporary credentials (RRSA, ECS role) have expired and were not
+    /// renewed, so no tenant's role can be assumed with them.
+    #[error("the gateway's own temporary credentials have expired and were not renewed")]
+    IdentityExpired,
 }
 
 /// The gateway's own credentials.
@@ -99,6 +97,65 @@ enum OwnCredentials {
 pub struct GatewayIdentity {
     sts: StsClient,
     own: OwnCredentials,
+    /// [`identity_fingerprint`] of the settings it was built from.
+    fingerprint: u64,
+}
+
+/// A keyed hash of settings (secrets included) to tell whether a reload changed them; the key
+/// is random per process, and the value never leaves memory.
+pub fn fingerprint(parts: &[&[u8]]) -> u64 {
+    use std::hash::{BuildHasher as _, Hasher as _};
+    static KEY: std::sync::OnceLock<std::hash::RandomState> = std::sync::OnceLock::new();
+    let mut hasher = KEY.get_or_init(std::hash::RandomState::new).build_hasher();
+    for part in parts {
+        hasher.write_usize(part.len());
+        hasher.write(part);
+    }
+    hasher.finish()
+}
+
+/// What identifies `[identity]`'s effect: the source, where STS is, how it signs and the
+/// credentials it starts from (the secret resolved). `None` for `source = "none"`.
+pub fn identity_fingerprint(
+    settings: &IdentitySettings,
+    sandbox: Option<&Endpoint>,
+) -> Result<Option<u64>, SettingsError> {
+    if settings.source == IdentitySource::None {
+        return Ok(None);
+    }
+    let sts = match settings.sts_endpoint()? {
+        StsEndpoint::Sandbox => sandbox.map(|e| e.url().to_string()).unwrap_or_default(),
+        StsEndpoint::Remote(endpoint) => endpoint.url().to_string(),
+    };
+    let secret = match settings.source {
+        IdentitySource::AccessKey => settings.secret_source().resolve()?.map(|(s, _)| s),
+        _ => None,
+    };
+    let oidc = match settings.source {
+        IdentitySource::Oidc => {
+            let oidc = settings.oidc_source()?;
+            format!(
+                "{}\n{}\n{}",
+                oidc.role_arn,
+                oidc.provider_arn,
+                oidc.token_file.display()
+            )
+        }
+        _ => String::new(),
+    };
+    Ok(Some(fingerprint(&[
+        settings.source.as_str().as_bytes(),
+        sts.as_bytes(),
+        settings.signature.to_string().as_bytes(),
+        settings.access_key_id.as_bytes(),
+        secret
+            .as_ref()
+            .map_or(&b""[..], |s| s.expose_secret().as_bytes()),
+        oidc.as_bytes(),
+        settings.role_name.as_deref().unwrap_or_default().as_bytes(),
+        settings.metadata_url.as_bytes(),
+        settings.session_duration_secs.to_string().as_bytes(),
+    ])))
 }
 
 impl GatewayIdentity {
@@ -111,9 +168,9 @@ impl GatewayIdentity {
         clock: &Clock,
         metrics: Option<CredentialMetrics>,
     ) -> Result<Option<Arc<Self>>, IdentityError> {
-        if settings.source == IdentitySource::None {
+        let Some(fingerprint) = identity_fingerprint(settings, sandbox)? else {
             return Ok(None);
-        }
+        };
         let endpoint = match settings.sts_endpoint()? {
             StsEndpoint::Remote(endpoint) => endpoint,
             StsEndpoint::Sandbox => sandbox.cloned().ok_or_else(|| {
@@ -197,21 +254,26 @@ impl GatewayIdentity {
             refreshing.start();
         }
         tracing::info!(source = settings.source.as_str(), "gateway identity ready");
-        Ok(Some(Arc::new(Self { sts, own })))
+        Ok(Some(Arc::new(Self {
+            sts,
+            own,
+            fingerprint,
+        })))
+    }
+
+    /// [`identity_fingerprint`] of the settings this identity was built from.
+    pub fn fingerprint(&self) -> u64 {
+        self.fingerprint
     }
 
     /// The gateway's current credentials (to sign AssumeRole with).
     pub async fn credentials(&self) -> Result<Credentials, CredentialsError> {
         match &self.own {
             OwnCredentials::Static(credentials) => Ok(credentials.clone()),
-            OwnCredentials::Refreshing(refreshing) => {
-                refreshing.current().await.map_err(|Unavailable| {
-                    CredentialsError::Identity(Box::new(CredentialsError::Unreadable {
-                        service: "STS",
-                        reason: "the gateway's own session expired and was not renewed".into(),
-                    }))
-                })
-            }
+            OwnCredentials::Refreshing(refreshing) => refreshing
+                .current()
+                .await
+                .map_err(|Unavailable| CredentialsError::IdentityExpired),
         }
     }
 
@@ -249,6 +311,23 @@ pub struct TenantRole {
     pub external_id: Option<SecretString>,
     /// Optional session policy.
     pub policy: Option<String>,
+}
+
+impl TenantRole {
+    /// What identifies this role session's effect, with the identity assuming it: a reload
+    /// that changes neither keeps the running session.
+    pub fn fingerprint(&self, identity: &GatewayIdentity) -> u64 {
+        fingerprint(&[
+            self.role_arn.as_bytes(),
+            self.session_name.as_bytes(),
+            self.duration_secs.to_string().as_bytes(),
+            self.external_id
+                .as_ref()
+                .map_or(&b""[..], |e| e.expose_secret().as_bytes()),
+            self.policy.as_deref().unwrap_or_default().as_bytes(),
+            identity.fingerprint().to_string().as_bytes(),
+        ])
+    }
 }
 
 impl std::fmt::Debug for TenantRole {

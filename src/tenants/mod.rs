@@ -64,6 +64,10 @@ pub struct Tenant {
 #[derive(Debug, Default)]
 pub struct TenantRegistry {
     tenants: HashMap<String, Arc<Tenant>>,
+    /// The identity role-based tenants are assumed with (kept so a reload can reuse it).
+    identity: Option<Arc<GatewayIdentity>>,
+    /// Each role-based tenant's [`TenantRole::fingerprint`].
+    role_keys: HashMap<String, u64>,
 }
 
 impl TenantRegistry {
@@ -101,12 +105,18 @@ impl TenantRegistry {
         roles
     }
 
+    /// The identity role-based tenants are assumed with.
+    pub fn identity(&self) -> Option<&Arc<GatewayIdentity>> {
+        self.identity.as_ref()
+    }
+
     fn build(
         settings: &Settings,
         sandbox: Option<&Endpoint>,
         roles: Option<&RoleContext<'_>>,
     ) -> Result<Self, SettingsError> {
         let mut tenants = HashMap::new();
+        let mut role_keys = HashMap::new();
         for (id, tenant) in settings.tenants.iter().filter(|(_, t)| t.enabled) {
             let endpoint = match &tenant.endpoint {
                 TenantEndpoint::Remote(endpoint) => endpoint.clone(),
@@ -127,7 +137,11 @@ impl TenantRegistry {
                 }
             };
             let credentials = match &tenant.role_arn {
-                Some(role_arn) => role_credentials(id, tenant, role_arn, roles)?,
+                Some(role_arn) => {
+                    let (credentials, key) = role_credentials(id, tenant, role_arn, roles)?;
+                    role_keys.insert(id.clone(), key);
+                    credentials
+                }
                 None => static_credentials(id, tenant)?,
             };
             tenants.insert(
@@ -146,7 +160,11 @@ impl TenantRegistry {
                 }),
             );
         }
-        Ok(Self { tenants })
+        Ok(Self {
+            tenants,
+            identity: roles.and_then(|r| r.identity.clone()),
+            role_keys,
+        })
     }
 
     /// The enabled tenant with this id.
@@ -182,6 +200,9 @@ pub struct RoleContext<'a> {
     pub clock: &'a Clock,
     /// The application's credential metrics.
     pub metrics: Option<CredentialMetrics>,
+    /// The registry a reload replaces: a role session whose settings (and identity) did not
+    /// change is carried over, so a reload does not re-assume every role.
+    pub running: Option<&'a TenantRegistry>,
 }
 
 /// A tenant's configured AccessKey (and static STS token).
@@ -209,13 +230,14 @@ fn static_credentials(
     Ok(TenantCredentials::Static(credentials))
 }
 
-/// A role-based tenant's session (nothing fetched yet).
+/// A role-based tenant's session and its fingerprint: the running one when unchanged, else a
+/// new one (nothing fetched yet).
 fn role_credentials(
     id: &str,
     tenant: &crate::settings::TenantSettings,
     role_arn: &str,
     roles: Option<&RoleContext<'_>>,
-) -> Result<TenantCredentials, SettingsError> {
+) -> Result<(TenantCredentials, u64), SettingsError> {
     let key = format!("tenants.{id}.role_arn");
     let context = roles.ok_or_else(|| {
         SettingsError::invalid(
@@ -237,13 +259,20 @@ fn role_credentials(
         external_id,
         policy: tenant.policy.clone(),
     };
-    Ok(TenantCredentials::Role(tenant_role_credentials(
-        id,
-        role,
-        identity,
-        context.clock,
-        context.metrics.clone(),
-    )))
+    let key = role.fingerprint(&identity);
+    let running = context.running.and_then(|registry| {
+        let same = registry.role_keys.get(id) == Some(&key);
+        same.then(|| registry.get(id))
+            .flatten()
+            .and_then(|t| match &t.target.credentials {
+                TenantCredentials::Role(role) => Some(role.clone()),
+                TenantCredentials::Static(_) => None,
+            })
+    });
+    let session = running.unwrap_or_else(|| {
+        tenant_role_credentials(id, role, identity, context.clock, context.metrics.clone())
+    });
+    Ok((TenantCredentials::Role(session), key))
 }
 
 #[cfg(test)]

@@ -168,21 +168,30 @@ impl UpstreamClient {
             latency_ms = field::Empty,
         );
         let started = Instant::now();
-        let breaker = self.breaker(&target.tenant);
-        let slot = self.bulkhead_slot(&target.tenant).await;
-        let (result, attempts) = match slot.as_ref().map(|_| breaker.admit()) {
-            Err(saturated) => (Err(saturated.clone()), 0),
-            Ok(Err(retry_after)) => (Err(UpstreamError::CircuitOpen { retry_after }), 0),
-            Ok(Ok(())) => {
-                let (result, attempts) = self
-                    .call_with_retries::<A>(target, &params)
-                    .instrument(span.clone())
-                    .await;
-                breaker.record(result.as_ref().map(|_| ()));
-                (result, attempts)
+        // A role's credentials first: when they have expired and cannot be renewed nothing is
+        // sent, so neither the bulkhead nor the breaker (which must not count it either way)
+        // is involved. Fetched once per call; a renewal meanwhile serves the next call.
+        let (result, attempts) = match target.credentials.current().await {
+            Err(_) => (Err(UpstreamError::CredentialsUnavailable), 0),
+            Ok(credentials) => {
+                let breaker = self.breaker(&target.tenant);
+                let slot = self.bulkhead_slot(&target.tenant).await;
+                let outcome = match slot.as_ref().map(|_| breaker.admit()) {
+                    Err(saturated) => (Err(saturated.clone()), 0),
+                    Ok(Err(retry_after)) => (Err(UpstreamError::CircuitOpen { retry_after }), 0),
+                    Ok(Ok(())) => {
+                        let (result, attempts) = self
+                            .call_with_retries::<A>(target, &credentials, &params)
+                            .instrument(span.clone())
+                            .await;
+                        breaker.record(result.as_ref().map(|_| ()));
+                        (result, attempts)
+                    }
+                };
+                drop(slot);
+                outcome
             }
         };
-        drop(slot);
         let outcome = match &result {
             Ok(_) => "ok",
             Err(err) => err.outcome(),
@@ -216,17 +225,14 @@ impl UpstreamClient {
     async fn call_with_retries<A: Action>(
         &self,
         target: &Target,
+        credentials: &Credentials,
         params: &[(&'static str, String)],
     ) -> (Result<Answer<A::Output>, UpstreamError>, u32) {
-        // Fetched once per call: a role's credentials renewed meanwhile are used by the next.
-        let Ok(credentials) = target.credentials.current().await else {
-            return (Err(UpstreamError::CredentialsUnavailable), 0);
-        };
-        let withheld = withheld_values(&credentials, params);
+        let withheld = withheld_values(credentials, params);
         let mut attempt = 1;
         loop {
             let result = self
-                .attempt::<A>(target, &credentials, params, attempt)
+                .attempt::<A>(target, credentials, params, attempt)
                 .await
                 .map_err(|error| error.withhold(&withheld));
             let error = match result {

@@ -184,7 +184,11 @@ fn env_value(yaml: &str, name: &str) -> String {
         .find(|l| l.trim() == format!("- name: {name}"))
         .unwrap_or_else(|| panic!("no env {name}"));
     let value = lines.next().unwrap().trim();
-    value.strip_prefix("value: ").unwrap().trim_matches('"').to_owned()
+    value
+        .strip_prefix("value: ")
+        .unwrap()
+        .trim_matches('"')
+        .to_owned()
 }
 
 #[test]
@@ -210,7 +214,10 @@ fn the_rrsa_overlay_gives_the_configmap_a_valid_oidc_identity() {
     );
     // The token file is the projected volume's.
     let mount = "/var/run/secrets/ack.alibabacloud.com/rrsa-tokens";
-    assert!(overlay.contains(&format!("mountPath: {mount}")), "{overlay}");
+    assert!(
+        overlay.contains(&format!("mountPath: {mount}")),
+        "{overlay}"
+    );
     assert_eq!(
         env_value(&overlay, "ALIBABA_CLOUD_OIDC_TOKEN_FILE"),
         format!("{mount}/token")

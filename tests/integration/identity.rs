@@ -261,7 +261,7 @@ async fn start_up_refuses_a_role_the_gateway_may_not_assume_naming_stss_code() {
 }
 
 #[actix_web::test]
-async fn a_reload_assumes_the_new_role_and_refuses_one_it_may_not_assume() {
+async fn a_reload_keeps_unchanged_sessions_assumes_new_roles_and_refuses_one_it_may_not_assume() {
     let sandbox = sts_sandbox().await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("gateway.toml");
@@ -269,6 +269,18 @@ async fn a_reload_assumes_the_new_role_and_refuses_one_it_may_not_assume() {
     std::fs::write(&path, &toml).unwrap();
     let settings = workorder_gateway::settings::Settings::load(Some(&path)).unwrap();
     let gateway = TestGateway::start_with(settings, Some(path.clone())).await;
+    assert_eq!(issued_count(&sandbox).await, 1);
+
+    // Nothing about the role changed: the running session is kept, STS is not called.
+    std::fs::write(
+        &path,
+        toml.replace(
+            "default_email = \"ops@acme.example\"",
+            "language = \"en\"\ndefault_email = \"ops@acme.example\"",
+        ),
+    )
+    .unwrap();
+    gateway.handle.reload().await.expect("reloaded");
     assert_eq!(issued_count(&sandbox).await, 1);
 
     std::fs::write(&path, toml.replace(EXTERNAL_ID, "rotated-wrong")).unwrap();
