@@ -400,7 +400,7 @@ fn assume_role(
     })?;
     let secs = duration(params, role.max_session_secs)?;
     // Trust names the caller's account (for role chaining, the account of the role it holds).
-    if !role.trust.iter().any(|t| *t == caller.slot.account.uid) {
+    if !role.trust.contains(&caller.slot.account.uid) {
         return Err(no_permission());
     }
     if let Some(expected) = &role.external_id {
@@ -543,7 +543,7 @@ pub(crate) fn assume_role_with_oidc(
             format!("The role not exists: {arn}. "),
         )
     })?;
-    if !role.trust.iter().any(|t| *t == provider.arn) {
+    if !role.trust.contains(&provider.arn) {
         return Err(oidc_fail(
             401,
             "AuthenticationFail.NoPermission",

@@ -74,6 +74,9 @@ fn sts_config(max_lifetime: Option<Duration>) -> SandboxConfig {
     config
 }
 
+/// Business parameters of one call.
+type Params = Vec<(&'static str, String)>;
+
 fn alpha_credentials() -> Credentials {
     credentials("LTAIalpha", "alpha-secret")
 }
@@ -261,7 +264,7 @@ async fn assume_role_refusals_carry_the_sts_codes() {
     let sandbox = start_with(sts_config(None)).await;
     let alpha = alpha_credentials();
     let long_policy = format!("{{\"Statement\":[],\"Pad\":\"{}\"}}", "x".repeat(2100));
-    let cases: Vec<(Vec<(&'static str, String)>, u16, &str)> = vec![
+    let cases: Vec<(Params, u16, &str)> = vec![
         (
             assume_params(&[("ExternalId", "wrong-ext")]),
             403,
