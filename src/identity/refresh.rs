@@ -300,7 +300,97 @@ async fn background(weak: Weak<Inner>) {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
+    use secrecy::SecretString;
+
     use super::*;
+
+    /// A fetch that counts its calls, fails while `failing` is set, and issues 3600 s
+    /// credentials (by the system's wall clock, as STS would) after a short pause.
+    fn counting(calls: Arc<AtomicU32>, failing: Arc<AtomicBool>) -> Fetch {
+        Box::new(move || {
+            let calls = Arc::clone(&calls);
+            let failing = Arc::clone(&failing);
+            Box::pin(async move {
+                let n = calls.fetch_add(1, Ordering::SeqCst) + 1;
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                if failing.load(Ordering::SeqCst) {
+                    return Err(CredentialsError::Refused {
+                        service: "STS",
+                        status: 403,
+                        code: "NoPermission".to_owned(),
+                    });
+                }
+                Ok(IssuedCredentials {
+                    credentials: Credentials::new(format!("STS.{n}"), SecretString::from("s"))
+                        .with_security_token(SecretString::from("t")),
+                    expires_at: time::OffsetDateTime::now_utc() + time::Duration::seconds(3600),
+                })
+            })
+        })
+    }
+
+    #[tokio::test]
+    async fn waiting_callers_share_one_fetch_and_a_failed_renewal_keeps_valid_credentials() {
+        let clock = Clock::manual();
+        let calls = Arc::new(AtomicU32::new(0));
+        let failing = Arc::new(AtomicBool::new(false));
+        let session = RefreshingCredentials::new(
+            "t",
+            counting(Arc::clone(&calls), Arc::clone(&failing)),
+            clock.clone(),
+            None,
+        );
+        // Twenty callers before anything was fetched: one fetch.
+        let all = futures_util::future::join_all((0..20).map(|_| session.current())).await;
+        assert!(
+            all.iter()
+                .all(|c| c.as_ref().is_ok_and(|c| c.access_key_id() == "STS.1"))
+        );
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        let left = session.seconds_left().unwrap();
+        assert!((3598..=3600).contains(&left), "{left}");
+
+        // Before 65 % of the lifetime nothing is due; past 75 % a renewal is.
+        clock.advance(Duration::from_secs(2330));
+        assert_eq!(session.current().await.unwrap().access_key_id(), "STS.1");
+        tokio::task::yield_now().await;
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        failing.store(true, Ordering::SeqCst);
+        clock.advance(Duration::from_secs(400));
+        // Due: the caller is served the valid credentials while the renewal (started behind
+        // it) fails; they keep serving after the failure.
+        assert_eq!(session.current().await.unwrap().access_key_id(), "STS.1");
+        for _ in 0..200 {
+            if calls.load(Ordering::SeqCst) == 2 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+        assert_eq!(session.current().await.unwrap().access_key_id(), "STS.1");
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            2,
+            "no new call within the backoff"
+        );
+
+        // Expired while failing: unavailable; within the backoff, STS is not called again.
+        clock.advance(Duration::from_secs(900));
+        assert_eq!(session.current().await.unwrap_err(), Unavailable);
+        let tried = calls.load(Ordering::SeqCst);
+        assert_eq!(session.current().await.unwrap_err(), Unavailable);
+        assert_eq!(calls.load(Ordering::SeqCst), tried);
+
+        // STS back, backoff over: one renewal serves everyone again.
+        failing.store(false, Ordering::SeqCst);
+        clock.advance(MAX_BACKOFF);
+        let all = futures_util::future::join_all((0..10).map(|_| session.current())).await;
+        assert!(all.iter().all(Result::is_ok));
+        assert_eq!(calls.load(Ordering::SeqCst), tried + 1);
+    }
 
     #[test]
     fn backoff_doubles_up_to_a_minute_with_half_of_it_random() {
