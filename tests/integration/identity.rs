@@ -398,7 +398,8 @@ async fn an_ecs_instance_role_is_the_gateways_identity_through_the_metadata_serv
     let metadata = sandbox.metadata_url().unwrap();
     let toml = acme_by_role(
         &sandbox.url(),
-        &format!("source = \"ecs_ram_role\"\nmetadata_url = \"{metadata}\""),
+        // STS signed V3 here (role chaining: the instance's token as x-acs-security-token).
+        &format!("source = \"ecs_ram_role\"\nsignature = \"v3\"\nmetadata_url = \"{metadata}\""),
     );
     let gateway = TestGateway::start(&toml).await;
     assert_eq!(list_status(&gateway, "acme").await.status(), 200);
