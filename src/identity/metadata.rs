@@ -3,22 +3,18 @@
 //! the role name (when not configured) and the role's credentials. The address is
 //! configuration (`identity.metadata_url`); tests point it at the sandbox's loopback listener.
 
-use workorder_api::sts::{IssuedCredentials, decode_metadata_credentials};
+use workorder_api::sts::{
+    IssuedCredentials, METADATA_CREDENTIALS_PATH as CREDENTIALS_PATH,
+    METADATA_TOKEN_HEADER as TOKEN_HEADER, METADATA_TOKEN_MAX_TTL_SECS,
+    METADATA_TOKEN_PATH as TOKEN_PATH, METADATA_TOKEN_TTL_HEADER as TOKEN_TTL_HEADER,
+    decode_metadata_credentials,
+};
 
 use super::CredentialsError;
 use super::sts::{read_capped, refusal};
 use crate::settings::Endpoint;
 
 const SERVICE: &str = "ECS metadata";
-/// Header asking for a token's lifetime, and the lifetime the SDKs ask for.
-pub const TOKEN_TTL_HEADER: &str = "X-aliyun-ecs-metadata-token-ttl-seconds";
-/// Header carrying the token.
-pub const TOKEN_HEADER: &str = "X-aliyun-ecs-metadata-token";
-const TOKEN_TTL_SECS: &str = "21600";
-/// Where the role name and its credentials are.
-pub const CREDENTIALS_PATH: &str = "/latest/meta-data/ram/security-credentials/";
-/// Where the token is issued.
-pub const TOKEN_PATH: &str = "/latest/api/token";
 
 #[derive(Debug, Clone)]
 pub(super) struct MetadataClient {
@@ -68,7 +64,7 @@ impl MetadataClient {
             .text(
                 self.http
                     .put(self.url(TOKEN_PATH))
-                    .header(TOKEN_TTL_HEADER, TOKEN_TTL_SECS),
+                    .header(TOKEN_TTL_HEADER, METADATA_TOKEN_MAX_TTL_SECS.to_string()),
             )
             .await?;
         let role = match &self.role_name {

@@ -33,6 +33,18 @@ pub const MIN_SESSION_SECS: u64 = 900;
 /// Longest `MaxSessionDuration` a role may have.
 pub const MAX_SESSION_SECS: u64 = 43_200;
 
+/// ECS instance metadata (the `ecs_ram_role` source): where a token is issued (`PUT`).
+pub const METADATA_TOKEN_PATH: &str = "/latest/api/token";
+/// Where the instance's role name is, and (with the name appended) its credentials.
+pub const METADATA_CREDENTIALS_PATH: &str = "/latest/meta-data/ram/security-credentials/";
+/// Header asking for a metadata token's lifetime in seconds (1 to
+/// [`METADATA_TOKEN_MAX_TTL_SECS`]; the SDKs ask for the maximum).
+pub const METADATA_TOKEN_TTL_HEADER: &str = "x-aliyun-ecs-metadata-token-ttl-seconds";
+/// Header carrying a metadata token.
+pub const METADATA_TOKEN_HEADER: &str = "x-aliyun-ecs-metadata-token";
+/// Longest metadata token lifetime.
+pub const METADATA_TOKEN_MAX_TTL_SECS: u64 = 21_600;
+
 /// The business parameters of `AssumeRole`.
 #[derive(Clone)]
 pub struct AssumeRoleParams<'a> {

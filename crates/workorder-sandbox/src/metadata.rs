@@ -23,19 +23,17 @@ use time::OffsetDateTime;
 
 use super::state::Sandbox;
 use super::sts;
+use workorder_api::sts::{
+    METADATA_TOKEN_HEADER as TOKEN_HEADER, METADATA_TOKEN_MAX_TTL_SECS as MAX_TOKEN_TTL_SECS,
+    METADATA_TOKEN_PATH, METADATA_TOKEN_TTL_HEADER as TOKEN_TTL_HEADER,
+};
 
 /// Most live metadata tokens remembered.
 pub const MAX_TOKENS: usize = 1024;
-/// Header asking for a token's lifetime.
-pub const TOKEN_TTL_HEADER: &str = "x-aliyun-ecs-metadata-token-ttl-seconds";
-/// Header carrying a token.
-pub const TOKEN_HEADER: &str = "x-aliyun-ecs-metadata-token";
-/// Longest token lifetime.
-const MAX_TOKEN_TTL_SECS: u64 = 21_600;
 /// Lifetime of the instance role's credentials (the sandbox's `max_lifetime` caps it).
 const INSTANCE_CREDENTIALS_SECS: u64 = 21_600;
 /// Where the role name and its credentials are.
-pub const CREDENTIALS_PATH: &str = "/latest/meta-data/ram/security-credentials/";
+pub use workorder_api::sts::METADATA_CREDENTIALS_PATH as CREDENTIALS_PATH;
 
 /// The instance the metadata service describes.
 #[derive(Debug, Clone)]
@@ -115,7 +113,7 @@ impl MetadataState {
 
 /// The metadata routes, served by their own listener.
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/latest/api/token", web::put().to(token))
+    cfg.route(METADATA_TOKEN_PATH, web::put().to(token))
         .route(CREDENTIALS_PATH, web::get().to(role_name))
         .route(
             "/latest/meta-data/ram/security-credentials/{role}",
