@@ -190,6 +190,15 @@ impl GatewayIdentity {
                         "missing: set access_key_secret_env or access_key_secret_file".to_owned(),
                     )
                 })?;
+                if !settings.sts_is_simulator()
+                    && secret.expose_secret() == crate::settings::DEMO_ACCESS_KEY_SECRET
+                {
+                    return Err(SettingsError::invalid(
+                        "identity.access_key_secret",
+                        "the sandbox demo secret is for a simulated STS only".to_owned(),
+                    )
+                    .into());
+                }
                 OwnCredentials::Static(Credentials::new(settings.access_key_id.clone(), secret))
             }
             IdentitySource::Oidc => {
@@ -412,4 +421,57 @@ pub enum IdentityError {
         /// What STS (or the metadata service) said.
         error: CredentialsError,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn identity(toml: &str) -> IdentitySettings {
+        let toml = format!("[auth]\nhs256_secret_env = \"JWT_SECRET\"\n{toml}");
+        crate::settings::Settings::from_toml_str(&toml)
+            .unwrap()
+            .identity
+    }
+
+    #[tokio::test]
+    async fn the_demo_secret_from_a_file_is_refused_for_a_real_sts_before_any_call() {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), crate::settings::DEMO_ACCESS_KEY_SECRET).unwrap();
+        let settings = identity(&format!(
+            "[identity]\nsource = \"access_key\"\naccess_key_id = \"LTAI5tGateway\"\naccess_key_secret_file = \"{}\"\n",
+            file.path().display()
+        ));
+        let err = GatewayIdentity::from_settings(
+            &settings,
+            None,
+            reqwest::Client::new(),
+            &Clock::manual(),
+            None,
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("identity.access_key_secret"), "{err}");
+    }
+
+    #[test]
+    fn session_names_carry_the_tenant_within_stss_64_characters() {
+        assert_eq!(session_name("acme"), "workorder-gateway-acme");
+        assert_eq!(session_name(&"t".repeat(64)).len(), 64);
+    }
+
+    #[test]
+    fn fingerprints_change_with_any_part_and_debug_hides_the_external_id() {
+        let role = |external: &str| TenantRole {
+            role_arn: "acs:ram::1:role/r".to_owned(),
+            session_name: session_name("acme"),
+            duration_secs: 3600,
+            external_id: Some(SecretString::from(external.to_owned())),
+            policy: None,
+        };
+        assert_eq!(fingerprint(&[b"a", b"bc"]), fingerprint(&[b"a", b"bc"]));
+        assert_ne!(fingerprint(&[b"ab", b"c"]), fingerprint(&[b"a", b"bc"]));
+        assert!(!format!("{:?}", role("ext-hidden-1")).contains("ext-hidden-1"));
+    }
 }
