@@ -232,6 +232,20 @@ async fn v3_signed_assume_role_and_role_chaining_work() {
     )
     .await;
     let first = issued(&reply);
+    // A pretty-printed session policy (spaces, newlines, quotes) signs and verifies like any
+    // value: `%20`, never a form-encoded `+`, in the string to sign.
+    let policy = "{\n  \"Version\": \"1\",\n  \"Statement\": [ { \"Effect\": \"Allow\", \"Action\": \"workorder:*\", \"Resource\": \"*\" } ]\n}";
+    for version in [SignatureVersion::V1, SignatureVersion::V3] {
+        let narrowed = sts_call(
+            &sandbox,
+            version,
+            &alpha_credentials(),
+            "AssumeRole",
+            &assume_params(&[("Policy", policy)]),
+        )
+        .await;
+        issued(&narrowed);
+    }
     let expires_at = workorder_api::sts::parse_expiration(
         reply.body["Credentials"]["Expiration"].as_str().unwrap(),
     )
