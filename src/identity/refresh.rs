@@ -209,10 +209,13 @@ impl Inner {
         let now = self.clock.now_ms();
         {
             let state = self.lock();
-            let fetched_meanwhile = seen.is_some_and(|g| g != state.generation);
-            if fetched_meanwhile
-                || (seen.is_none() && state.valid(now).is_some() && !state.due(now))
-            {
+            // A caller that waited (`seen`) skips the fetch when one succeeded meanwhile, or
+            // failed meanwhile (its backoff now runs): either way one STS call served them all.
+            let skip = match seen {
+                Some(generation) => generation != state.generation || !state.due(now),
+                None => state.valid(now).is_some() && !state.due(now),
+            };
+            if skip {
                 return Ok(());
             }
         }
@@ -377,8 +380,12 @@ mod tests {
             "no new call within the backoff"
         );
 
-        // Expired while failing: unavailable; within the backoff, STS is not called again.
+        // Expired while failing: many waiting callers cause one (failed) call and are all
+        // unavailable; within the backoff, STS is not called again.
         clock.advance(Duration::from_secs(900));
+        let all = futures_util::future::join_all((0..10).map(|_| session.current())).await;
+        assert!(all.iter().all(|c| c.as_ref().unwrap_err() == &Unavailable));
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
         assert_eq!(session.current().await.unwrap_err(), Unavailable);
         let tried = calls.load(Ordering::SeqCst);
         assert_eq!(session.current().await.unwrap_err(), Unavailable);
