@@ -69,7 +69,7 @@ async fn run() {
     let target = Target {
         tenant: "bench-tenant".to_owned(),
         endpoint: Endpoint::parse(&mock.uri()).unwrap(),
-        credentials: Credentials::new("id", SecretString::from("secret")),
+        credentials: Credentials::new("id", SecretString::from("secret")).into(),
         signature: SignatureVersion::V1,
     };
     let catalog = Catalog::new(

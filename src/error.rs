@@ -62,6 +62,9 @@ pub enum ErrorCode {
     UpstreamError,
     /// 502: the Workorder API refused the tenant's credentials.
     UpstreamCredentialsRejected,
+    /// 502: the tenant's temporary credentials (its RAM role, through STS) have expired and
+    /// could not be renewed; nothing was sent.
+    UpstreamCredentialsUnavailable,
     /// 503: the tenant's circuit breaker is open.
     UpstreamUnavailable,
     /// 503: too many of the tenant's upstream calls are in flight (nothing was sent).
@@ -78,7 +81,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code: the document's `ErrorCode` enum, and the check that API.md lists each one.
-    pub const ALL: [Self; 24] = [
+    pub const ALL: [Self; 25] = [
         Self::InvalidRequest,
         Self::Unauthenticated,
         Self::Forbidden,
@@ -97,6 +100,7 @@ impl ErrorCode {
         Self::InternalError,
         Self::UpstreamError,
         Self::UpstreamCredentialsRejected,
+        Self::UpstreamCredentialsUnavailable,
         Self::UpstreamUnavailable,
         Self::TenantBusy,
         Self::StateUnavailable,
@@ -126,6 +130,7 @@ impl ErrorCode {
             Self::InternalError => "internal_error",
             Self::UpstreamError => "upstream_error",
             Self::UpstreamCredentialsRejected => "upstream_credentials_rejected",
+            Self::UpstreamCredentialsUnavailable => "upstream_credentials_unavailable",
             Self::UpstreamUnavailable => "upstream_unavailable",
             Self::TenantBusy => "tenant_busy",
             Self::StateUnavailable => "state_unavailable",
@@ -463,6 +468,11 @@ impl From<UpstreamError> for ApiError {
                 StatusCode::BAD_GATEWAY,
                 ErrorCode::UpstreamCredentialsRejected,
                 "the Workorder API refused this tenant's credentials; an operator must check them",
+            ),
+            UpstreamError::CredentialsUnavailable => Self::new(
+                StatusCode::BAD_GATEWAY,
+                ErrorCode::UpstreamCredentialsUnavailable,
+                "this tenant's temporary Alibaba Cloud credentials have expired and could not be renewed; an operator must check the tenant's role",
             ),
             UpstreamError::InvalidParameter(fault) if fault.code == codes::ILLEGAL_EMAIL_OR_PHONE => {
                 Self::validation(vec![FieldError::new(

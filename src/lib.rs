@@ -28,6 +28,7 @@ pub mod error;
 pub mod fuzzing;
 pub mod healthcheck;
 pub mod http;
+pub mod identity;
 pub mod routes;
 pub mod settings;
 pub mod state;

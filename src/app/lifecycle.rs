@@ -29,6 +29,8 @@ pub(super) struct Reloader {
     pub(super) metrics: Metrics,
     /// The files the current configuration is made of (for `watch`).
     pub(super) watched: Arc<Mutex<Vec<PathBuf>>>,
+    /// What reloaded role sessions are timed by: the application's clock.
+    pub(super) clock: crate::clock::Clock,
 }
 
 /// Controls a running [`Application`](super::Application).
@@ -80,7 +82,8 @@ impl Reloader {
                 self.sandbox_endpoint.as_ref(),
                 self.http.clone(),
                 &self.metrics,
-                Some(&running.authenticator),
+                &self.clock,
+                Some(&running),
             )
             .await?;
             Ok::<_, StartupError>((

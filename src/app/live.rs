@@ -5,11 +5,13 @@
 
 use super::startup::StartupError;
 use crate::auth::{AuthConfig, Authenticator, PublicKeySource};
+use crate::clock::Clock;
 use crate::http::LiveConfig;
+use crate::identity::{GatewayIdentity, IdentityError, identity_fingerprint};
 use crate::settings::Endpoint;
 use crate::settings::{Settings, SettingsError};
 use crate::telemetry::Metrics;
-use crate::tenants::TenantRegistry;
+use crate::tenants::{RoleContext, TenantRegistry};
 
 /// The running embedded simulator.
 #[cfg(feature = "sandbox")]
@@ -55,13 +57,14 @@ pub(super) async fn start_sandbox(settings: &Settings) -> Result<EmbeddedSandbox
         ..SandboxConfig::default()
     };
     if let Some(path) = &settings.sandbox.accounts_file {
-        let accounts = workorder_sandbox::load_accounts_file(path).map_err(|e| {
+        let file = workorder_sandbox::load_sandbox_file(path).map_err(|e| {
             StartupError::Settings(SettingsError::invalid(
                 "sandbox.accounts_file",
                 e.to_string(),
             ))
         })?;
-        config.accounts.extend(accounts);
+        config.accounts.extend(file.accounts);
+        config.sts = file.sts;
     }
     let handle = workorder_sandbox::spawn(SocketAddr::from(([127, 0, 0, 1], 0)), config).await?;
     tracing::info!(url = %handle.url(), "embedded sandbox started");
@@ -69,19 +72,72 @@ pub(super) async fn start_sandbox(settings: &Settings) -> Result<EmbeddedSandbox
 }
 
 /// Builds tenants and the authenticator from settings (start-up and every reload). `running` is
-/// the authenticator a reload replaces (`None` at start-up): its JWKS key set is carried over
-/// when `auth.jwks_url` is unchanged, so an IdP that is down during a reload changes nothing.
+/// the configuration a reload replaces (`None` at start-up): its authenticator's JWKS key set
+/// is carried over when `auth.jwks_url` is unchanged, so an IdP that is down during a reload
+/// changes nothing.
+///
+/// Role-based tenants: the gateway's identity is built (its first session fetched when it is
+/// temporary), then each new role is assumed once, so a role the gateway may not assume fails
+/// start-up (or the reload) naming the tenant and STS's error code; only then do their
+/// background refreshers start. A reload keeps the running identity and the running sessions
+/// whose settings did not change (no STS call for them).
 pub(super) async fn build_live(
     settings: &Settings,
     sandbox_endpoint: Option<&Endpoint>,
     http: reqwest::Client,
     metrics: &Metrics,
-    running: Option<&Authenticator>,
+    clock: &Clock,
+    running: Option<&LiveConfig>,
 ) -> Result<LiveConfig, StartupError> {
-    let tenants = TenantRegistry::from_settings(settings, sandbox_endpoint)?;
+    let running_tenants = running.map(|live| &live.tenants);
+    let wanted = identity_fingerprint(&settings.identity, sandbox_endpoint)?;
+    let kept = running_tenants
+        .and_then(TenantRegistry::identity)
+        .filter(|identity| Some(identity.fingerprint()) == wanted)
+        .cloned();
+    let identity = match kept {
+        Some(identity) => Some(identity),
+        None => {
+            GatewayIdentity::from_settings(
+                &settings.identity,
+                sandbox_endpoint,
+                http.clone(),
+                clock,
+                Some(metrics.credentials().clone()),
+            )
+            .await?
+        }
+    };
+    let tenants = TenantRegistry::with_roles(
+        settings,
+        sandbox_endpoint,
+        &RoleContext {
+            identity,
+            clock,
+            metrics: Some(metrics.credentials().clone()),
+            running: running_tenants,
+        },
+    )?;
+    // Sessions never fetched are new (carried-over ones run already).
+    let new: Vec<_> = tenants
+        .roles()
+        .into_iter()
+        .filter(|(_, role)| role.seconds_left().is_none())
+        .collect();
+    for (id, role) in &new {
+        role.refresh()
+            .await
+            .map_err(|error| IdentityError::Verify {
+                who: format!("tenants.{id}.role_arn"),
+                error,
+            })?;
+    }
+    for (_, role) in &new {
+        role.start();
+    }
     metrics.register_tenants(tenants.ids());
     let config = auth_config(settings)?;
-    let authenticator = match running {
+    let authenticator = match running.map(|live| &live.authenticator) {
         None => Authenticator::new(config, http, metrics).await,
         Some(running) => Authenticator::reloaded(config, http, running, metrics).await,
     }

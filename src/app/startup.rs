@@ -49,6 +49,9 @@ pub enum StartupError {
     /// The embedded sandbox could not start.
     #[error("sandbox: {0}")]
     Sandbox(String),
+    /// `[identity]` or a tenant's role could not give credentials (STS's code is named).
+    #[error(transparent)]
+    Identity(#[from] crate::identity::IdentityError),
 }
 
 /// A built, bound, not yet running gateway.
@@ -106,9 +109,11 @@ impl Application {
             sandbox_endpoint.as_ref(),
             client.http().clone(),
             &metrics,
+            &clock,
             None,
         )
         .await?;
+        let reload_clock = clock.clone();
         let catalog = Catalog::new(client.clone(), settings.catalog, clock.clone(), &metrics);
         let (state_store, fingerprinter) =
             crate::state::from_settings(&settings.state, &clock, &metrics)?;
@@ -171,6 +176,7 @@ impl Application {
             http: state.client.http().clone(),
             state: state.clone(),
             metrics,
+            clock: reload_clock,
         };
         Ok(Self {
             server,

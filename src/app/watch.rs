@@ -30,9 +30,13 @@ pub(crate) fn watched_files(settings: &Settings, config_path: &Path) -> Vec<Path
     if let Some(accounts) = &settings.sandbox.accounts_file {
         files.push(accounts.clone());
     }
+    // The gateway's own key; not the OIDC token file, which kubelet rotates and the `oidc`
+    // identity re-reads at every exchange anyway (watching it would reload for nothing).
+    files.extend(settings.identity.access_key_secret_file.iter().cloned());
     for tenant in settings.tenants.values() {
         files.extend(tenant.access_key_secret_file.iter().cloned());
         files.extend(tenant.security_token_file.iter().cloned());
+        files.extend(tenant.external_id_file.iter().cloned());
     }
     files
 }
@@ -117,6 +121,36 @@ mod tests {
             "/s/idp.pem",
             "/s/acme",
             "/s/acme-sts",
+        ];
+        assert_eq!(files, expected.map(PathBuf::from));
+    }
+
+    #[test]
+    fn role_tenants_external_ids_and_the_gateways_key_are_watched_but_not_the_oidc_token() {
+        let settings = Settings::from_toml_str(
+            r#"
+            [auth]
+            hs256_secret_file = "/s/jwt"
+            [identity]
+            source = "access_key"
+            access_key_id = "LTAIgateway"
+            access_key_secret_file = "/s/gateway"
+            oidc_token_file = "/var/run/token"
+            [tenants.acme]
+            endpoint = "cn-hangzhou"
+            role_arn = "acs:ram::1234567890123456:role/workorder-gateway"
+            external_id_file = "/s/acme-external-id"
+            "#,
+        )
+        .unwrap();
+
+        let files = watched_files(&settings, Path::new("/etc/gw.toml"));
+
+        let expected = [
+            "/etc/gw.toml",
+            "/s/jwt",
+            "/s/gateway",
+            "/s/acme-external-id",
         ];
         assert_eq!(files, expected.map(PathBuf::from));
     }

@@ -66,9 +66,11 @@ impl utoipa::IntoResponses for UpstreamFailures {
             (
                 "502",
                 format!(
-                    "{}, or {} (the tenant's keys were refused)",
+                    "{}; {} (the tenant's keys were refused); or {} (a role-based tenant's \
+                     temporary credentials expired and could not be renewed; nothing was sent)",
                     ErrorCode::UpstreamError,
-                    ErrorCode::UpstreamCredentialsRejected
+                    ErrorCode::UpstreamCredentialsRejected,
+                    ErrorCode::UpstreamCredentialsUnavailable
                 ),
             ),
             (

@@ -17,6 +17,7 @@ mod auth_section;
 mod bounds;
 mod endpoint;
 mod idempotency_section;
+mod identity_section;
 mod secret_source;
 mod sections;
 mod state_section;
@@ -36,6 +37,10 @@ pub use auth_section::{
 pub(crate) use auth_section::{ClaimNameError, check_claim_names};
 pub use endpoint::{CENTRAL_ENDPOINT, Endpoint, VPC_ENDPOINT};
 pub use idempotency_section::IdempotencySettings;
+pub use identity_section::{
+    DEFAULT_METADATA_URL, DEFAULT_STS_ENDPOINT, IdentitySettings, IdentitySource, OidcSource,
+    StsEndpoint,
+};
 pub use secret_source::{SecretOrigin, SecretSource};
 pub use sections::{
     CatalogSettings, LimitSettings, LogFormat, LogSettings, ReloadSettings, SandboxSettings,
@@ -99,6 +104,9 @@ pub struct Settings {
     pub reload: ReloadSettings,
     /// `[log]`: level and format.
     pub log: LogSettings,
+    /// `[identity]`: the gateway's own Alibaba Cloud identity, which assumes role-based
+    /// tenants' RAM roles.
+    pub identity: IdentitySettings,
     /// `[tenants.<id>]`: one table per tenant; the key is the tenant id in JWTs.
     pub tenants: std::collections::BTreeMap<String, TenantSettings>,
 }
@@ -170,7 +178,24 @@ impl Settings {
         self.limits.validate()?;
         self.idempotency.validate()?;
         self.state.validate()?;
+        self.identity.validate()?;
+        if self.identity.sts_endpoint()? == StsEndpoint::Sandbox
+            && self.identity.source != IdentitySource::None
+            && !self.sandbox.enabled
+        {
+            return Err(SettingsError::invalid(
+                "identity.sts_endpoint",
+                "\"sandbox\" needs sandbox.enabled = true".to_owned(),
+            ));
+        }
         for (id, tenant) in &self.tenants {
+            if tenant.role_arn.is_some() && self.identity.source == IdentitySource::None {
+                return Err(SettingsError::invalid(
+                    &format!("tenants.{id}.role_arn"),
+                    "a role is assumed by the gateway's own identity: set [identity] source"
+                        .to_owned(),
+                ));
+            }
             validate_tenant_id(id)?;
             tenant.validate(id, self.sandbox.enabled)?;
             // Ownership records must outlive a restart (and be seen by every replica): in

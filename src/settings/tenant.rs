@@ -46,6 +46,20 @@ pub struct TenantSettings {
     pub security_token_env: Option<String>,
     /// File holding the STS token.
     pub security_token_file: Option<PathBuf>,
+    /// Instead of an AccessKey: the customer's RAM role (`acs:ram::<uid>:role/<name>`) that
+    /// the gateway's own `[identity]` assumes through STS; calls are signed with the temporary
+    /// credentials.
+    pub role_arn: Option<String>,
+    /// Inline external id (the role's `sts:ExternalId` condition): simulator tenants only.
+    pub external_id: Option<SecretString>,
+    /// Environment variable holding the external id.
+    pub external_id_env: Option<String>,
+    /// File holding the external id.
+    pub external_id_file: Option<PathBuf>,
+    /// Lifetime asked for each session (900 up to the role's `MaxSessionDuration`).
+    pub session_duration_secs: u64,
+    /// Optional session policy (JSON) narrowing what the role may do through the gateway.
+    pub policy: Option<String>,
     /// Default language of this tenant's users.
     pub language: Language,
     /// Contact email used when a new ticket names none.
@@ -89,6 +103,12 @@ impl Default for TenantSettings {
             security_token: None,
             security_token_env: None,
             security_token_file: None,
+            role_arn: None,
+            external_id: None,
+            external_id_env: None,
+            external_id_file: None,
+            session_duration_secs: 3600,
+            policy: None,
             language: Language::Zh,
             default_email: None,
             enabled: true,
@@ -105,6 +125,8 @@ impl std::fmt::Debug for TenantSettings {
             .field("endpoint", &self.endpoint)
             .field("signature", &self.signature)
             .field("access_key_id", &self.access_key_id)
+            .field("role_arn", &self.role_arn)
+            .field("session_duration_secs", &self.session_duration_secs)
             .field("language", &self.language)
             .field("enabled", &self.enabled)
             .field("simulator", &self.simulator)
@@ -218,16 +240,12 @@ impl TenantSettings {
                 "\"sandbox\" needs sandbox.enabled = true".into(),
             ));
         }
-        if self.access_key_id.trim().is_empty() {
-            return Err(SettingsError::invalid(
-                &key("access_key_id"),
-                "is required".into(),
-            ));
-        }
+        self.validate_credentials(id)?;
         if !self.is_simulator() {
             for (name, inline) in [
                 ("access_key_secret", self.access_key_secret.is_some()),
                 ("security_token", self.security_token.is_some()),
+                ("external_id", self.external_id.is_some()),
             ] {
                 if inline {
                     return Err(SettingsError::invalid(
@@ -256,6 +274,83 @@ impl TenantSettings {
             ));
         }
         Ok(())
+    }
+
+    /// Exactly one way to sign: an AccessKey (`access_key_id` with its secret) or a role
+    /// (`role_arn`, with its external id, duration and policy).
+    fn validate_credentials(&self, id: &str) -> Result<(), SettingsError> {
+        let key = |name: &str| format!("tenants.{id}.{name}");
+        let has_key = !self.access_key_id.trim().is_empty();
+        let Some(role_arn) = &self.role_arn else {
+            if !has_key {
+                return Err(SettingsError::invalid(
+                    &key("access_key_id"),
+                    "is required (or role_arn, to sign with a RAM role's temporary credentials)"
+                        .into(),
+                ));
+            }
+            return Ok(());
+        };
+        if has_key {
+            return Err(SettingsError::invalid(
+                &key("role_arn"),
+                "set either access_key_id or role_arn, not both".into(),
+            ));
+        }
+        for (name, set) in [
+            ("access_key_secret", self.access_key_secret.is_some()),
+            (
+                "access_key_secret_env",
+                self.access_key_secret_env.is_some(),
+            ),
+            (
+                "access_key_secret_file",
+                self.access_key_secret_file.is_some(),
+            ),
+            ("security_token", self.security_token.is_some()),
+            ("security_token_env", self.security_token_env.is_some()),
+            ("security_token_file", self.security_token_file.is_some()),
+        ] {
+            if set {
+                return Err(SettingsError::invalid(
+                    &key(name),
+                    "belongs to an AccessKey tenant; a role_arn tenant's credentials come from STS"
+                        .into(),
+                ));
+            }
+        }
+        super::identity_section::check_role_arn(&key("role_arn"), role_arn)?;
+        if !(workorder_api::sts::MIN_SESSION_SECS..=workorder_api::sts::MAX_SESSION_SECS)
+            .contains(&self.session_duration_secs)
+        {
+            return Err(SettingsError::invalid(
+                &key("session_duration_secs"),
+                "must be within 900..=43200 (STS's limits; at most the role's MaxSessionDuration)"
+                    .into(),
+            ));
+        }
+        if let Some(policy) = &self.policy {
+            let grammatical = policy.len() <= 2048
+                && serde_json::from_str::<serde_json::Value>(policy)
+                    .is_ok_and(|v| v.get("Statement").is_some_and(serde_json::Value::is_array));
+            if !grammatical {
+                return Err(SettingsError::invalid(
+                    &key("policy"),
+                    "must be a RAM policy document (JSON with a Statement list) of at most 2048 bytes".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The external id's sources.
+    pub fn external_id_source(&self, id: &str) -> super::SecretSource<'_> {
+        super::SecretSource {
+            key: format!("tenants.{id}.external_id"),
+            inline: self.external_id.as_ref(),
+            env: self.external_id_env.as_deref(),
+            file: self.external_id_file.as_ref(),
+        }
     }
 
     /// The transport rules of the module docs: plain HTTP off this machine only when asked for,

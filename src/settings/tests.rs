@@ -334,3 +334,114 @@ fn own_ticket_visibility_needs_the_redis_backend() {
     ));
     assert!(other.is_err());
 }
+
+fn role_tenant(identity: &str, tenant: &str) -> String {
+    format!(
+        r#"
+[auth]
+hs256_secret_env = "JWT_SECRET"
+[identity]
+{identity}
+[tenants.acme]
+endpoint = "https://workorder.aliyuncs.com"
+{tenant}
+"#
+    )
+}
+
+const ACCESS_KEY_IDENTITY: &str = "source = \"access_key\"\naccess_key_id = \"LTAI5tGateway\"\naccess_key_secret_env = \"GW_SECRET\"";
+const ROLE: &str = "role_arn = \"acs:ram::1234567890123456:role/workorder-gateway\"\nexternal_id_env = \"ACME_EXT\"";
+
+#[test]
+fn a_role_tenant_is_accepted_with_an_identity_and_refused_without_one() {
+    let settings = Settings::from_toml_str(&role_tenant(ACCESS_KEY_IDENTITY, ROLE)).unwrap();
+    assert_eq!(settings.tenants["acme"].session_duration_secs, 3600);
+    let err = Settings::from_toml_str(&role_tenant("source = \"none\"", ROLE)).unwrap_err();
+    assert_eq!(key_of(&err), "tenants.acme.role_arn", "{err}");
+}
+
+#[test]
+fn a_tenant_has_exactly_one_way_to_sign_and_valid_role_settings() {
+    for (tenant, key) in [
+        (
+            format!("{ROLE}\naccess_key_id = \"LTAI5tBoth\""),
+            "tenants.acme.role_arn",
+        ),
+        (
+            format!("{ROLE}\naccess_key_secret_env = \"X\""),
+            "tenants.acme.access_key_secret_env",
+        ),
+        (
+            "role_arn = \"arn:aws:iam::1:role/x\"".to_owned(),
+            "tenants.acme.role_arn",
+        ),
+        (
+            format!("{ROLE}\nsession_duration_secs = 60"),
+            "tenants.acme.session_duration_secs",
+        ),
+        (
+            format!("{ROLE}\npolicy = \"not json\""),
+            "tenants.acme.policy",
+        ),
+        (
+            "role_arn = \"acs:ram::1:role/r\"\nexternal_id = \"inline\"".to_owned(),
+            "tenants.acme.external_id",
+        ),
+        (String::new(), "tenants.acme.access_key_id"),
+    ] {
+        let err =
+            Settings::from_toml_str(&role_tenant(ACCESS_KEY_IDENTITY, &tenant)).expect_err(&tenant);
+        assert_eq!(key_of(&err), key, "{tenant}: {err}");
+    }
+}
+
+#[test]
+fn the_identity_keeps_secrets_and_plain_http_away_from_a_real_sts() {
+    for (identity, key) in [
+        (
+            "source = \"access_key\"\naccess_key_id = \"LTAI5tGateway\"\naccess_key_secret = \"inline\"",
+            "identity.access_key_secret",
+        ),
+        (
+            "source = \"access_key\"\naccess_key_id = \"LTAIsandboxDEMO\"\naccess_key_secret_env = \"X\"",
+            "identity.access_key_id",
+        ),
+        (
+            "source = \"access_key\"\nsts_endpoint = \"http://sts.example.com\"\naccess_key_id = \"a\"\naccess_key_secret_env = \"X\"",
+            "identity.sts_endpoint",
+        ),
+        ("source = \"access_key\"", "identity.access_key_id"),
+        (
+            "source = \"oidc\"\nrole_arn = \"acs:ram::1:role/gw\"\noidc_provider_arn = \"acs:ram::1:oidc-provider/ack\"\noidc_token_file = \"/t\"\nsession_duration_secs = 100",
+            "identity.session_duration_secs",
+        ),
+        (
+            "source = \"oidc\"\nrole_arn = \"nope\"\noidc_provider_arn = \"p\"\noidc_token_file = \"/t\"",
+            "identity.role_arn",
+        ),
+        (
+            "source = \"ecs_ram_role\"\nsts_endpoint = \"sandbox\"",
+            "identity.sts_endpoint",
+        ),
+    ] {
+        let err = Settings::from_toml_str(&role_tenant(identity, ROLE)).expect_err(identity);
+        assert_eq!(key_of(&err), key, "{identity}: {err}");
+    }
+}
+
+#[test]
+fn debug_output_of_role_settings_hides_the_external_id() {
+    let mut settings = Settings::from_toml_str(&role_tenant(ACCESS_KEY_IDENTITY, ROLE)).unwrap();
+    let tenant = settings.tenants.get_mut("acme").unwrap();
+    tenant.external_id = Some(secrecy::SecretString::from("ext-very-secret"));
+    settings.identity.access_key_secret = Some(secrecy::SecretString::from("gw-very-secret"));
+    let text = format!("{settings:?}");
+    assert!(
+        text.contains("acs:ram::1234567890123456:role/workorder-gateway"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("ext-very-secret") && !text.contains("gw-very-secret"),
+        "{text}"
+    );
+}

@@ -110,6 +110,7 @@ struct Inner {
     state_errors: Family<StateLabels, Counter>,
     rate_limit_fallbacks: Counter,
     writes: WriteMetrics,
+    credentials: super::CredentialMetrics,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -248,6 +249,8 @@ impl Metrics {
         registry.register("build_info", "Build information", build_info);
         let writes = WriteMetrics::new();
         writes.register(&mut registry);
+        let credentials = super::CredentialMetrics::default();
+        credentials.register(&mut registry);
         Self(Arc::new(Inner {
             registry,
             http_requests,
@@ -265,6 +268,7 @@ impl Metrics {
             state_errors,
             rate_limit_fallbacks,
             writes,
+            credentials,
         }))
     }
 }
@@ -295,6 +299,11 @@ fn method_label(method: &str) -> &'static str {
 }
 
 impl Metrics {
+    /// The temporary-credential metrics (refreshes, time to expiry).
+    pub fn credentials(&self) -> &super::CredentialMetrics {
+        &self.0.credentials
+    }
+
     /// Records one served HTTP request. `route` is the matched template (from the route table,
     /// a closed set) or `unmatched`; `method` is mapped onto [`HTTP_METHOD_LABELS`].
     pub fn record_http(&self, method: &str, route: &str, status: u16, latency: Duration) {

@@ -11,11 +11,13 @@
 //! `http_request` fields (request id, method, route template, tenant, user, trace id) in
 //! `spans[0]`. The format is a contract with log pipelines (docs/operations.md).
 
+pub mod credential_metrics;
 pub mod metrics;
 pub mod request_id;
 pub mod trace_context;
 pub mod write_metrics;
 
+pub use credential_metrics::CredentialMetrics;
 pub use metrics::{CallObserver, Metrics};
 
 use std::io::IsTerminal as _;

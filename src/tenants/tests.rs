@@ -96,9 +96,22 @@ fn secrets_are_read_from_env_and_from_files_without_their_trailing_newline() {
             globex.target.endpoint.host(),
             "workorder.ap-southeast-1.aliyuncs.com"
         );
-        assert_eq!(globex.target.credentials.access_key_secret(), "from-file");
         assert_eq!(
-            globex.target.credentials.security_token(),
+            globex
+                .target
+                .credentials
+                .as_static()
+                .unwrap()
+                .access_key_secret(),
+            "from-file"
+        );
+        assert_eq!(
+            globex
+                .target
+                .credentials
+                .as_static()
+                .unwrap()
+                .security_token(),
             Some("sts-token")
         );
         Ok(())

@@ -25,6 +25,7 @@ use super::breaker::Breaker;
 use super::error::UpstreamError;
 use super::wire::header_map;
 use crate::clock::Clock;
+use crate::identity::TenantCredentials;
 use crate::settings::{ClientSettings, Endpoint};
 use crate::telemetry::CallObserver;
 
@@ -35,8 +36,8 @@ pub struct Target {
     pub tenant: String,
     /// Where the calls go.
     pub endpoint: Endpoint,
-    /// The tenant's AccessKey (and STS token).
-    pub credentials: Credentials,
+    /// The tenant's AccessKey (and STS token), or its RAM role's temporary credentials.
+    pub credentials: TenantCredentials,
     /// Which signature the tenant uses.
     pub signature: SignatureVersion,
 }
@@ -167,32 +168,41 @@ impl UpstreamClient {
             latency_ms = field::Empty,
         );
         let started = Instant::now();
-        let breaker = self.breaker(&target.tenant);
-        let slot = self.bulkhead_slot(&target.tenant).await;
-        let observer = self.observer.as_deref();
-        let (result, attempts) = match slot.as_ref().map(|_| breaker.admit()) {
-            Err(saturated) => (Err(saturated.clone()), 0),
-            Ok(Err(retry_after)) => {
-                if let Some(observer) = observer {
-                    observer.breaker_state(&target.tenant, true);
-                }
-                (Err(UpstreamError::CircuitOpen { retry_after }), 0)
-            }
-            Ok(Ok(())) => {
-                let in_flight = observer.and_then(|o| o.call_started(&target.tenant));
-                let (result, attempts) = self
-                    .call_with_retries::<A>(target, &params)
-                    .instrument(span.clone())
-                    .await;
-                drop(in_flight);
-                breaker.record(result.as_ref().map(|_| ()));
-                if let Some(observer) = observer {
-                    observer.breaker_state(&target.tenant, breaker.is_open());
-                }
-                (result, attempts)
+        // A role's credentials first: when they have expired and cannot be renewed nothing is
+        // sent, so neither the bulkhead nor the breaker (which must not count it either way)
+        // is involved. Fetched once per call; a renewal meanwhile serves the next call.
+        let (result, attempts) = match target.credentials.current().await {
+            Err(_) => (Err(UpstreamError::CredentialsUnavailable), 0),
+            Ok(credentials) => {
+                let breaker = self.breaker(&target.tenant);
+                let slot = self.bulkhead_slot(&target.tenant).await;
+                let observer = self.observer.as_deref();
+                let outcome = match slot.as_ref().map(|_| breaker.admit()) {
+                    Err(saturated) => (Err(saturated.clone()), 0),
+                    Ok(Err(retry_after)) => {
+                        if let Some(observer) = observer {
+                            observer.breaker_state(&target.tenant, true);
+                        }
+                        (Err(UpstreamError::CircuitOpen { retry_after }), 0)
+                    }
+                    Ok(Ok(())) => {
+                        let in_flight = observer.and_then(|o| o.call_started(&target.tenant));
+                        let (result, attempts) = self
+                            .call_with_retries::<A>(target, &credentials, &params)
+                            .instrument(span.clone())
+                            .await;
+                        drop(in_flight);
+                        breaker.record(result.as_ref().map(|_| ()));
+                        if let Some(observer) = observer {
+                            observer.breaker_state(&target.tenant, breaker.is_open());
+                        }
+                        (result, attempts)
+                    }
+                };
+                drop(slot);
+                outcome
             }
         };
-        drop(slot);
         let outcome = match &result {
             Ok(_) => "ok",
             Err(err) => err.outcome(),
@@ -226,13 +236,14 @@ impl UpstreamClient {
     async fn call_with_retries<A: Action>(
         &self,
         target: &Target,
+        credentials: &Credentials,
         params: &[(&'static str, String)],
     ) -> (Result<Answer<A::Output>, UpstreamError>, u32) {
-        let withheld = withheld_values(target, params);
+        let withheld = withheld_values(credentials, params);
         let mut attempt = 1;
         loop {
             let result = self
-                .attempt::<A>(target, params, attempt)
+                .attempt::<A>(target, credentials, params, attempt)
                 .await
                 .map_err(|error| error.withhold(&withheld));
             let error = match result {
@@ -257,6 +268,7 @@ impl UpstreamClient {
     async fn attempt<A: Action>(
         &self,
         target: &Target,
+        credentials: &Credentials,
         params: &[(&'static str, String)],
         attempt: u32,
     ) -> Result<Answer<A::Output>, UpstreamError> {
@@ -272,7 +284,7 @@ impl UpstreamClient {
         let nonce = uuid::Uuid::new_v4().simple().to_string();
         let mut signed = sign_call(
             target.signature,
-            &target.credentials,
+            credentials,
             &CallSpec {
                 action: A::NAME,
                 params,
@@ -348,12 +360,15 @@ impl UpstreamClient {
 const WITHHELD_PARAMS: [&str; 2] = ["SecretContent", "Content"];
 
 /// Every value an error must not quote: confidential parameters and the tenant's secrets.
-fn withheld_values<'a>(target: &'a Target, params: &'a [(&'static str, String)]) -> Vec<&'a str> {
+fn withheld_values<'a>(
+    credentials: &'a Credentials,
+    params: &'a [(&'static str, String)],
+) -> Vec<&'a str> {
     params
         .iter()
         .filter(|(name, _)| WITHHELD_PARAMS.contains(name))
         .map(|(_, value)| value.as_str())
-        .chain(Some(target.credentials.access_key_secret()))
-        .chain(target.credentials.security_token())
+        .chain(Some(credentials.access_key_secret()))
+        .chain(credentials.security_token())
         .collect()
 }

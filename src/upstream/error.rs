@@ -56,6 +56,10 @@ pub enum UpstreamError {
         /// A suggested pause before retrying.
         retry_after: Duration,
     },
+    /// The tenant's temporary credentials (its RAM role) have expired and STS could not renew
+    /// them: the call was not attempted. Names nothing secret.
+    #[error("the tenant's temporary credentials have expired and could not be renewed; not called")]
+    CredentialsUnavailable,
     /// No complete answer within the configured time.
     #[error("upstream call timed out (request {})", if *.sent { "may have been sent" } else { "not sent" })]
     Timeout {
@@ -106,7 +110,9 @@ impl UpstreamError {
             Self::Connect(_) | Self::Timeout { sent: false } => AttemptOutcome::NeverSent,
             Self::Timeout { sent: true } | Self::Transport(_) => AttemptOutcome::NoAnswer,
             Self::Unreadable { .. } => AttemptOutcome::Unreadable,
-            Self::CircuitOpen { .. } | Self::Saturated { .. } => return None,
+            Self::CircuitOpen { .. } | Self::Saturated { .. } | Self::CredentialsUnavailable => {
+                return None;
+            }
         })
     }
 
@@ -155,6 +161,7 @@ impl UpstreamError {
             Self::Unreadable { .. } => "unreadable",
             Self::CircuitOpen { .. } => "circuit_open",
             Self::Saturated { .. } => "saturated",
+            Self::CredentialsUnavailable => "credentials_unavailable",
         }
     }
 }

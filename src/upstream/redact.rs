@@ -56,7 +56,10 @@ impl UpstreamError {
             | Self::Throttled { fault: f, .. } => scrub(&mut f.message),
             Self::Unreadable { reason, .. } => scrub(reason),
             Self::Connect(text) | Self::Transport(text) => scrub(text),
-            Self::Timeout { .. } | Self::CircuitOpen { .. } | Self::Saturated { .. } => {}
+            Self::Timeout { .. }
+            | Self::CircuitOpen { .. }
+            | Self::Saturated { .. }
+            | Self::CredentialsUnavailable => {}
         }
         self
     }

@@ -176,3 +176,51 @@ fn the_example_sandbox_accounts_file_loads() {
 
     assert!(!accounts.is_empty());
 }
+
+/// `value:` of the env entry `name` in a manifest (the overlay writes each on the next line).
+fn env_value(yaml: &str, name: &str) -> String {
+    let mut lines = yaml.lines();
+    lines
+        .find(|l| l.trim() == format!("- name: {name}"))
+        .unwrap_or_else(|| panic!("no env {name}"));
+    let value = lines.next().unwrap().trim();
+    value
+        .strip_prefix("value: ")
+        .unwrap()
+        .trim_matches('"')
+        .to_owned()
+}
+
+#[test]
+fn the_rrsa_overlay_gives_the_configmap_a_valid_oidc_identity() {
+    let base = configmap_toml(&root("deploy/kubernetes/configmap.yaml"));
+    let overlay = root("deploy/overlays/rrsa/deployment.yaml");
+    // What the pod sees: the WOG_ variables as keys, the ACK variables as their defaults.
+    let identity = format!(
+        "\n[identity]\nsource = \"{}\"\nsts_endpoint = \"{}\"\nrole_arn = \"{}\"\noidc_provider_arn = \"{}\"\noidc_token_file = \"{}\"\n",
+        env_value(&overlay, "WOG_IDENTITY__SOURCE"),
+        env_value(&overlay, "WOG_IDENTITY__STS_ENDPOINT"),
+        env_value(&overlay, "ALIBABA_CLOUD_ROLE_ARN"),
+        env_value(&overlay, "ALIBABA_CLOUD_OIDC_PROVIDER_ARN"),
+        env_value(&overlay, "ALIBABA_CLOUD_OIDC_TOKEN_FILE"),
+    );
+
+    let settings = Settings::from_toml_str(&format!("{base}{identity}"))
+        .unwrap_or_else(|e| panic!("{e}\n{identity}"));
+
+    assert_eq!(
+        settings.identity.source,
+        workorder_gateway::settings::IdentitySource::Oidc
+    );
+    // The token file is the projected volume's.
+    let mount = "/var/run/secrets/ack.alibabacloud.com/rrsa-tokens";
+    assert!(
+        overlay.contains(&format!("mountPath: {mount}")),
+        "{overlay}"
+    );
+    assert_eq!(
+        env_value(&overlay, "ALIBABA_CLOUD_OIDC_TOKEN_FILE"),
+        format!("{mount}/token")
+    );
+    assert!(overlay.contains("audience: sts.aliyuncs.com"), "{overlay}");
+}

@@ -23,6 +23,7 @@ mod auth;
 mod binary;
 mod catalog;
 mod config_reference;
+mod identity;
 mod metrics;
 mod sandbox;
 mod signing_vectors;

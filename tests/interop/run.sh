@@ -87,7 +87,12 @@ start_sandbox() {
 # The main sandbox: no engineer (it would turn tickets to wait_feedback behind the checks'
 # backs), plus the STS fixture account. A second one with a quick engineer for its own check.
 status=0
-main="$(start_sandbox main --engineer-delay-secs 0 --accounts "$here/sts-accounts.toml")" \
+# The main sandbox also serves an ECS metadata service (its own loopback port) for the instance
+# role of sts-accounts.toml, hardened (a token is required).
+metadata="127.0.0.1:$(free_port)"
+main="$(start_sandbox main --engineer-delay-secs 0 --accounts "$here/sts-accounts.toml" \
+    --metadata-role "acs:ram::1700000000000003:role/rrsa" --metadata-listen "$metadata" \
+    --metadata-require-token)" \
     || status=1
 engineer="$(start_sandbox engineer --engineer-delay-secs 0.3)" || status=1
 if [[ $status -ne 0 ]]; then
@@ -97,7 +102,7 @@ fi
 
 # --- checks ----------------------------------------------------------------------------------
 "$venv/bin/python" "$here/interop.py" --endpoint "$main" --engineer-endpoint "$engineer" \
-    --sts-accounts "$here/sts-accounts.toml" "$@" || status=$?
+    --sts-accounts "$here/sts-accounts.toml" --metadata-endpoint "$metadata" "$@" || status=$?
 if [[ $status -ne 0 ]]; then
     for name in main engineer; do
         echo "--- $name sandbox log (tail)" >&2

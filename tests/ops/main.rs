@@ -17,5 +17,6 @@ mod audit;
 mod fixture;
 mod logs;
 mod redaction;
+mod roles;
 mod trace_context;
 mod watch;

@@ -77,7 +77,7 @@ pub fn target(uri: &str, version: SignatureVersion, kind: Kind) -> Target {
     Target {
         tenant: "tenant-under-test".to_owned(),
         endpoint: Endpoint::parse(uri).expect("mock URI is an endpoint"),
-        credentials: kind.credentials(),
+        credentials: kind.credentials().into(),
         signature: version,
     }
 }

@@ -12,6 +12,8 @@
 //!   ([`FaultClass`]) and the scrub of echoed request data.
 //! - [`retry`]: which outcome of which action may be repeated (the rule, not the loop).
 //! - [`credentials`]: an AccessKey pair (and STS token) and the signature version.
+//! - [`sts`]: STS 2015-04-01 as the gateway uses it (AssumeRole, AssumeRoleWithOIDC): the
+//!   parameters and the issued credentials with their expiry.
 //! - [`headers`] and the constants below: every protocol fact written once.
 //!
 //! # Signing (byte for byte as the official SDKs; details in [`signer`] and [`request`])
@@ -46,6 +48,7 @@ pub mod headers;
 pub mod request;
 pub mod retry;
 pub mod signer;
+pub mod sts;
 
 pub use actions::{ACTIONS, Action, Answer, Language};
 pub use credentials::{Credentials, SignatureVersion};

@@ -75,23 +75,38 @@ pub fn format_timestamp(at: OffsetDateTime) -> String {
     .unwrap_or_else(|_| unreachable!("a fixed numeric format cannot fail"))
 }
 
-/// Builds and signs one call with `credentials` under `version`.
+/// Builds and signs one Workorder call with `credentials` under `version`.
 pub fn sign_call(
     version: SignatureVersion,
     credentials: &Credentials,
     spec: &CallSpec<'_>,
 ) -> SignedRequest {
+    sign_api_call(version, API_VERSION, credentials, spec)
+}
+
+/// Builds and signs one call of any RPC-style API (`api_version` is its `Version`, e.g.
+/// STS's `2015-04-01`): the same layouts and signatures as [`sign_call`].
+pub fn sign_api_call(
+    version: SignatureVersion,
+    api_version: &str,
+    credentials: &Credentials,
+    spec: &CallSpec<'_>,
+) -> SignedRequest {
     match version {
-        SignatureVersion::V1 => sign_v1_call(credentials, spec),
-        SignatureVersion::V3 => sign_v3_call(credentials, spec),
+        SignatureVersion::V1 => sign_v1_call(api_version, credentials, spec),
+        SignatureVersion::V3 => sign_v3_call(api_version, credentials, spec),
     }
 }
 
-fn sign_v1_call(credentials: &Credentials, spec: &CallSpec<'_>) -> SignedRequest {
+fn sign_v1_call(
+    api_version: &str,
+    credentials: &Credentials,
+    spec: &CallSpec<'_>,
+) -> SignedRequest {
     let timestamp = format_timestamp(spec.timestamp);
     let mut common: Vec<(&str, &str)> = vec![
         ("Action", spec.action),
-        ("Version", API_VERSION),
+        ("Version", api_version),
         ("Format", "JSON"),
         ("AccessKeyId", credentials.access_key_id()),
         ("SignatureMethod", "HMAC-SHA1"),
@@ -122,11 +137,15 @@ fn sign_v1_call(credentials: &Credentials, spec: &CallSpec<'_>) -> SignedRequest
     }
 }
 
-fn sign_v3_call(credentials: &Credentials, spec: &CallSpec<'_>) -> SignedRequest {
+fn sign_v3_call(
+    api_version: &str,
+    credentials: &Credentials,
+    spec: &CallSpec<'_>,
+) -> SignedRequest {
     let mut headers: Vec<(&'static str, String)> = vec![
         ("host", spec.host.to_owned()),
         (headers::ACTION, spec.action.to_owned()),
-        (headers::VERSION, API_VERSION.to_owned()),
+        (headers::VERSION, api_version.to_owned()),
         (headers::DATE, format_timestamp(spec.timestamp)),
         (headers::SIGNATURE_NONCE, spec.nonce.to_owned()),
         (headers::CONTENT_SHA256, EMPTY_PAYLOAD_SHA256.to_owned()),

@@ -95,6 +95,52 @@ pub(crate) fn with_demo(extra: &[Account]) -> Result<Vec<Account>, SandboxError>
 struct AccountsFile {
     #[serde(default)]
     accounts: Vec<RawAccount>,
+    #[serde(default)]
+    oidc_providers: Vec<RawOidcProvider>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRole {
+    name: String,
+    #[serde(default)]
+    trust: Vec<String>,
+    #[serde(default)]
+    external_id: Option<String>,
+    #[serde(default = "default_max_session")]
+    max_session_duration_secs: u64,
+}
+
+fn default_max_session() -> u64 {
+    crate::sts::DEFAULT_SESSION_SECS
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOidcProvider {
+    arn: String,
+    issuer: String,
+    audience: Audience,
+    public_key_file: std::path::PathBuf,
+    account_uid: String,
+}
+
+/// One audience or a list of them.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Audience {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// What an accounts file describes: the accounts (the demo account not included) and the STS
+/// side (their roles, the OIDC providers).
+#[derive(Debug, Clone, Default)]
+pub struct SandboxFile {
+    /// `[[accounts]]`.
+    pub accounts: Vec<Account>,
+    /// Every account's `roles` and the `[[oidc_providers]]`; `max_lifetime` is unset.
+    pub sts: crate::sts::StsConfig,
 }
 
 #[derive(Deserialize)]
@@ -109,12 +155,23 @@ struct RawAccount {
     emails: Vec<String>,
     #[serde(default)]
     phones: Vec<String>,
+    #[serde(default)]
+    roles: Vec<RawRole>,
+}
+
+/// The accounts of an accounts file (see [`load_sandbox_file`], which also returns the roles
+/// and OIDC providers).
+pub fn load_accounts_file(path: &Path) -> Result<Vec<Account>, SandboxError> {
+    load_sandbox_file(path).map(|file| file.accounts)
 }
 
 /// Reads `[[accounts]]` tables (`access_key_id`, `access_key_secret`, optional
-/// `security_token`, `uid`, `emails`, `phones`) from a TOML file. Unknown keys and a missing
-/// file are errors. The demo account is not in the result: the sandbox always adds it.
-pub fn load_accounts_file(path: &Path) -> Result<Vec<Account>, SandboxError> {
+/// `security_token`, `uid`, `emails`, `phones`, `roles = [{ name, trust, external_id,
+/// max_session_duration_secs }]`) and `[[oidc_providers]]` (`arn`, `issuer`, `audience`,
+/// `public_key_file` relative to the file's directory, `account_uid`) from a TOML file.
+/// Unknown keys, a missing file and an unreadable key are errors. The demo account is not in
+/// the result: the sandbox always adds it.
+pub fn load_sandbox_file(path: &Path) -> Result<SandboxFile, SandboxError> {
     let file_error = |reason: String| SandboxError::AccountsFile {
         path: path.display().to_string(),
         reason,
@@ -125,6 +182,44 @@ pub fn load_accounts_file(path: &Path) -> Result<Vec<Account>, SandboxError> {
     let raw: AccountsFile = Figment::from(Toml::file_exact(path))
         .extract()
         .map_err(|e| file_error(e.to_string()))?;
+    let mut sts = crate::sts::StsConfig::default();
+    for account in &raw.accounts {
+        for role in &account.roles {
+            sts.roles.push(crate::sts::Role {
+                account_uid: account.uid.clone(),
+                name: role.name.clone(),
+                trust: role.trust.clone(),
+                external_id: role.external_id.clone().map(SecretString::from),
+                max_session_secs: role.max_session_duration_secs,
+            });
+        }
+    }
+    let base = path.parent().unwrap_or_else(|| Path::new("."));
+    for provider in raw.oidc_providers {
+        let key_path = base.join(&provider.public_key_file);
+        let pem = std::fs::read_to_string(&key_path).map_err(|e| {
+            file_error(format!(
+                "oidc_providers public_key_file {}: {e}",
+                key_path.display()
+            ))
+        })?;
+        crate::sts::check_public_key(&pem).map_err(|e| {
+            file_error(format!(
+                "oidc_providers public_key_file {}: {e}",
+                key_path.display()
+            ))
+        })?;
+        sts.oidc_providers.push(crate::sts::OidcProvider {
+            arn: provider.arn,
+            issuer: provider.issuer,
+            audience: match provider.audience {
+                Audience::One(one) => vec![one],
+                Audience::Many(many) => many,
+            },
+            public_key_pem: pem,
+            account_uid: provider.account_uid,
+        });
+    }
     let accounts: Vec<Account> = raw
         .accounts
         .into_iter()
@@ -137,8 +232,9 @@ pub fn load_accounts_file(path: &Path) -> Result<Vec<Account>, SandboxError> {
             phones: a.phones,
         })
         .collect();
-    with_demo(&accounts)?;
-    Ok(accounts)
+    let all = with_demo(&accounts)?;
+    crate::server::check_sts(&all, &sts)?;
+    Ok(SandboxFile { accounts, sts })
 }
 
 #[cfg(test)]
@@ -214,9 +310,67 @@ mod tests {
             .join("../..")
             .join("config")
             .join("sandbox-accounts.example.toml");
-        let accounts = load_accounts_file(&path).unwrap();
-        assert_eq!(accounts.len(), 2);
-        assert!(accounts.iter().any(|a| a.security_token.is_some()));
+        let file = load_sandbox_file(&path).unwrap();
+        assert_eq!(file.accounts.len(), 2);
+        assert!(file.accounts.iter().any(|a| a.security_token.is_some()));
+        assert_eq!(file.sts.roles.len(), 1);
+        assert_eq!(
+            file.sts.roles[0].arn(),
+            "acs:ram::1234567890123456:role/workorder-gateway"
+        );
+    }
+
+    #[test]
+    fn roles_and_oidc_providers_are_read_with_keys_relative_to_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/keys");
+        std::fs::copy(keys.join("rsa_a_public.pem"), dir.path().join("oidc.pem")).unwrap();
+        let path = dir.path().join("accounts.toml");
+        std::fs::write(
+            &path,
+            r#"
+            [[accounts]]
+            access_key_id = "LTAIacme"
+            access_key_secret = "s"
+            uid = "42"
+            emails = ["ops@acme.example"]
+            roles = [{ name = "gw", trust = ["1000000000000001", "acs:ram::42:oidc-provider/ack"], external_id = "ext-42" }]
+
+            [[oidc_providers]]
+            arn = "acs:ram::42:oidc-provider/ack"
+            issuer = "https://issuer.example"
+            audience = ["sts.aliyuncs.com", "other"]
+            public_key_file = "oidc.pem"
+            account_uid = "42"
+            "#,
+        )
+        .unwrap();
+        let file = load_sandbox_file(&path).unwrap();
+        let role = &file.sts.roles[0];
+        assert_eq!(role.account_uid, "42");
+        assert_eq!(role.max_session_secs, 3600);
+        assert_eq!(
+            role.external_id.as_ref().map(|e| e.expose_secret()),
+            Some("ext-42")
+        );
+        assert_eq!(
+            file.sts.oidc_providers[0].audience,
+            ["sts.aliyuncs.com", "other"]
+        );
+        assert!(!format!("{role:?}").contains("ext-42"));
+
+        std::fs::write(dir.path().join("oidc.pem"), "not a key").unwrap();
+        let err = load_sandbox_file(&path).unwrap_err().to_string();
+        assert!(err.contains("public_key_file"), "{err}");
+    }
+
+    #[test]
+    fn providers_of_unknown_accounts_and_odd_session_limits_are_refused() {
+        let file = file_with(
+            "[[accounts]]\naccess_key_id = \"a\"\naccess_key_secret = \"s\"\nuid = \"1\"\nemails = [\"x@y\"]\nroles = [{ name = \"r\", max_session_duration_secs = 60 }]\n",
+        );
+        let err = load_sandbox_file(file.path()).unwrap_err().to_string();
+        assert!(err.contains("max_session_duration_secs"), "{err}");
     }
 
     #[test]

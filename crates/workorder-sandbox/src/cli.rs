@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::faults::FaultConfig;
-use super::{SandboxConfig, SandboxError, load_accounts_file, spawn};
+use super::{SandboxConfig, SandboxError, SandboxFile, load_sandbox_file, spawn};
 
 /// Options of the `sandbox` subcommand. No environment variables on purpose: `WOG_*` belongs
 /// to the gateway's configuration layering, where an unknown key is an error.
@@ -66,6 +66,20 @@ pub struct SandboxArgs {
     /// Milliseconds before a new ticket or note shows in ListTickets / ListTicketNotes.
     #[arg(long, default_value_t = 0)]
     pub list_lag_ms: u64,
+    /// Cap, in seconds, on the lifetime of credentials STS issues (0 = as asked), so tests can
+    /// watch them expire.
+    #[arg(long, default_value_t = 0)]
+    pub sts_lifetime_secs: u64,
+    /// Serve an ECS metadata service for an instance holding this role (one of the accounts
+    /// file's roles, `acs:ram::<uid>:role/<name>`).
+    #[arg(long)]
+    pub metadata_role: Option<String>,
+    /// Where the metadata service listens (a loopback address; port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:9100")]
+    pub metadata_listen: SocketAddr,
+    /// Refuse metadata calls without a token (an instance with `HttpTokens=required`).
+    #[arg(long, default_value_t = false)]
+    pub metadata_require_token: bool,
     /// Aim latency and fates at these actions only (comma list, e.g. CreateTicket,ReplyTicket).
     #[arg(long, value_delimiter = ',')]
     pub fault_actions: Vec<String>,
@@ -74,10 +88,12 @@ pub struct SandboxArgs {
 impl SandboxArgs {
     /// The configuration these options describe (reads the accounts file).
     pub fn to_config(&self) -> Result<SandboxConfig, SandboxError> {
-        let accounts = match &self.accounts {
-            Some(path) => load_accounts_file(path)?,
-            None => Vec::new(),
+        let SandboxFile { accounts, mut sts } = match &self.accounts {
+            Some(path) => load_sandbox_file(path)?,
+            None => SandboxFile::default(),
         };
+        sts.max_lifetime =
+            (self.sts_lifetime_secs > 0).then(|| Duration::from_secs(self.sts_lifetime_secs));
         let engineer_delay =
             Duration::try_from_secs_f64(self.engineer_delay_secs).map_err(|_| {
                 SandboxError::InvalidFaults(format!(
@@ -107,6 +123,15 @@ impl SandboxArgs {
             faults,
             seed: self.seed,
             workers: self.workers,
+            sts,
+            metadata: self
+                .metadata_role
+                .clone()
+                .map(|role_arn| super::MetadataConfig {
+                    listen: self.metadata_listen,
+                    role_arn,
+                    require_token: self.metadata_require_token,
+                }),
         })
     }
 }
@@ -122,6 +147,7 @@ pub async fn run_cli(
     let handle = spawn(args.listen, config).await?;
     tracing::info!(
         url = %handle.url(),
+        metadata_url = handle.metadata_url().unwrap_or_default(),
         accounts = extra + 1,
         demo_access_key_id = super::DEMO_ACCESS_KEY_ID,
         "sandbox ready"

@@ -17,7 +17,9 @@
 //! Layout: [`accounts`] (who may call), `verify` + `verify_v3` + `nonce` (signatures,
 //! timestamps, replays), `catalog` (seeded products and categories), `tickets` (the business
 //! rules), `actions` (one function per action), [`faults`] (deterministic fault injection),
-//! `fates` (what a drawn fault does to an answer), [`server`] (the actix-web app, admin routes,
+//! `fates` (what a drawn fault does to an answer), [`sts`] (STS 2015-04-01 on the same
+//! endpoint: roles, OIDC providers, issued temporary credentials), [`metadata`] (the ECS
+//! metadata service on a loopback listener of its own), [`server`] (the actix-web app, admin routes,
 //! [`spawn`]), [`cli`] (the options of the standalone server), [`probe`] (the request path
 //! without the HTTP server, for fuzzing).
 
@@ -29,6 +31,7 @@ pub mod cli;
 mod engineer;
 mod fates;
 pub mod faults;
+pub mod metadata;
 mod nonce;
 mod params;
 #[doc(hidden)]
@@ -36,16 +39,22 @@ pub mod probe;
 mod reply;
 pub mod server;
 mod state;
+pub mod sts;
 mod tickets;
 mod verify;
 mod verify_v3;
 
 use std::time::Duration;
 
-pub use accounts::{Account, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, load_accounts_file};
+pub use accounts::{
+    Account, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, SandboxFile, load_accounts_file,
+    load_sandbox_file,
+};
 pub use cli::{SandboxArgs, run_cli};
 pub use faults::FaultConfig;
+pub use metadata::MetadataConfig;
 pub use server::{SandboxHandle, spawn};
+pub use sts::{DEMO_EXTERNAL_ID, OidcProvider, Role, StsConfig};
 
 /// Everything the sandbox needs to start.
 #[derive(Debug, Clone)]
@@ -62,6 +71,11 @@ pub struct SandboxConfig {
     pub seed: u64,
     /// HTTP worker threads; 0 picks `min(available cores, 4)`.
     pub workers: usize,
+    /// STS: the accounts' roles, OIDC providers, and an optional cap on issued lifetimes.
+    pub sts: StsConfig,
+    /// An ECS metadata service for an instance holding one of the roles, on its own loopback
+    /// listener.
+    pub metadata: Option<MetadataConfig>,
 }
 
 impl Default for SandboxConfig {
@@ -73,6 +87,8 @@ impl Default for SandboxConfig {
             faults: FaultConfig::default(),
             seed: 0,
             workers: 0,
+            sts: StsConfig::default(),
+            metadata: None,
         }
     }
 }

@@ -36,6 +36,8 @@ impl SandboxProbe {
         Ok(Self {
             sandbox: Sandbox::new(
                 with_demo(accounts)?,
+                super::sts::StsConfig::default(),
+                None,
                 Faults::new(FaultConfig::default(), 0),
                 Duration::ZERO,
             ),

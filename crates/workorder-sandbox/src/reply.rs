@@ -124,6 +124,28 @@ impl ErrorReply {
         )
     }
 
+    /// An STS error: its own codes, statuses and messages (the STS API reference).
+    pub fn sts(status: u16, code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(status, code, message)
+    }
+
+    pub fn sts_internal() -> Self {
+        Self::new(
+            500,
+            "InternalError",
+            "STS Server Internal Error happened, please send the RequestId to us.",
+        )
+    }
+
+    /// Issued STS credentials past their `Expiration`.
+    pub fn security_token_expired() -> Self {
+        Self::new(
+            403,
+            "InvalidSecurityToken.Expired",
+            "Specified SecurityToken is expired.",
+        )
+    }
+
     pub fn api_not_found() -> Self {
         Self::new(
             404,

@@ -22,6 +22,7 @@ use super::faults::{FaultConfig, Faults};
 use super::params::Params;
 use super::reply::{ErrorReply, JSON_CONTENT_TYPE, REQUEST_ID_HEADER};
 use super::state::Sandbox;
+use super::sts;
 use super::verify::{Incoming, authenticate};
 use super::{SandboxConfig, SandboxError};
 
@@ -33,6 +34,15 @@ const DEFAULT_HOST_ID: &str = "workorder.aliyuncs.com";
 /// A running sandbox.
 #[derive(Debug)]
 pub struct SandboxHandle {
+    addr: SocketAddr,
+    server: ServerHandle,
+    task: tokio::task::JoinHandle<io::Result<()>>,
+    metadata: Option<Listener>,
+}
+
+/// The metadata service's own listener.
+#[derive(Debug)]
+struct Listener {
     addr: SocketAddr,
     server: ServerHandle,
     task: tokio::task::JoinHandle<io::Result<()>>,
@@ -53,8 +63,17 @@ impl SandboxHandle {
         format!("http://{addr}")
     }
 
+    /// `http://127.0.0.1:PORT` of the ECS metadata service, when configured.
+    pub fn metadata_url(&self) -> Option<String> {
+        self.metadata.as_ref().map(|m| format!("http://{}", m.addr))
+    }
+
     /// Stops accepting, lets in-flight calls finish (up to a second) and waits for the end.
     pub async fn stop(self) {
+        if let Some(metadata) = self.metadata {
+            metadata.server.stop(true).await;
+            let _ = metadata.task.await;
+        }
         self.server.stop(true).await;
         match self.task.await {
             Ok(Ok(())) => {}
@@ -87,9 +106,16 @@ fn invalid_input(err: SandboxError) -> io::Error {
 /// always added to `config.accounts`.
 pub async fn spawn(listen: SocketAddr, config: SandboxConfig) -> io::Result<SandboxHandle> {
     let accounts = with_demo(&config.accounts).map_err(invalid_input)?;
+    check_sts(&accounts, &config.sts).map_err(invalid_input)?;
     config.faults.validate().map_err(invalid_input)?;
+    if let Some(metadata) = &config.metadata {
+        check_metadata(metadata, &config.sts).map_err(invalid_input)?;
+    }
+    let metadata_listen = config.metadata.as_ref().map(|m| m.listen);
     let state = web::Data::new(Sandbox::new(
         accounts,
+        config.sts,
+        config.metadata,
         Faults::new(config.faults, config.seed),
         config.engineer_delay,
     ));
@@ -99,6 +125,7 @@ pub async fn spawn(listen: SocketAddr, config: SandboxConfig) -> io::Result<Sand
         0 => std::thread::available_parallelism().map_or(1, |n| n.get().min(4)),
         n => n,
     };
+    let state_for_metadata = state.clone();
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
@@ -118,10 +145,15 @@ pub async fn spawn(listen: SocketAddr, config: SandboxConfig) -> io::Result<Sand
     let handle = server.handle();
     let task = tokio::spawn(server);
     tracing::info!(%addr, workers, "sandbox listening");
+    let metadata = match metadata_listen {
+        Some(listen) => Some(spawn_metadata(listen, state_for_metadata)?),
+        None => None,
+    };
     Ok(SandboxHandle {
         addr,
         server: handle,
         task,
+        metadata,
     })
 }
 
@@ -248,6 +280,13 @@ pub(crate) fn serve_parts(
 ) -> Result<String, ErrorReply> {
     let content_type = call.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
     let params = Params::parse(call.query, content_type, call.body);
+    if is_anonymous_oidc(call.headers, &params) {
+        let result = sts::assume_role_with_oidc(sandbox, &params, request_id);
+        if let Err(error) = &result {
+            tracing::debug!(code = error.code, "sandbox AssumeRoleWithOIDC refused");
+        }
+        return result;
+    }
     let caller = authenticate(
         sandbox,
         &Incoming {
@@ -268,12 +307,110 @@ pub(crate) fn serve_parts(
         .slot
         .admit(sandbox.faults.config().throttle_per_second)
         .map_err(ErrorReply::throttled)?;
-    let result = dispatch(sandbox, &caller, &params, request_id);
+    let result = if sts::is_sts_action(caller.action) {
+        sts::dispatch(sandbox, &caller, &params, request_id)
+    } else {
+        dispatch(sandbox, &caller, &params, request_id)
+    };
     match &result {
         Ok(_) => tracing::debug!("sandbox call answered"),
         Err(error) => tracing::debug!(code = error.code, "sandbox call failed"),
     }
     result
+}
+
+/// `AssumeRoleWithOIDC` without a signature: the only call authenticated by what it carries
+/// (its OIDC token), as the tea SDK sends it (`auth_type='Anonymous'`) and the credentials
+/// libraries do (no `AccessKeyId`, no `Signature`).
+fn is_anonymous_oidc(headers: &HeaderMap, params: &Params) -> bool {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let action = header(workorder_api::headers::ACTION).or_else(|| params.get("Action"));
+    let version = header(workorder_api::headers::VERSION).or_else(|| params.get("Version"));
+    action == Some(sts::OIDC_ACTION)
+        && version == Some(sts::STS_VERSION)
+        && headers.get(workorder_api::headers::AUTHORIZATION).is_none()
+        && params.get("Signature").is_none()
+}
+
+/// The metadata service on its own listener, one worker (a handful of calls per hour).
+fn spawn_metadata(listen: SocketAddr, state: web::Data<Sandbox>) -> io::Result<Listener> {
+    let listener = std::net::TcpListener::bind(listen)?;
+    let addr = listener.local_addr()?;
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .configure(super::metadata::routes)
+    })
+    .workers(1)
+    .disable_signals()
+    .shutdown_timeout(1)
+    .listen(listener)?
+    .run();
+    let handle = server.handle();
+    let task = tokio::spawn(server);
+    tracing::info!(%addr, "sandbox ECS metadata service listening");
+    Ok(Listener {
+        addr,
+        server: handle,
+        task,
+    })
+}
+
+/// The metadata service listens on loopback only and hands out a configured role.
+fn check_metadata(
+    metadata: &super::MetadataConfig,
+    sts: &sts::StsConfig,
+) -> Result<(), SandboxError> {
+    let invalid = |reason: &str| SandboxError::InvalidAccount {
+        access_key_id: metadata.role_arn.clone(),
+        reason: reason.to_owned(),
+    };
+    if !metadata.listen.ip().is_loopback() {
+        return Err(invalid(
+            "the metadata service listens on a loopback address only",
+        ));
+    }
+    if !sts.roles.iter().any(|r| r.arn() == metadata.role_arn)
+        && metadata.role_arn != sts::Role::demo().arn()
+    {
+        return Err(invalid(
+            "the metadata service's role is not a configured role",
+        ));
+    }
+    Ok(())
+}
+
+/// Every role belongs to a configured account and OIDC providers name known accounts.
+pub(crate) fn check_sts(
+    accounts: &[crate::Account],
+    sts: &sts::StsConfig,
+) -> Result<(), SandboxError> {
+    let known = |uid: &str| accounts.iter().any(|a| a.uid == uid);
+    for role in &sts.roles {
+        let invalid = |reason: String| SandboxError::InvalidAccount {
+            access_key_id: role.arn(),
+            reason,
+        };
+        if !known(&role.account_uid) {
+            return Err(invalid("no account has this uid".to_owned()));
+        }
+        if !(sts::DEFAULT_SESSION_SECS..=sts::MAX_SESSION_LIMIT_SECS)
+            .contains(&role.max_session_secs)
+        {
+            return Err(invalid(
+                "max_session_duration_secs must be within 3600..=43200".to_owned(),
+            ));
+        }
+    }
+    for provider in &sts.oidc_providers {
+        if !known(&provider.account_uid) {
+            return Err(SandboxError::InvalidAccount {
+                access_key_id: provider.arn.clone(),
+                reason: "no account has the OIDC provider's account_uid".to_owned(),
+            });
+        }
+    }
+    Ok(())
 }
 
 async fn not_found(req: HttpRequest) -> HttpResponse {
@@ -284,6 +421,9 @@ async fn health(sandbox: web::Data<Sandbox>) -> HttpResponse {
     HttpResponse::Ok().json(json!({
         "status": "ok",
         "accounts": sandbox.accounts.len(),
+        "roles": sandbox.sts.role_count(),
+        "issued_credentials": sandbox.sts.issued_count(),
+        "metadata_tokens": sandbox.metadata.as_ref().map_or(0, |m| m.token_count()),
         "seed": sandbox.faults.seed(),
         "engineer_delay_ms": u64::try_from(sandbox.engineer_delay.as_millis()).unwrap_or(u64::MAX),
     }))

@@ -10,29 +10,61 @@ use super::accounts::Account;
 use super::catalog::SimulatedCatalog;
 use super::faults::Faults;
 use super::nonce::{NONCE_BUCKET_CAP, NONCE_WINDOW, NonceMemory};
+use super::sts::{StsConfig, StsState};
 use super::tickets::TicketBook;
 
 /// Everything the request handlers share.
 #[derive(Debug)]
 pub(crate) struct Sandbox {
     pub accounts: HashMap<String, Arc<AccountSlot>>,
+    /// The first account (in configuration order) of each uid: whom a role's credentials act as.
+    by_uid: HashMap<String, Arc<AccountSlot>>,
+    pub sts: StsState,
+    /// The ECS metadata service, when configured (served on its own listener).
+    pub metadata: Option<super::metadata::MetadataState>,
     pub catalog: SimulatedCatalog,
     pub faults: Faults,
     pub engineer_delay: Duration,
 }
 
 impl Sandbox {
-    pub fn new(accounts: Vec<Account>, faults: Faults, engineer_delay: Duration) -> Self {
-        let accounts = accounts
+    pub fn new(
+        accounts: Vec<Account>,
+        sts: StsConfig,
+        metadata: Option<super::metadata::MetadataConfig>,
+        faults: Faults,
+        engineer_delay: Duration,
+    ) -> Self {
+        let slots: Vec<Arc<AccountSlot>> = accounts
             .into_iter()
-            .map(|a| (a.access_key_id.clone(), Arc::new(AccountSlot::new(a))))
+            .map(|a| Arc::new(AccountSlot::new(a)))
+            .collect();
+        let mut by_uid = HashMap::new();
+        for slot in &slots {
+            by_uid
+                .entry(slot.account.uid.clone())
+                .or_insert_with(|| Arc::clone(slot));
+        }
+        let accounts = slots
+            .into_iter()
+            .map(|slot| (slot.account.access_key_id.clone(), slot))
             .collect();
         Self {
             accounts,
+            by_uid,
+            sts: StsState::new(sts),
+            metadata: metadata.map(super::metadata::MetadataState::new),
             catalog: SimulatedCatalog::seeded(),
             faults,
             engineer_delay,
         }
+    }
+}
+
+impl Sandbox {
+    /// The account a uid's roles act as.
+    pub fn account_by_uid(&self, uid: &str) -> Option<Arc<AccountSlot>> {
+        self.by_uid.get(uid).cloned()
     }
 }
 
@@ -54,7 +86,7 @@ pub(crate) struct AccountSlot {
 }
 
 impl AccountSlot {
-    fn new(account: Account) -> Self {
+    pub(crate) fn new(account: Account) -> Self {
         Self {
             account,
             tickets: Mutex::new(TicketBook::default()),

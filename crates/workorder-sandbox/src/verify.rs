@@ -17,6 +17,7 @@ use time::format_description::well_known::Rfc3339;
 use super::params::Params;
 use super::reply::ErrorReply;
 use super::state::{AccountSlot, Sandbox};
+use super::sts::{IssuedKey, STS_ACTIONS, STS_VERSION};
 use workorder_api::ACTIONS;
 use workorder_api::API_VERSION;
 use workorder_api::signer::{sign_rpc_v1, signatures_match};
@@ -27,8 +28,43 @@ const TIMESTAMP_WINDOW_SECS: i64 = 15 * 60;
 /// An authenticated call.
 #[derive(Debug)]
 pub(crate) struct Caller {
+    /// The account acted as (for issued STS credentials, the role's account).
     pub slot: Arc<AccountSlot>,
     pub action: &'static str,
+    /// The issued STS credentials the call was signed with, if any.
+    pub issued: Option<Arc<IssuedKey>>,
+}
+
+/// The AccessKey a call names: an account's own, or credentials STS issued for a role.
+#[derive(Debug)]
+pub(crate) struct Key {
+    pub slot: Arc<AccountSlot>,
+    pub issued: Option<Arc<IssuedKey>>,
+}
+
+impl Key {
+    /// The secret the signature must be computed with.
+    pub fn secret(&self) -> &str {
+        match &self.issued {
+            Some(issued) => issued.secret(),
+            None => self.slot.account.access_key_secret.expose_secret(),
+        }
+    }
+
+    fn token(&self) -> Option<&secrecy::SecretString> {
+        match &self.issued {
+            Some(issued) => Some(issued.token()),
+            None => self.slot.account.security_token.as_ref(),
+        }
+    }
+
+    pub fn into_caller(self, action: &'static str) -> Caller {
+        Caller {
+            slot: self.slot,
+            action,
+            issued: self.issued,
+        }
+    }
 }
 
 /// What verification looks at in a request.
@@ -62,11 +98,15 @@ pub(crate) fn authenticate(sandbox: &Sandbox, req: &Incoming<'_>) -> Result<Call
     }
 }
 
+/// The action of a known API version: Workorder's seven under its version, STS's under
+/// 2015-04-01 (the sandbox endpoint plays both products).
 pub(super) fn resolve_action(action: &str, version: &str) -> Result<&'static str, ErrorReply> {
-    if version != API_VERSION {
-        return Err(ErrorReply::api_not_found());
-    }
-    ACTIONS
+    let known: &[&'static str] = match version {
+        API_VERSION => &ACTIONS,
+        STS_VERSION => &STS_ACTIONS,
+        _ => return Err(ErrorReply::api_not_found()),
+    };
+    known
         .iter()
         .find(|known| **known == action)
         .copied()
@@ -83,20 +123,38 @@ pub(super) fn check_timestamp(raw: &str) -> Result<(), ErrorReply> {
     Ok(())
 }
 
-pub(super) fn find_account(
-    sandbox: &Sandbox,
-    access_key_id: &str,
-) -> Result<Arc<AccountSlot>, ErrorReply> {
-    sandbox
-        .accounts
-        .get(access_key_id)
-        .cloned()
-        .ok_or_else(ErrorReply::access_key_not_found)
+pub(super) fn find_account(sandbox: &Sandbox, access_key_id: &str) -> Result<Key, ErrorReply> {
+    if let Some(slot) = sandbox.accounts.get(access_key_id) {
+        return Ok(Key {
+            slot: Arc::clone(slot),
+            issued: None,
+        });
+    }
+    let issued = sandbox
+        .sts
+        .find(access_key_id)
+        .ok_or_else(ErrorReply::access_key_not_found)?;
+    Ok(Key {
+        slot: Arc::clone(&issued.slot),
+        issued: Some(issued),
+    })
 }
 
-/// The token sent must be the account's; none may be sent for an account without one.
-pub(super) fn check_token(slot: &AccountSlot, sent: Option<&str>) -> Result<(), ErrorReply> {
-    match (&slot.account.security_token, sent) {
+/// The token sent must be the key's; none may be sent for an account without one. Issued
+/// credentials past their expiry are refused once the token proves the caller holds them.
+pub(super) fn check_token(key: &Key, sent: Option<&str>) -> Result<(), ErrorReply> {
+    check_token_value(key.token(), sent)?;
+    if key.issued.as_ref().is_some_and(|issued| issued.expired()) {
+        return Err(ErrorReply::security_token_expired());
+    }
+    Ok(())
+}
+
+fn check_token_value(
+    expected: Option<&secrecy::SecretString>,
+    sent: Option<&str>,
+) -> Result<(), ErrorReply> {
+    match (expected, sent) {
         (None, None) => Ok(()),
         (Some(_), None) => Err(ErrorReply::security_token_missing()),
         (None, Some(_)) => Err(ErrorReply::security_token_mismatch()),
@@ -137,21 +195,21 @@ fn verify_v1(sandbox: &Sandbox, req: &Incoming<'_>) -> Result<Caller, ErrorReply
     let signature = params.required("Signature")?;
     check_timestamp(params.required("Timestamp")?)?;
     let nonce = params.required("SignatureNonce")?;
-    let slot = find_account(sandbox, access_key_id)?;
-    check_token(&slot, params.non_empty("SecurityToken"))?;
+    let key = find_account(sandbox, access_key_id)?;
+    check_token(&key, params.non_empty("SecurityToken"))?;
 
     let expected = sign_rpc_v1(
         req.method,
         params.all.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        slot.account.access_key_secret.expose_secret(),
+        key.secret(),
     );
     if !signatures_match(&expected.signature, signature) {
         return Err(ErrorReply::signature_does_not_match(
             &expected.string_to_sign,
         ));
     }
-    check_nonce(&slot, nonce)?;
-    Ok(Caller { slot, action })
+    check_nonce(&key.slot, nonce)?;
+    Ok(key.into_caller(action))
 }
 
 #[cfg(test)]

@@ -2,8 +2,6 @@
 //! canonical request rebuilt from exactly the headers the client signed (hashed by the
 //! shared signer). Business parameters come from the query and, for form bodies, the body.
 
-use secrecy::ExposeSecret as _;
-
 use super::reply::ErrorReply;
 use super::state::Sandbox;
 use super::verify::{
@@ -108,8 +106,8 @@ pub(super) fn verify_v3(
     header(headers::CONTENT_SHA256)?;
     check_timestamp(header(headers::DATE)?)?;
     let nonce = header(headers::SIGNATURE_NONCE)?;
-    let slot = find_account(sandbox, auth.credential)?;
-    check_token(&slot, req.header(headers::SECURITY_TOKEN))?;
+    let key = find_account(sandbox, auth.credential)?;
+    check_token(&key, req.header(headers::SECURITY_TOKEN))?;
 
     let mut signed_values: Vec<(&str, &str)> = Vec::new();
     for name in &auth.signed_headers {
@@ -138,15 +136,15 @@ pub(super) fn verify_v3(
             hashed_payload: &hashed_payload,
         },
         auth.credential,
-        slot.account.access_key_secret.expose_secret(),
+        key.secret(),
     );
     if !signatures_match(&expected.signature, auth.signature) {
         return Err(ErrorReply::signature_does_not_match(
             &expected.string_to_sign,
         ));
     }
-    check_nonce(&slot, nonce)?;
-    Ok(Caller { slot, action })
+    check_nonce(&key.slot, nonce)?;
+    Ok(key.into_caller(action))
 }
 
 #[cfg(test)]

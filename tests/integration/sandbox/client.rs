@@ -18,7 +18,7 @@ async fn the_typed_client_drives_every_action_in_both_schemes() {
         let target = Target {
             tenant: "demo".to_owned(),
             endpoint: Endpoint::parse(&sandbox.handle.url()).unwrap(),
-            credentials: demo_credentials(),
+            credentials: demo_credentials().into(),
             signature,
         };
         let catalog = client

@@ -13,4 +13,5 @@ mod client;
 mod faults;
 mod lag;
 mod lost;
+mod sts;
 mod tickets;

@@ -301,7 +301,7 @@ export interface components {
          * @description Stable machine-readable code (API.md's error table). Codes are only ever added; keep a default branch.
          * @enum {string}
          */
-        ErrorCode: "invalid_request" | "unauthenticated" | "forbidden" | "tenant_not_configured" | "not_found" | "ticket_not_found" | "product_not_found" | "method_not_allowed" | "not_acceptable" | "idempotency_in_progress" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "rate_limited" | "upstream_throttled" | "internal_error" | "upstream_error" | "upstream_credentials_rejected" | "upstream_unavailable" | "tenant_busy" | "state_unavailable" | "service_unavailable" | "draining" | "upstream_timeout";
+        ErrorCode: "invalid_request" | "unauthenticated" | "forbidden" | "tenant_not_configured" | "not_found" | "ticket_not_found" | "product_not_found" | "method_not_allowed" | "not_acceptable" | "idempotency_in_progress" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "rate_limited" | "upstream_throttled" | "internal_error" | "upstream_error" | "upstream_credentials_rejected" | "upstream_credentials_unavailable" | "upstream_unavailable" | "tenant_busy" | "state_unavailable" | "service_unavailable" | "draining" | "upstream_timeout";
         /** @description One field-level problem in a request body or query. */
         FieldError: {
             /** @description The request field, in request spelling (`categoryId`). */
@@ -818,7 +818,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description upstream_error, or upstream_credentials_rejected (the tenant's keys were refused) */
+            /** @description upstream_error; upstream_credentials_rejected (the tenant's keys were refused); or upstream_credentials_unavailable (a role-based tenant's temporary credentials expired and could not be renewed; nothing was sent) */
             502: {
                 headers: {
                     /** @description Always nosniff */
@@ -1022,7 +1022,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description upstream_error, or upstream_credentials_rejected (the tenant's keys were refused) */
+            /** @description upstream_error; upstream_credentials_rejected (the tenant's keys were refused); or upstream_credentials_unavailable (a role-based tenant's temporary credentials expired and could not be renewed; nothing was sent) */
             502: {
                 headers: {
                     /** @description Always nosniff */
@@ -1227,7 +1227,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description upstream_error, or upstream_credentials_rejected (the tenant's keys were refused) */
+            /** @description upstream_error; upstream_credentials_rejected (the tenant's keys were refused); or upstream_credentials_unavailable (a role-based tenant's temporary credentials expired and could not be renewed; nothing was sent) */
             502: {
                 headers: {
                     /** @description Always nosniff */
@@ -1471,7 +1471,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description upstream_error, or upstream_credentials_rejected (the tenant's keys were refused) */
+            /** @description upstream_error; upstream_credentials_rejected (the tenant's keys were refused); or upstream_credentials_unavailable (a role-based tenant's temporary credentials expired and could not be renewed; nothing was sent) */
             502: {
                 headers: {
                     /** @description Always nosniff */
@@ -1693,7 +1693,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description upstream_error, or upstream_credentials_rejected (the tenant's keys were refused) */
+            /** @description upstream_error; upstream_credentials_rejected (the tenant's keys were refused); or upstream_credentials_unavailable (a role-based tenant's temporary credentials expired and could not be renewed; nothing was sent) */
             502: {
                 headers: {
                     /** @description Always nosniff */
@@ -1860,7 +1860,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description upstream_error, or upstream_credentials_rejected (the tenant's keys were refused) */
+            /** @description upstream_error; upstream_credentials_rejected (the tenant's keys were refused); or upstream_credentials_unavailable (a role-based tenant's temporary credentials expired and could not be renewed; nothing was sent) */
             502: {
                 headers: {
                     /** @description Always nosniff */
@@ -2016,7 +2016,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description upstream_error, or upstream_credentials_rejected (the tenant's keys were refused) */
+            /** @description upstream_error; upstream_credentials_rejected (the tenant's keys were refused); or upstream_credentials_unavailable (a role-based tenant's temporary credentials expired and could not be renewed; nothing was sent) */
             502: {
                 headers: {
                     /** @description Always nosniff */
@@ -2192,7 +2192,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description upstream_error, or upstream_credentials_rejected (the tenant's keys were refused) */
+            /** @description upstream_error; upstream_credentials_rejected (the tenant's keys were refused); or upstream_credentials_unavailable (a role-based tenant's temporary credentials expired and could not be renewed; nothing was sent) */
             502: {
                 headers: {
                     /** @description Always nosniff */
@@ -2425,7 +2425,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description upstream_error, or upstream_credentials_rejected (the tenant's keys were refused) */
+            /** @description upstream_error; upstream_credentials_rejected (the tenant's keys were refused); or upstream_credentials_unavailable (a role-based tenant's temporary credentials expired and could not be renewed; nothing was sent) */
             502: {
                 headers: {
                     /** @description Always nosniff */

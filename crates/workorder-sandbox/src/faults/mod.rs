@@ -100,15 +100,14 @@ impl FaultConfig {
     }
 
     /// Checks that every rate is in `[0, 1]`, that they sum to at most 1, and that `actions`
-    /// names Workorder actions.
+    /// names Workorder or STS actions (STS ones let tests make role renewals fail).
     pub fn validate(&self) -> Result<(), SandboxError> {
-        if let Some(unknown) = self
-            .actions
-            .iter()
-            .find(|a| !workorder_api::ACTIONS.contains(&a.as_str()))
-        {
+        if let Some(unknown) = self.actions.iter().find(|a| {
+            !workorder_api::ACTIONS.contains(&a.as_str())
+                && !workorder_api::sts::STS_ACTIONS.contains(&a.as_str())
+        }) {
             return Err(SandboxError::InvalidFaults(format!(
-                "actions: {unknown:?} is not a Workorder action"
+                "actions: {unknown:?} is not a Workorder or STS action"
             )));
         }
         let rates = self.rates();
