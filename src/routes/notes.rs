@@ -69,8 +69,8 @@ pub async fn list_notes(
     Ok(response.json(NoteList::from_upstream(answer.data.list)))
 }
 
-/// `POST /tickets/{id}/notes` body: at least one of the two not blank (see
-/// [`NewNote::schema`]).
+/// `POST /tickets/{id}/notes` body: at least one of the two not blank (its schema is written
+/// by hand, below).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NewNote {
