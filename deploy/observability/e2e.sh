@@ -14,6 +14,8 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 venv="$here/.venv"
+# shellcheck source=../../tests/lib/python-env.sh
+source "$root/tests/lib/python-env.sh"
 
 screens=""
 if [[ "${1:-}" == "--screens" ]]; then
@@ -22,20 +24,9 @@ fi
 
 command -v prometheus >/dev/null || { echo "e2e: prometheus is not installed (apt-get install prometheus)" >&2; exit 1; }
 
-stamp="$venv/.requirements.sha256"
-want="$(sha256sum "$here/requirements.txt" | cut -d' ' -f1)"
-if [[ ! -x "$venv/bin/python" || "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
-    echo "e2e: installing matplotlib and PyYAML into $venv"
-    rm -rf "$venv"
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --disable-pip-version-check -q -r "$here/requirements.txt"
-    echo "$want" >"$stamp"
-fi
+pinned_venv "$venv" "$here/requirements.txt" "matplotlib and PyYAML"
 
-if [[ -z "${GATEWAY_BIN:-}" ]]; then
-    (cd "$root" && cargo build --locked --quiet --bin workorder-gateway)
-    GATEWAY_BIN="${CARGO_TARGET_DIR:-$root/target}/debug/workorder-gateway"
-fi
+GATEWAY_BIN="$(gateway_bin "$root")"
 
 # Loopback only: never let an inherited proxy setting carry the run's traffic elsewhere.
 export NO_PROXY="127.0.0.1,localhost" no_proxy="127.0.0.1,localhost"

@@ -12,23 +12,14 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 venv="$here/.venv"
+# shellcheck source=../../tests/lib/python-env.sh
+source "$root/tests/lib/python-env.sh"
 
 # --- Python SDKs -----------------------------------------------------------------------------
-stamp="$venv/.requirements.sha256"
-want="$(sha256sum "$here/requirements.txt" | cut -d' ' -f1)"
-if [[ ! -x "$venv/bin/python" || "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
-    echo "interop: installing the official SDKs into $venv"
-    rm -rf "$venv"
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --disable-pip-version-check -q -r "$here/requirements.txt"
-    echo "$want" >"$stamp"
-fi
+pinned_venv "$venv" "$here/requirements.txt" "the official SDKs"
 
 # --- sandbox binary --------------------------------------------------------------------------
-if [[ -z "${GATEWAY_BIN:-}" ]]; then
-    (cd "$root" && cargo build --locked --quiet --bin workorder-gateway)
-    GATEWAY_BIN="${CARGO_TARGET_DIR:-$root/target}/debug/workorder-gateway"
-fi
+GATEWAY_BIN="$(gateway_bin "$root")"
 
 # --- start the sandboxes ---------------------------------------------------------------------
 work="$(mktemp -d)"
