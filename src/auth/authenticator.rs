@@ -32,6 +32,7 @@ use super::refresh::{JwksSource, Occasion};
 use super::token::{
     HEADER_BUF_LEN, JoseHeader, Parts, bearer_token, parse_header, split, typ_matches,
 };
+use super::verified::VerifiedTokens;
 use crate::telemetry::Metrics;
 
 /// Verifies bearer tokens. Build once at start-up and share (it is `Send + Sync`).
@@ -42,6 +43,8 @@ pub struct Authenticator {
     /// One [`Validation`] per algorithm the library knows, each allowing only that one.
     validations: Vec<Validation>,
     required_typ: Option<String>,
+    /// Tokens verified already (a keyed hash of each, never the token).
+    verified: VerifiedTokens,
 }
 
 impl std::fmt::Debug for Authenticator {
@@ -145,12 +148,18 @@ impl Authenticator {
             },
             validations,
             required_typ: config.required_typ,
+            verified: VerifiedTokens::default(),
         })
     }
 
     /// Authenticates the raw `Authorization` header value (`None` when absent).
+    /// A token verified before is answered from [`VerifiedTokens`] until its `exp`.
     pub async fn authenticate(&self, authorization: Option<&str>) -> Result<Claims, AuthError> {
         let token = bearer_token(authorization)?;
+        let now = now_secs();
+        if let Some(claims) = self.verified.get(token, now) {
+            return Ok(claims);
+        }
         let parts = split(token)?;
         let mut header_buf = [0u8; HEADER_BUF_LEN];
         let header = parse_header(parts.header, &mut header_buf)?;
@@ -160,8 +169,16 @@ impl Authenticator {
         {
             return Err(AuthError::WrongType);
         }
-        let claims = decoded.map_err(|kind| refusal(&kind, &parts))?;
-        self.rules.read(&claims, now_secs())
+        let claim_set = decoded.map_err(|kind| refusal(&kind, &parts))?;
+        let claims = self.rules.read(&claim_set, now)?;
+        if let Some(exp) = claim_set.expires_at() {
+            self.verified.insert(
+                token,
+                claims.clone(),
+                exp.saturating_add(self.rules.leeway_secs),
+            );
+        }
+        Ok(claims)
     }
 
     /// JWKS refresh counters (all zero when no JWKS is configured).

@@ -35,6 +35,7 @@ mod keys;
 pub mod permissions;
 mod refresh;
 mod token;
+mod verified;
 
 pub use authenticator::Authenticator;
 pub use claims::Claims;

@@ -13,3 +13,4 @@ mod reload;
 mod setup;
 mod support;
 mod token_rules;
+mod verified_cache;
