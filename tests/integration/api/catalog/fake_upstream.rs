@@ -88,12 +88,14 @@ impl FakeWorkorder {
     }
 }
 
-#[tokio::test]
-async fn fifty_concurrent_cold_requests_make_one_upstream_call() {
+/// Issue 12's bound: a thousand concurrent cold requests (one connection each) still make
+/// exactly one upstream call, and all get the same document.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_concurrent_cold_requests_make_one_upstream_call() {
     let upstream = FakeWorkorder::start("ECS", "special", Duration::from_millis(400)).await;
     let gateway = TestGateway::start(&demo_config(&upstream.tenant("acme"))).await;
 
-    let responses = join_all((0..50).map(|_| get(&gateway, "acme", "/products", &[]))).await;
+    let responses = join_all((0..1000).map(|_| get(&gateway, "acme", "/products", &[]))).await;
 
     let mut etags = HashSet::new();
     for response in &responses {
