@@ -45,9 +45,9 @@ pub struct ReopenBody {
 #[serde(rename_all = "camelCase")]
 #[schema(as = Rating)]
 pub struct RatingBody {
-    /// Stars, 1 to 5.
-    #[schema(minimum = 1, maximum = 5, example = 5)]
-    score: i64,
+    /// Stars, 1 to 5 (`5.0` counts as an integer, as in JSON Schema).
+    #[schema(value_type = i64, minimum = 1, maximum = 5, example = 5)]
+    score: serde_json::Number,
     /// Whether support solved the problem.
     #[schema(example = true)]
     solved: bool,
@@ -177,8 +177,17 @@ pub async fn rate_ticket(
     let language = language::resolve(&req, principal.tenant.language)?;
     require_2021(&principal, "rating a ticket")?;
     let mut errors = Vec::new();
-    let score = u8::try_from(rating.score)
-        .ok()
+    let score = rating
+        .score
+        .as_i64()
+        .or_else(|| {
+            rating
+                .score
+                .as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() <= 5.0)
+                .map(|f| f as i64)
+        })
+        .and_then(|s| u8::try_from(s).ok())
         .filter(|s| (1..=5).contains(s));
     if score.is_none() {
         errors.push(FieldError::new("score", "must be an integer from 1 to 5"));

@@ -1144,9 +1144,9 @@ mod tests {
 
     #[test]
     fn writes_are_never_repeated_and_every_action_says_its_version() {
-        assert!(!CreateTicket::IDEMPOTENT && !ReplyTicket::IDEMPOTENT);
-        assert!(!EvaluateTicket::IDEMPOTENT && !ReopenTicket::IDEMPOTENT);
-        assert!(GetTicket::IDEMPOTENT && CloseTicket::IDEMPOTENT);
+        const { assert!(!CreateTicket::IDEMPOTENT && !ReplyTicket::IDEMPOTENT) };
+        const { assert!(!EvaluateTicket::IDEMPOTENT && !ReopenTicket::IDEMPOTENT) };
+        const { assert!(GetTicket::IDEMPOTENT && CloseTicket::IDEMPOTENT) };
         assert_eq!(<GetTicket as Action>::VERSION, "2021-06-10");
         assert_eq!(
             <crate::actions::ListTickets as Action>::VERSION,

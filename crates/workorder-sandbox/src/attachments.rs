@@ -53,6 +53,9 @@ pub(crate) enum AttachmentError {
     /// extension.
     #[error("FileName {0}")]
     BadFileName(&'static str),
+    /// The URL carries no `Expires`, `OSSAccessKeyId` and `Signature`.
+    #[error("the URL is not a signed object URL")]
+    NotSigned,
     /// The URL's signature does not match, or it names another account's key.
     #[error("the upload URL's signature does not match")]
     BadSignature,

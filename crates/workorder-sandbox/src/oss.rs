@@ -47,7 +47,9 @@ fn refusal(error: &AttachmentError) -> HttpResponse {
         AttachmentError::BadSignature => {
             oss_error(StatusCode::FORBIDDEN, "SignatureDoesNotMatch", &message)
         }
-        AttachmentError::Expired => oss_error(StatusCode::FORBIDDEN, "AccessDenied", &message),
+        AttachmentError::Expired | AttachmentError::NotSigned => {
+            oss_error(StatusCode::FORBIDDEN, "AccessDenied", &message)
+        }
         AttachmentError::UnknownKey => oss_error(StatusCode::NOT_FOUND, "NoSuchKey", &message),
         AttachmentError::TooLarge => {
             oss_error(StatusCode::PAYLOAD_TOO_LARGE, "EntityTooLarge", &message)
@@ -64,18 +66,12 @@ fn authorize<'a>(
     method: &str,
     key: &str,
     query: &str,
-) -> Result<&'a AccountSlot, HttpResponse> {
-    let signed: Signed = parse_signed(query).ok_or_else(|| {
-        oss_error(
-            StatusCode::FORBIDDEN,
-            "AccessDenied",
-            "the URL is not a signed object URL",
-        )
-    })?;
+) -> Result<&'a AccountSlot, AttachmentError> {
+    let signed: Signed = parse_signed(query).ok_or(AttachmentError::NotSigned)?;
     let slot = sandbox
         .accounts
         .get(&signed.access_key_id)
-        .ok_or_else(|| refusal(&AttachmentError::BadSignature))?;
+        .ok_or(AttachmentError::BadSignature)?;
     check_url(
         &sandbox.oss_secret,
         method,
@@ -84,8 +80,7 @@ fn authorize<'a>(
         &signed.access_key_id,
         &signed.signature,
         now_epoch_ms(),
-    )
-    .map_err(|e| refusal(&e))?;
+    )?;
     Ok(slot)
 }
 
@@ -116,7 +111,7 @@ async fn put(
 ) -> HttpResponse {
     let slot = match authorize(&sandbox, "PUT", &key, req.query_string()) {
         Ok(slot) => slot,
-        Err(answer) => return answer,
+        Err(error) => return refusal(&error),
     };
     let content_type = req
         .headers()
@@ -145,7 +140,7 @@ async fn get(
 ) -> HttpResponse {
     let slot = match authorize(&sandbox, "GET", &key, req.query_string()) {
         Ok(slot) => slot,
-        Err(answer) => return answer,
+        Err(error) => return refusal(&error),
     };
     let store = slot.attachments();
     match store.read(&key) {

@@ -115,7 +115,7 @@ async fn a_2021_tenant_files_reads_reopens_and_rates_with_attachments() {
     .await;
     assert_eq!(notes["items"][1]["content"], "here is more");
 
-    let rating = json!({ "score": 5, "solved": true, "comment": "quick" });
+    let rating = json!({ "score": 5.0, "solved": true, "comment": "quick" });
     let early = gateway
         .post_json(&format!("/tickets/{id}/rating"), &token, &rating)
         .await;
