@@ -573,7 +573,7 @@ export interface components {
             comment?: string | null;
             /**
              * Format: int64
-             * @description Stars, 1 to 5.
+             * @description Stars, 1 to 5 (`5.0` counts as an integer, as in JSON Schema).
              * @example 5
              */
             score: number;
