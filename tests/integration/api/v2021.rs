@@ -234,3 +234,75 @@ async fn a_2020_tenant_answers_every_2021_feature_with_api_version_unsupported()
         );
     }
 }
+
+/// A 2021 tenant on a standalone sandbox whose faults the test sets.
+async fn faulty_2021() -> (workorder_sandbox::SandboxHandle, TestGateway, String) {
+    let sandbox = crate::support::start_sandbox(Vec::new()).await;
+    let extra = format!(
+        "[upstream]\nmax_attempts = 3\nretry_base_delay_ms = 1\nretry_max_delay_ms = 20\n\
+         request_timeout_ms = 1000\nbreaker_failure_threshold = 0\n\
+         [idempotency]\nreconcile_grace_ms = 200\n{}api_version = \"2021-06-10\"\n",
+        crate::support::demo_account_tenant("faulty", &sandbox.url())
+    );
+    let gateway = TestGateway::start(&demo_config(&extra)).await;
+    let token = gateway.token("faulty", "alice", READ_WRITE);
+    gateway.create_ticket(&token, "warm-up").await;
+    (sandbox, gateway, token)
+}
+
+#[tokio::test]
+async fn a_2021_create_or_reply_whose_answer_is_lost_is_201_and_made_once() {
+    let (sandbox, gateway, token) = faulty_2021().await;
+    for (action, faults) in [
+        (
+            "CreateTicket",
+            json!({ "lost_error_rate": 1.0, "actions": ["CreateTicket"] }),
+        ),
+        (
+            "CreateTicket",
+            json!({ "lost_drop_rate": 1.0, "actions": ["CreateTicket"] }),
+        ),
+    ] {
+        let before = crate::support::writes::all_ticket_ids(&sandbox, &gateway, &token).await;
+        crate::support::set_faults(&sandbox.url(), faults).await;
+        let response = gateway
+            .post_json(
+                "/tickets",
+                &token,
+                &json!({ "productCode": "ecs", "categoryId": 793, "content": format!("lost {action}"), "severity": "urgent" }),
+            )
+            .await;
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+        let after = crate::support::writes::all_ticket_ids(&sandbox, &gateway, &token).await;
+        assert_eq!(after.len(), before.len() + 1, "exactly one ticket made");
+    }
+
+    let id = gateway.create_ticket(&token, "to reply to").await;
+    crate::support::set_faults(
+        &sandbox.url(),
+        json!({ "lost_error_rate": 1.0, "actions": ["ReplyTicket"] }),
+    )
+    .await;
+    let reply = gateway
+        .post_json(
+            &format!("/tickets/{id}/notes"),
+            &token,
+            &json!({ "content": "reply whose answer is lost" }),
+        )
+        .await;
+    assert_eq!(reply.status(), 201, "{}", reply.text().await.unwrap());
+    crate::support::set_faults(&sandbox.url(), json!({})).await;
+    let notes = json_of(
+        gateway.get(&format!("/tickets/{id}/notes"), &token).await,
+        200,
+    )
+    .await;
+    let posted = notes["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["content"] == "reply whose answer is lost")
+        .count();
+    assert_eq!(posted, 1, "{notes}");
+    sandbox.stop().await;
+}
