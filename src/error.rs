@@ -46,12 +46,18 @@ pub enum ErrorCode {
     NotAcceptable,
     /// 409: a request with this `Idempotency-Key` is still running.
     IdempotencyInProgress,
+    /// 409: the ticket is not in a state that allows this (reopen or rate a ticket that is
+    /// not completed, rate a ticket twice).
+    TicketStateConflict,
     /// 413: the request body is too large.
     PayloadTooLarge,
     /// 415: the request body is not JSON.
     UnsupportedMediaType,
     /// 422: field errors (the problem's `errors`).
     ValidationFailed,
+    /// 422: the tenant's Workorder API version (`api_version = "2020-03-26"`) cannot do this
+    /// (reopen, rating, attachments, severity); it needs `2021-06-10`.
+    ApiVersionUnsupported,
     /// 429: this user, tenant or client address is over its limit.
     RateLimited,
     /// 429: the Workorder API throttles this tenant.
@@ -81,7 +87,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code: the document's `ErrorCode` enum, and the check that API.md lists each one.
-    pub const ALL: [Self; 25] = [
+    pub const ALL: [Self; 27] = [
         Self::InvalidRequest,
         Self::Unauthenticated,
         Self::Forbidden,
@@ -92,9 +98,11 @@ impl ErrorCode {
         Self::MethodNotAllowed,
         Self::NotAcceptable,
         Self::IdempotencyInProgress,
+        Self::TicketStateConflict,
         Self::PayloadTooLarge,
         Self::UnsupportedMediaType,
         Self::ValidationFailed,
+        Self::ApiVersionUnsupported,
         Self::RateLimited,
         Self::UpstreamThrottled,
         Self::InternalError,
@@ -122,9 +130,11 @@ impl ErrorCode {
             Self::MethodNotAllowed => "method_not_allowed",
             Self::NotAcceptable => "not_acceptable",
             Self::IdempotencyInProgress => "idempotency_in_progress",
+            Self::TicketStateConflict => "ticket_state_conflict",
             Self::PayloadTooLarge => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::ValidationFailed => "validation_failed",
+            Self::ApiVersionUnsupported => "api_version_unsupported",
             Self::RateLimited => "rate_limited",
             Self::UpstreamThrottled => "upstream_throttled",
             Self::InternalError => "internal_error",
@@ -312,6 +322,27 @@ impl ApiError {
             StatusCode::NOT_FOUND,
             ErrorCode::TicketNotFound,
             format!("ticket {shown:?} does not exist"),
+        )
+    }
+
+    /// 422 `api_version_unsupported`: `what` needs Workorder API 2021-06-10 and the tenant is on
+    /// 2020-03-26 (names only the feature, never request data).
+    pub fn api_version_unsupported(what: &str) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::ApiVersionUnsupported,
+            format!(
+                "{what} needs Workorder API 2021-06-10; this tenant uses 2020-03-26 (an operator sets api_version)"
+            ),
+        )
+    }
+
+    /// 409 `ticket_state_conflict`: the ticket's state does not allow `what`.
+    pub fn ticket_state_conflict(what: &str) -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            ErrorCode::TicketStateConflict,
+            what.to_owned(),
         )
     }
 

@@ -39,7 +39,22 @@ fuzz_target!(|data: &[u8]| {
             }
         };
         match body.validate(default_email, Language::En) {
-            Ok(ticket) => check_accepted(&ticket, data, default_email),
+            Ok((ticket, extras)) => {
+                check_accepted(&ticket, data, default_email);
+                // Accepted attachments are what the gateway promises to send upstream.
+                assert!(extras.attachments.len() <= 10, "too many attachments");
+                assert!(
+                    extras
+                        .attachments
+                        .iter()
+                        .all(|k| (1..=128).contains(&k.len())
+                            && k.bytes()
+                                .all(|b| b.is_ascii_alphanumeric()
+                                    || matches!(b, b'.' | b'_' | b'-'))),
+                    "attachment key {:?}",
+                    extras.attachments
+                );
+            }
             Err(err) => assert_eq!(err.code(), ErrorCode::ValidationFailed, "{err}"),
         }
     }

@@ -14,26 +14,28 @@ use utoipa::openapi::server::Server;
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::{health, notes, products, tickets};
+use super::{attachments, health, notes, products, ticket_actions, tickets};
 
 /// The API description.
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "workorder-gateway",
-        description = "REST gateway for Alibaba Cloud support tickets (Workorder API 2020-03-26). Every error is application/problem+json with a stable `code`. Every response carries X-Request-Id; responses that involved an upstream call carry X-Upstream-Request-Id.",
+        description = "REST gateway for Alibaba Cloud support tickets (Workorder API 2020-03-26, and 2021-06-10 per tenant: one-call reads, reopen, rating, severity, attachments). Every error is application/problem+json with a stable `code`. Every response carries X-Request-Id; responses that involved an upstream call carry X-Upstream-Request-Id.",
         license(name = "Apache-2.0")
     ),
     paths(
         products::list_products, products::get_product, products::list_categories,
         tickets::list_tickets, tickets::get_ticket, tickets::create_ticket, tickets::close_ticket,
         notes::list_notes, notes::reply,
+        ticket_actions::reopen_ticket, ticket_actions::rate_ticket, attachments::create_attachment,
         health::healthz, health::readyz, health::metrics,
     ),
     components(schemas(
         crate::error::Problem, crate::error::FieldError, crate::error::ErrorCode,
         super::params::Lang, super::params::TicketId, super::params::ProductCode,
         super::params::TicketStatus, super::params::Instant, super::ticket_query::SubUserId,
+        super::views::Severity,
     )),
     modifiers(&BearerAuth, &DocsRoutes),
     tags(

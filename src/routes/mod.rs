@@ -3,6 +3,7 @@
 //! or the upstream client with the tenant's target, and never sign or build upstream
 //! parameters themselves.
 
+pub mod attachments;
 pub mod docs;
 pub mod health;
 pub mod language;
@@ -13,6 +14,7 @@ pub mod products;
 pub mod response_headers;
 pub mod responses;
 pub mod support;
+pub mod ticket_actions;
 pub mod ticket_query;
 pub mod tickets;
 pub mod views;
@@ -85,6 +87,19 @@ pub fn configure(server: &ServerSettings) -> impl FnOnce(&mut web::ServiceConfig
                 .service(resource(
                     "/tickets/{id}/close",
                     [("POST", web::post().to(tickets::close_ticket))],
+                ))
+                // Workorder 2021-06-10 tenants (422 `api_version_unsupported` for others).
+                .service(resource(
+                    "/tickets/{id}/reopen",
+                    [("POST", web::post().to(ticket_actions::reopen_ticket))],
+                ))
+                .service(resource(
+                    "/tickets/{id}/rating",
+                    [("POST", web::post().to(ticket_actions::rate_ticket))],
+                ))
+                .service(resource(
+                    "/attachments",
+                    [("POST", web::post().to(attachments::create_attachment))],
                 )),
         );
     }

@@ -6,6 +6,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::params::Lang;
+use super::views::Severity;
 use crate::error::{ApiError, FieldError};
 use crate::validation::{is_product_code, looks_like_email};
 use workorder_api::Language;
@@ -60,6 +61,31 @@ pub struct NewTicketBody {
     /// The ticket's language; defaults to the request's.
     #[schema(value_type = Option<Lang>, nullable)]
     language: Option<String>,
+    /// How urgent: `normal` (the upstream's default) or `urgent`. Workorder 2021-06-10 tenants
+    /// only: a `2020-03-26` tenant answers 422 `api_version_unsupported` when it is set.
+    #[schema(value_type = Option<Severity>, nullable)]
+    severity: Option<String>,
+    /// Object keys of files uploaded through `POST /attachments` (at most 10). Workorder
+    /// 2021-06-10 tenants only: a `2020-03-26` tenant answers 422 `api_version_unsupported`
+    /// when it is not empty.
+    #[schema(nullable, max_items = 10, value_type = Option<Vec<String>>, example = json!(["cdb5d174-c282-4b2d-9048-e74ea2223127.png"]))]
+    attachments: Option<Vec<String>>,
+}
+
+/// What a new ticket asks for beyond what Workorder 2020-03-26 takes.
+#[derive(Debug, Clone, Default)]
+pub struct TicketExtras {
+    /// `severity`, when given.
+    pub severity: Option<Severity>,
+    /// `attachments`.
+    pub attachments: Vec<String>,
+}
+
+impl TicketExtras {
+    /// Whether any of it was asked for (a `2020-03-26` tenant cannot do it).
+    pub fn any(&self) -> bool {
+        self.severity.is_some() || !self.attachments.is_empty()
+    }
 }
 
 // The body's field stays a string so that a bad value is a 422 naming the field, not a 400.
@@ -82,8 +108,19 @@ impl NewTicketBody {
         self,
         default_email: Option<&str>,
         request_language: Language,
-    ) -> Result<CreateTicket, ApiError> {
+    ) -> Result<(CreateTicket, TicketExtras), ApiError> {
         let mut errors = Vec::new();
+        let severity = match self.severity.as_deref() {
+            None => None,
+            Some("normal") => Some(Severity::Normal),
+            Some("urgent") => Some(Severity::Urgent),
+            Some(_) => {
+                errors.push(FieldError::new("severity", "must be normal or urgent"));
+                None
+            }
+        };
+        let attachments = self.attachments.unwrap_or_default();
+        super::params::check_attachments(&attachments, &mut errors);
         let product_code = match self.product_code.as_deref() {
             Some(code) if is_product_code(code) => code.to_owned(),
             Some(_) => {
@@ -188,17 +225,23 @@ impl NewTicketBody {
         if !errors.is_empty() {
             return Err(ApiError::validation(errors));
         }
-        Ok(CreateTicket {
-            product_code,
-            category_id,
-            content,
-            email: email.unwrap_or_default(),
-            title: self.title,
-            phone: self.phone,
-            secret_content: self.secret_content,
-            notify_time_range,
-            language: Some(language),
-        })
+        Ok((
+            CreateTicket {
+                product_code,
+                category_id,
+                content,
+                email: email.unwrap_or_default(),
+                title: self.title,
+                phone: self.phone,
+                secret_content: self.secret_content,
+                notify_time_range,
+                language: Some(language),
+            },
+            TicketExtras {
+                severity,
+                attachments,
+            },
+        ))
     }
 }
 

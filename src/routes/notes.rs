@@ -17,6 +17,7 @@ use crate::auth::Permission;
 use crate::error::{ApiError, ErrorCode, FieldError};
 use crate::http::idempotency::{self, REPLAYED_HEADER};
 use crate::http::{AppState, Principal};
+use crate::settings::ApiVersion;
 use crate::tickets::find_ticket;
 use crate::tickets::{Access, NewReply, WrittenHow};
 use workorder_api::actions::ListTicketNotes;
@@ -78,6 +79,8 @@ pub struct NewNote {
     content: Option<String>,
     /// Confidential details: sent upstream only, never logged, cached or echoed.
     secret_content: Option<String>,
+    /// Object keys from `POST /attachments`: 2021-06-10 tenants only.
+    attachments: Option<Vec<String>>,
 }
 
 impl utoipa::PartialSchema for NewNote {
@@ -110,6 +113,20 @@ impl utoipa::PartialSchema for NewNote {
                         "secretContent",
                         text("Confidential details: sent upstream only, never logged, cached or echoed."),
                     )
+                    .property(
+                        "attachments",
+                        utoipa::openapi::schema::ArrayBuilder::new()
+                            .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+                            .items(
+                                ObjectBuilder::new()
+                                    .schema_type(Type::String)
+                                    .pattern(Some(super::params::OBJECT_KEY_PATTERN)),
+                            )
+                            .max_items(Some(super::params::MAX_ATTACHMENTS))
+                            .description(Some(
+                                "Object keys of files uploaded through POST /attachments (Workorder 2021-06-10 tenants only; a 2020-03-26 tenant answers 422 api_version_unsupported when it is not empty).",
+                            )),
+                    )
                     .examples([serde_json::json!({ "content": "Still failing after a reboot" })]),
             )
             .item(AnyOfBuilder::new().item(not_blank("content")).item(not_blank("secretContent")))
@@ -139,7 +156,7 @@ impl ToSchema for NewNote {}
         (status = 413, description = "Body too large", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = format!("{}: a request with this Idempotency-Key is still running; see Retry-After", ErrorCode::IdempotencyInProgress), body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Neither content nor secretContent, or the ticket is completed", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "validation_failed: neither content nor secretContent, or the ticket is completed; api_version_unsupported: attachments for a 2020-03-26 tenant", body = crate::error::Problem, content_type = "application/problem+json"),
         AuthFailures, UpstreamFailures,
     ),
     security(("bearer" = []))
@@ -176,14 +193,20 @@ pub async fn reply(
             ));
         }
     }
+    let attachments = note.attachments.unwrap_or_default();
+    super::params::check_attachments(&attachments, &mut errors);
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
+    }
+    if !attachments.is_empty() && principal.tenant.api_version == ApiVersion::V2020 {
+        return Err(ApiError::api_version_unsupported("a reply's attachments"));
     }
     let key = idempotency::key_of(&req)?;
     let ticket_id = id.into_inner();
     let reply = NewReply {
         content: note.content.filter(|c| !c.trim().is_empty()),
         secret_content: note.secret_content.filter(|c| !c.trim().is_empty()),
+        attachments,
     };
     let written = crate::tickets::reply_to_ticket(
         state.ticket_backends(),

@@ -28,6 +28,34 @@ pub const PRODUCT_CODE_PATTERN: &str = "^[A-Za-z0-9._-]{1,64}$";
 /// `\s` means different sets in ECMA-262, Python and Rust.
 pub const NOT_BLANK_PATTERN: &str = "[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
 
+/// An attachment's object key as `POST /attachments` hands them out (the upstream's are a
+/// UUID and the file's extension).
+pub const OBJECT_KEY_PATTERN: &str = "^[A-Za-z0-9._-]{1,128}$";
+/// Most attachments on one ticket or reply.
+pub const MAX_ATTACHMENTS: usize = 10;
+
+/// Checks the `attachments` of a new ticket or reply: at most [`MAX_ATTACHMENTS`] keys, each
+/// matching [`OBJECT_KEY_PATTERN`]; the problems are pushed as field errors of `attachments`.
+pub fn check_attachments(keys: &[String], errors: &mut Vec<crate::error::FieldError>) {
+    if keys.len() > MAX_ATTACHMENTS {
+        errors.push(crate::error::FieldError::new(
+            "attachments",
+            format!("at most {MAX_ATTACHMENTS} object keys"),
+        ));
+    }
+    let valid = |k: &String| {
+        (1..=128).contains(&k.len())
+            && k.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+    };
+    if !keys.iter().all(valid) {
+        errors.push(crate::error::FieldError::new(
+            "attachments",
+            "each item must be an object key from POST /attachments",
+        ));
+    }
+}
+
 /// Largest `page` (10 000 pages of 100 is a million tickets; beyond is a client bug).
 pub const MAX_PAGE: u32 = 10_000;
 /// Default and largest `pageSize` (the upstream's own range).

@@ -5,6 +5,7 @@ use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::new_ticket::NewTicketBody;
+use super::new_ticket::TicketExtras;
 use super::params::{IdempotencyKeyHeader, LangQuery, TicketPath};
 use super::responses::{AuthFailures, UpstreamFailures};
 use super::support::upstream_id_header;
@@ -15,9 +16,11 @@ use crate::auth::Permission;
 use crate::error::{ApiError, ErrorCode};
 use crate::http::idempotency::{self, REPLAYED_HEADER};
 use crate::http::{AppState, Principal};
+use crate::settings::ApiVersion;
 use crate::tickets::{Access, WrittenHow, limited_to_own};
-use crate::tickets::{audit, find_ticket};
-use workorder_api::actions::CloseTicket;
+use crate::tickets::{audit, find_ticket, get_ticket_2021};
+use workorder_api::actions::{CloseTicket, CreateTicket};
+use workorder_api::v2021::{CreateTicket as V2021Create, SecretInfo};
 
 /// List the tenant's tickets.
 ///
@@ -30,7 +33,7 @@ use workorder_api::actions::CloseTicket;
     responses(
         (status = 200, description = "A page of tickets, newest first", body = TicketPageView,
          links(("GetTicket" = (operation_id = "get_ticket", parameters(("id" = "$response.body#/items/0/id")), description = "The first ticket of the page"))),
-         example = json!({"items": [{"id": "CAB327A", "title": "SSH refused", "status": "in_progress", "createdAt": "2020-04-02T09:04:00Z", "creatorId": "1234567890"}], "page": 1, "pageSize": 20, "total": 1})),
+         example = json!({"items": [{"id": "CAB327A", "title": "SSH refused", "status": "in_progress", "createdAt": "2020-04-02T09:04:00Z", "creatorId": "1234567890", "description": null, "categoryId": null, "severity": null, "detailedStatus": null}], "page": 1, "pageSize": 20, "total": 1})),
         (status = 400, description = "A bad query parameter (named in detail)", body = crate::error::Problem, content_type = "application/problem+json"),
         AuthFailures, UpstreamFailures,
     ),
@@ -95,6 +98,9 @@ pub async fn list_tickets(
 
 /// Read one ticket.
 ///
+/// For a `2021-06-10` tenant one upstream `GetTicket` call, with `description`, `categoryId`,
+/// `severity` and `detailedStatus`; for a `2020-03-26` tenant those are null.
+///
 /// Needs `tickets:read`. Every `tickets:read` user of the tenant sees every ticket of it, unless
 /// the tenant has `ticket_visibility = "own"`: then only the caller's own tickets (others are
 /// 404), unless the caller holds `tickets:read:all`.
@@ -107,8 +113,10 @@ pub async fn list_tickets(
             ("ListNotes" = (operation_id = "list_notes", parameters(("id" = "$response.body#/id")))),
             ("Reply" = (operation_id = "reply", parameters(("id" = "$response.body#/id")))),
             ("Close" = (operation_id = "close_ticket", parameters(("id" = "$response.body#/id")))),
+            ("Reopen" = (operation_id = "reopen_ticket", parameters(("id" = "$response.body#/id")))),
+            ("Rate" = (operation_id = "rate_ticket", parameters(("id" = "$response.body#/id")))),
          ),
-         example = json!({"id": "CAB327A", "title": "SSH refused", "status": "in_progress", "createdAt": "2020-04-02T09:04:00Z", "creatorId": "1234567890"})),
+         example = json!({"id": "CAB327A", "title": "SSH refused", "status": "in_progress", "createdAt": "2020-04-02T09:04:00Z", "creatorId": "1234567890", "description": "Cannot SSH into i-bp1abc since 09:00", "categoryId": "793", "severity": "urgent", "detailedStatus": "dealing"})),
         (status = 400, description = "Bad lang", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = format!("{} (also for other tenants' tickets)", ErrorCode::TicketNotFound), body = crate::error::Problem, content_type = "application/problem+json"),
         AuthFailures, UpstreamFailures,
@@ -127,10 +135,16 @@ pub async fn get_ticket(
         .writes
         .ensure_reachable(&principal, &id, Access::Read)
         .await?;
-    let (ticket, request_id) = find_ticket(&state.client, &principal, &id, language).await?;
+    let (ticket, request_id) = if principal.tenant.api_version == ApiVersion::V2021 {
+        let (detail, request_id) = get_ticket_2021(&state.client, &principal, &id).await?;
+        (Ticket::from_detail(id.to_string(), detail), request_id)
+    } else {
+        let (summary, request_id) = find_ticket(&state.client, &principal, &id, language).await?;
+        (Ticket::from(summary), request_id)
+    };
     let mut response = HttpResponse::Ok();
     upstream_id_header(&mut response, request_id.as_deref());
-    Ok(response.json(Ticket::from(ticket)))
+    Ok(response.json(ticket))
 }
 
 /// File a ticket, exactly once. Send an `Idempotency-Key` header to make retries safe.
@@ -152,13 +166,15 @@ pub async fn get_ticket(
             ("ListNotes" = (operation_id = "list_notes", parameters(("id" = "$response.body#/id")), description = "Its conversation")),
             ("Reply" = (operation_id = "reply", parameters(("id" = "$response.body#/id")), description = "Reply to it")),
             ("Close" = (operation_id = "close_ticket", parameters(("id" = "$response.body#/id")), description = "Close it")),
+            ("Reopen" = (operation_id = "reopen_ticket", parameters(("id" = "$response.body#/id")), description = "Reopen it once done (2021-06-10 tenants)")),
+            ("Rate" = (operation_id = "rate_ticket", parameters(("id" = "$response.body#/id")), description = "Rate it once done (2021-06-10 tenants)")),
          ),
          example = json!({"id": "ETARNPP"})),
         (status = 400, description = "Malformed JSON", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = format!("{}: a request with this Idempotency-Key is still running; see Retry-After", ErrorCode::IdempotencyInProgress), body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Field errors (product, category, contact…)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "validation_failed: field errors (product, category, contact…); api_version_unsupported: severity or attachments for a 2020-03-26 tenant", body = crate::error::Problem, content_type = "application/problem+json"),
         AuthFailures, UpstreamFailures,
     ),
     security(("bearer" = []))
@@ -172,13 +188,23 @@ pub async fn create_ticket(
     principal.require(Permission::TicketsWrite)?;
     let new_ticket: NewTicketBody = super::json_body(&req, &body)?;
     let request_language = language::resolve(&req, principal.tenant.language)?;
-    let request =
+    let (request, extras) =
         new_ticket.validate(principal.tenant.default_email.as_deref(), request_language)?;
+    let v2021 = match principal.tenant.api_version {
+        ApiVersion::V2020 if extras.any() => {
+            return Err(ApiError::api_version_unsupported(
+                "a ticket's severity or attachments",
+            ));
+        }
+        ApiVersion::V2020 => None,
+        ApiVersion::V2021 => Some(as_2021(&request, extras)),
+    };
     let key = idempotency::key_of(&req)?;
     let written = crate::tickets::create_ticket(
         state.ticket_backends(),
         &principal,
         &request,
+        v2021.as_ref(),
         request_language,
         key.as_deref(),
         &body,
@@ -202,6 +228,25 @@ pub async fn create_ticket(
     }
     upstream_id_header(&mut response, outcome.upstream_request_id.as_deref());
     Ok(response.json(CreatedTicket { id: outcome.id }))
+}
+
+/// The Workorder 2021-06-10 create of a validated ticket: the same category, content, title,
+/// contact and confidential text, plus severity (default normal) and attachments. Phone,
+/// notification hours and language have no 2021 counterpart and are dropped.
+fn as_2021(request: &CreateTicket, extras: TicketExtras) -> V2021Create {
+    V2021Create {
+        category_id: request.category_id.to_string(),
+        description: request.content.clone(),
+        severity: extras.severity.unwrap_or_default().into(),
+        title: request.title.clone(),
+        creator_id: None,
+        email: Some(request.email.clone()).filter(|e| !e.is_empty()),
+        file_names: extras.attachments,
+        secret: request.secret_content.clone().map(|content| SecretInfo {
+            content: Some(content),
+            file_names: Vec::new(),
+        }),
+    }
 }
 
 /// Close a ticket (idempotent: closing a closed ticket succeeds).

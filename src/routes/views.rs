@@ -7,6 +7,7 @@ use time::format_description::well_known::Rfc3339;
 use utoipa::ToSchema;
 
 use workorder_api::actions::{Note as UpstreamNote, TicketSummary};
+use workorder_api::v2021::{Labeled, Severity as V2021Severity, TicketDetail};
 
 /// A support ticket.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -26,6 +27,21 @@ pub struct Ticket {
     pub created_at: Option<String>,
     /// The upstream uid of the creator.
     pub creator_id: Option<String>,
+    /// The problem as first described. Null for a `2020-03-26` tenant (its API has no
+    /// one-call read) and in lists.
+    pub description: Option<String>,
+    /// The ticket's category id (a string: 2021-06-10 sends it so). Null for a `2020-03-26`
+    /// tenant and in lists.
+    #[schema(example = "793")]
+    pub category_id: Option<String>,
+    /// `normal` or `urgent`. Null for a `2020-03-26` tenant and in lists.
+    #[schema(value_type = Option<Severity>)]
+    pub severity: Option<&'static str>,
+    /// The upstream's finer status (`assigned`, `dealing`, `wait_feedback`, `feedback`,
+    /// `wait_confirm`, `confirmed`; an unknown value passed through) behind `status`. Null for
+    /// a `2020-03-26` tenant and in lists.
+    #[schema(example = "assigned")]
+    pub detailed_status: Option<String>,
 }
 
 impl From<TicketSummary> for Ticket {
@@ -36,6 +52,54 @@ impl From<TicketSummary> for Ticket {
             status: t.ticket_status,
             created_at: t.add_time.map(rfc3339),
             creator_id: t.creator_id,
+            description: None,
+            category_id: None,
+            severity: None,
+            detailed_status: None,
+        }
+    }
+}
+
+impl Ticket {
+    /// A 2021-06-10 `GetTicket` answer; `status` is the 2020 word for its finer status (so a
+    /// client's `status` logic works for both versions), the finer one is `detailedStatus`.
+    pub fn from_detail(id: String, t: TicketDetail) -> Self {
+        let fine = t.status.as_ref().and_then(Labeled::status);
+        let raw_status = t.status.map(|s| s.value).unwrap_or_default();
+        Self {
+            id: t.ticket_id.filter(|i| !i.is_empty()).unwrap_or(id),
+            title: t.title,
+            status: fine.map_or_else(|| raw_status.clone(), |s| s.as_2020().to_owned()),
+            created_at: t.create_time.map(rfc3339),
+            creator_id: t.creator_id,
+            description: t.description,
+            category_id: t.category_id,
+            severity: t
+                .severity
+                .as_ref()
+                .and_then(Labeled::severity)
+                .map(V2021Severity::name),
+            detailed_status: Some(fine.map_or(raw_status, |s| s.name().to_owned())),
+        }
+    }
+}
+
+/// How urgent a ticket is (Workorder 2021-06-10 `Severity` 1 and 2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// An ordinary problem (the default).
+    #[default]
+    Normal,
+    /// Production is down or at risk.
+    Urgent,
+}
+
+impl From<Severity> for V2021Severity {
+    fn from(s: Severity) -> Self {
+        match s {
+            Severity::Normal => Self::Normal,
+            Severity::Urgent => Self::Urgent,
         }
     }
 }

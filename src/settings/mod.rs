@@ -49,7 +49,7 @@ pub use sections::{
 pub use state_section::{
     MIN_FINGERPRINT_SECRET_BYTES, StateBackendKind, StateSettings, redacted_url,
 };
-pub use tenant::{SANDBOX_ENDPOINT, TenantEndpoint, TenantSettings, TicketVisibility};
+pub use tenant::{ApiVersion, SANDBOX_ENDPOINT, TenantEndpoint, TenantSettings, TicketVisibility};
 pub use upstream_section::{BreakerSettings, ClientSettings, RetryPolicy};
 
 /// The configuration file used when `--config` is not given: the sandbox demo.

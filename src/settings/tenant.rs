@@ -75,6 +75,35 @@ pub struct TenantSettings {
     /// Who sees which of the tenant's tickets: everyone with `tickets:read` (`tenant`, the
     /// default) or each user only the tickets they filed through the gateway (`own`).
     pub ticket_visibility: TicketVisibility,
+    /// The Workorder API version the tenant's account is driven through: `2020-03-26` (the
+    /// default) or `2021-06-10` (adds one-call reads, reopen, rating, severity, attachments).
+    pub api_version: ApiVersion,
+}
+
+/// The Workorder API version a tenant speaks. Both versions address the same account's
+/// tickets, so a 2021 tenant still lists, reads notes, closes and browses the catalog through
+/// the 2020 actions (whose answers the REST shape was built on) and uses 2021 where it adds
+/// something: `GET /tickets/{id}`, creates and replies (severity, attachments), reopen, rating,
+/// uploads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+pub enum ApiVersion {
+    /// `2020-03-26`.
+    #[default]
+    #[serde(rename = "2020-03-26")]
+    V2020,
+    /// `2021-06-10`.
+    #[serde(rename = "2021-06-10")]
+    V2021,
+}
+
+impl ApiVersion {
+    /// The version string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::V2020 => workorder_api::API_VERSION,
+            Self::V2021 => workorder_api::v2021::API_VERSION,
+        }
+    }
 }
 
 /// Who sees which of a tenant's tickets.
@@ -115,6 +144,7 @@ impl Default for TenantSettings {
             simulator: false,
             allow_insecure_http: false,
             ticket_visibility: TicketVisibility::Tenant,
+            api_version: ApiVersion::V2020,
         }
     }
 }
@@ -132,6 +162,7 @@ impl std::fmt::Debug for TenantSettings {
             .field("simulator", &self.simulator)
             .field("allow_insecure_http", &self.allow_insecure_http)
             .field("ticket_visibility", &self.ticket_visibility)
+            .field("api_version", &self.api_version)
             .finish_non_exhaustive()
     }
 }

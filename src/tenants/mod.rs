@@ -58,6 +58,8 @@ pub struct Tenant {
     pub default_email: Option<String>,
     /// Who sees which of the tenant's tickets.
     pub visibility: crate::settings::TicketVisibility,
+    /// The Workorder API version the tenant speaks.
+    pub api_version: crate::settings::ApiVersion,
 }
 
 /// All enabled tenants, by id.
@@ -157,6 +159,7 @@ impl TenantRegistry {
                     language: tenant.language,
                     default_email: tenant.default_email.clone(),
                     visibility: tenant.ticket_visibility,
+                    api_version: tenant.api_version,
                 }),
             );
         }

@@ -16,6 +16,7 @@ use crate::tenants::Principal;
 use crate::upstream::UpstreamError;
 use workorder_api::Language;
 use workorder_api::actions::{CreateTicket, ListTicketNotes, ListTickets, Note};
+use workorder_api::v2021::CreateTicket as V2021Create;
 
 /// Pages of `ListTickets` read while looking for a lost create (100 tickets each).
 const MAX_PAGES: u32 = 5;
@@ -27,6 +28,7 @@ pub async fn create_ticket(
     backends: Backends<'_>,
     principal: &Principal,
     request: &CreateTicket,
+    v2021: Option<&V2021Create>,
     language: Language,
     key: Option<&str>,
     body: &[u8],
@@ -40,6 +42,7 @@ pub async fn create_ticket(
         backends,
         principal,
         request,
+        v2021,
         language,
         content: content_fingerprint(fingerprinter, &request.content),
     };
@@ -72,6 +75,9 @@ struct CreateWrite<'a> {
     backends: Backends<'a>,
     principal: &'a Principal,
     request: &'a CreateTicket,
+    /// What a `2021-06-10` tenant sends instead of `request` (same category and content,
+    /// plus severity and attachments); `request` still drives the checks and reconciliation.
+    v2021: Option<&'a V2021Create>,
     language: Language,
     content: Fingerprint,
 }
@@ -111,11 +117,11 @@ impl Write for CreateWrite<'_> {
     }
 
     async fn send(&self) -> Result<Outcome, UpstreamError> {
-        let answer = self
-            .backends
-            .client
-            .call(&self.principal.tenant.target, self.request)
-            .await?;
+        let target = &self.principal.tenant.target;
+        let answer = match self.v2021 {
+            Some(v2021) => self.backends.client.call(target, v2021).await?,
+            None => self.backends.client.call(target, self.request).await?,
+        };
         Ok(Outcome {
             id: answer.data.id,
             note_id: None,
@@ -139,7 +145,12 @@ impl Write for CreateWrite<'_> {
                     &tenant.target,
                     &ListTickets {
                         created_after: Some(since_ms.div_euclid(1000)),
-                        product_code: Some(self.request.product_code.clone()),
+                        // A 2021 create names only its category: whether the 2020 list files it
+                        // under the same product code is not documented, so no filter then.
+                        product_code: self
+                            .v2021
+                            .is_none()
+                            .then(|| self.request.product_code.clone()),
                         page_start: Some(page),
                         page_size: Some(100),
                         language: Some(self.language),

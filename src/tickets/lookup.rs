@@ -4,9 +4,11 @@
 use crate::error::ApiError;
 use crate::tenants::Principal;
 use crate::upstream::UpstreamClient;
+use crate::upstream::UpstreamError;
 use crate::validation::is_ticket_id;
 use workorder_api::Language;
 use workorder_api::actions::{ListTickets, TicketSummary};
+use workorder_api::v2021::{GetTicket, TicketDetail};
 
 /// Looks a ticket up in the caller's tenant. 404 `ticket_not_found` for malformed ids (without
 /// an upstream call) and for ids the tenant's account does not have — another tenant's ticket
@@ -40,6 +42,35 @@ pub async fn find_ticket(
         .find(|t| t.id == id)
         .map(|t| (t, request_id.clone()))
         .ok_or_else(|| ApiError::ticket_not_found(id).with_upstream_request_id(request_id))
+}
+
+/// Reads one ticket in one call (Workorder 2021-06-10 `GetTicket`), for a `2021-06-10`
+/// tenant. 404 `ticket_not_found` for malformed ids (no call) and for ids the account does not
+/// have (the upstream's `illegal.param`).
+pub async fn get_ticket_2021(
+    client: &UpstreamClient,
+    principal: &Principal,
+    id: &str,
+) -> Result<(TicketDetail, Option<String>), ApiError> {
+    if !is_ticket_id(id) {
+        return Err(ApiError::ticket_not_found(id));
+    }
+    let answer = client
+        .call(
+            &principal.tenant.target,
+            &GetTicket {
+                ticket_id: id.to_owned(),
+                uid: None,
+            },
+        )
+        .await
+        .map_err(|err| match err {
+            UpstreamError::InvalidParameter(fault) => {
+                ApiError::ticket_not_found(id).with_upstream_request_id(fault.request_id)
+            }
+            other => ApiError::from(other),
+        })?;
+    Ok((answer.data, answer.request_id))
 }
 
 /// Writes one audit event (log target `audit`) for a ticket write. Never contents.

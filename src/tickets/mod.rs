@@ -15,7 +15,7 @@ mod reply;
 
 pub use create::create_ticket;
 pub use exactly_once::{Written, WrittenHow};
-pub use lookup::{audit, find_ticket};
+pub use lookup::{audit, find_ticket, get_ticket_2021};
 pub use ownership::{Access, OWNED_INDEX_MAX, limited_to_own};
 pub use reply::{NewReply, reply_to_ticket};
 

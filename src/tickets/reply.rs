@@ -1,4 +1,6 @@
-//! Replying to a ticket exactly once (`POST /tickets/{id}/notes`).
+//! Replying to a ticket exactly once (`POST /tickets/{id}/notes`). A `2021-06-10` tenant's
+//! reply goes out as 2021's ReplyTicket (with its attachments); it is reconciled the same way,
+//! through the 2020 notes of the same account.
 //!
 //! Reconciliation: the ticket's notes not from the support engineer, created since the attempt
 //! began (less the clock-skew margin), whose content has the same keyed hash as the reply's,
@@ -15,12 +17,14 @@ use super::create::content_fingerprint;
 use super::exactly_once::{Claims, Write, Written, audit_written, run};
 use super::lookup::find_ticket;
 use crate::error::{ApiError, FieldError};
+use crate::settings::ApiVersion;
 use crate::state::Fingerprint;
 use crate::state::writes::{Outcome, WriteKey};
 use crate::tenants::Principal;
 use crate::upstream::UpstreamError;
 use workorder_api::Language;
 use workorder_api::actions::{ListTicketNotes, ReplyTicket};
+use workorder_api::v2021::ReplyTicket as V2021Reply;
 
 /// A validated reply: at least one of the two is present and not blank.
 #[derive(Clone)]
@@ -29,6 +33,38 @@ pub struct NewReply {
     pub content: Option<String>,
     /// Confidential text: sent upstream only.
     pub secret_content: Option<String>,
+    /// Object keys of uploaded files (`POST /attachments`); 2021-06-10 tenants only.
+    pub attachments: Vec<String>,
+}
+
+impl NewReply {
+    /// The reply as Workorder 2021-06-10 takes it: one `Content` and an `Encrypt` flag. A
+    /// reply with any `secretContent` is sent whole as one encrypted reply (its public part
+    /// with it), so nothing confidential is ever sent in clear.
+    fn as_2021(&self, ticket_id: &str) -> V2021Reply {
+        let (content, encrypt) = match (&self.content, &self.secret_content) {
+            (Some(content), None) => (content.clone(), false),
+            (None, Some(secret)) => (secret.clone(), true),
+            (Some(content), Some(secret)) => (format!("{content}\n\n{secret}"), true),
+            (None, None) => (String::new(), false),
+        };
+        V2021Reply {
+            ticket_id: ticket_id.to_owned(),
+            content,
+            encrypt,
+            file_names: self.attachments.clone(),
+            uid: None,
+        }
+    }
+
+    /// Whether the upstream will show this reply's text as sent (not a confidential
+    /// placeholder), so reconciliation can match it by content.
+    fn shows_content(&self, api_version: ApiVersion) -> bool {
+        match api_version {
+            ApiVersion::V2020 => self.content.is_some(),
+            ApiVersion::V2021 => self.content.is_some() && self.secret_content.is_none(),
+        }
+    }
 }
 
 impl std::fmt::Debug for NewReply {
@@ -61,6 +97,7 @@ pub async fn reply_to_ticket(
         content: reply
             .content
             .as_deref()
+            .filter(|_| reply.shows_content(principal.tenant.api_version))
             .map(|c| content_fingerprint(fingerprinter, c)),
     };
     let body = fingerprinter.of("body", &[body]);
@@ -107,11 +144,24 @@ impl Write for ReplyWrite<'_> {
     }
 
     async fn send(&self) -> Result<Outcome, UpstreamError> {
+        let target = &self.principal.tenant.target;
+        if self.principal.tenant.api_version == ApiVersion::V2021 {
+            let answer = self
+                .backends
+                .client
+                .call(target, &self.reply.as_2021(self.ticket_id))
+                .await?;
+            return Ok(Outcome {
+                id: self.ticket_id.to_owned(),
+                note_id: answer.data,
+                upstream_request_id: answer.request_id,
+            });
+        }
         let answer = self
             .backends
             .client
             .call(
-                &self.principal.tenant.target,
+                target,
                 &ReplyTicket {
                     ticket_id: self.ticket_id.to_owned(),
                     content: self.reply.content.clone(),

@@ -77,7 +77,7 @@ pub(crate) fn interpret<A: Action>(
         ));
     }
     let request_id = envelope.request_id.clone();
-    let data = A::decode(envelope.data).map_err(|reason| UpstreamError::Unreadable {
+    let data = A::decode_envelope(envelope).map_err(|reason| UpstreamError::Unreadable {
         status,
         reason,
         request_id: request_id.clone(),

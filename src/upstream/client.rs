@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 use tracing::{Instrument as _, field};
 
 use workorder_api::headers::{REQUEST_ID as REQUEST_ID_HEADER, RETRY_AFTER as RETRY_AFTER_HEADER};
-use workorder_api::request::{CallSpec, sign_call};
+use workorder_api::request::{CallSpec, sign_api_call};
 use workorder_api::{Action, Answer, Credentials, SignatureVersion};
 
 use super::answer::{classify_send_error, interpret, read_capped};
@@ -282,8 +282,9 @@ impl UpstreamClient {
         );
         let started = Instant::now();
         let nonce = uuid::Uuid::new_v4().simple().to_string();
-        let mut signed = sign_call(
+        let mut signed = sign_api_call(
             target.signature,
+            A::VERSION,
             credentials,
             &CallSpec {
                 action: A::NAME,

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""Drives every Workorder 2020-03-26 action through the official Python SDKs against a running
-sandbox and checks the answers.
+"""Drives every Workorder 2020-03-26 and 2021-06-10 action through the official Python SDKs
+against a running sandbox and checks the answers.
 
 Modes (each check runs in every mode it applies to):
   v3   alibabacloud-workorder20200326 on tea-openapi, default ACS3-HMAC-SHA256 headers
   v2   the same client with Config(signature_algorithm='v2'): RPC signature v1 in the query
   core aliyun-python-sdk-core CommonRequest (RPC v1; how callers reach ReplyTicket)
+2021-06-10 (check_2021.py) runs alibabacloud-workorder20210610 in the v3 and v2 modes.
 
 Prints one line per check and closes with `N passed, M failed`; exits 1 on any failure.
 Then, from the roles of the accounts file, temporary credentials through the official STS SDK
@@ -23,6 +24,7 @@ import tomllib
 import os
 import tempfile
 
+from check_2021 import v2021_checks
 from check_business import business_checks, engineer_checks
 from check_roles import loopback_only, provider_checks, role_checks
 from check_faults import fault_checks
@@ -86,6 +88,7 @@ def main() -> int:
     sts = load_sts(args.sts_accounts) if args.sts_accounts else None
     for mode in args.modes.split(","):
         business_checks(checks, mode, args.endpoint)
+        v2021_checks(checks, mode, args.endpoint)
         auth_checks(checks, mode, args.endpoint)
         if sts:
             sts_checks(checks, mode, args.endpoint, *sts)

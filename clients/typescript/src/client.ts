@@ -21,6 +21,14 @@ export type CreatedTicket = Schemas["CreatedTicket"];
 export type NoteList = Schemas["NoteList"];
 export type NewTicket = JsonBody<"create_ticket">;
 export type NewNote = JsonBody<"reply">;
+/** `POST /tickets/{id}/reopen` body (Workorder 2021-06-10 tenants). */
+export type Reopen = JsonBody<"reopen_ticket">;
+/** `POST /tickets/{id}/rating` body (Workorder 2021-06-10 tenants). */
+export type Rating = JsonBody<"rate_ticket">;
+/** Where to PUT one file, from `POST /attachments`. */
+export type UploadSlot = Schemas["UploadSlot"];
+/** `normal` or `urgent`. */
+export type Severity = Schemas["Severity"];
 /** `GET /tickets` filters and paging. */
 export type TicketQuery = Query<"list_tickets">;
 /** The languages `?lang=` takes, as the document types them. */
@@ -161,6 +169,47 @@ export class WorkorderClient {
   /** `POST /tickets/{id}/close`: closing a closed ticket is accepted, so it is retried like a read. */
   async closeTicket(id: string, options: CallOptions = {}): Promise<void> {
     done(await this.raw.POST("/tickets/{id}/close", { params: { path: { id } }, ...this.init(options, { repeatable: true }) }));
+  }
+
+  /** `POST /tickets/{id}/reopen`: reopens a completed ticket (409 `ticket_state_conflict`
+   * otherwise; 422 `api_version_unsupported` on a 2020-03-26 tenant). Not retried after it may
+   * have reached the gateway: a repeat would post the message twice. */
+  async reopenTicket(id: string, reopen: Reopen, options: CallOptions = {}): Promise<void> {
+    done(await this.raw.POST("/tickets/{id}/reopen", { params: { path: { id } }, body: reopen, ...this.init(options) }));
+  }
+
+  /** `POST /tickets/{id}/rating`: rates a completed ticket, once in its life (409
+   * `ticket_state_conflict` otherwise; 422 `api_version_unsupported` on a 2020-03-26 tenant). */
+  async rateTicket(id: string, rating: Rating, options: CallOptions = {}): Promise<void> {
+    done(await this.raw.POST("/tickets/{id}/rating", { params: { path: { id } }, body: rating, ...this.init(options) }));
+  }
+
+  /** `POST /attachments`: an upload slot for one file (Workorder 2021-06-10 tenants). */
+  async createAttachment(fileName: string, options: CallOptions = {}): Promise<UploadSlot> {
+    return data(await this.raw.POST("/attachments", { body: { fileName }, ...this.init(options) }));
+  }
+
+  /** The whole upload: asks for a slot, PUTs the bytes straight to its pre-signed URL (the file
+   * never passes through the gateway), and returns the object key to name in a ticket's or a
+   * reply's `attachments`. The PUT goes through the client's `fetch` without the bearer token:
+   * the URL carries its own signature, and the token must not leave for storage. */
+  async uploadAttachment(
+    fileName: string,
+    bytes: Blob | ArrayBuffer | Uint8Array,
+    options: CallOptions & { contentType?: string } = {},
+  ): Promise<string> {
+    const slot = await this.createAttachment(fileName, options);
+    const init: RequestInit = {
+      method: "PUT",
+      headers: { "content-type": options.contentType ?? "application/octet-stream" },
+      body: bytes as BodyInit,
+    };
+    if (options.signal !== undefined) init.signal = options.signal;
+    const response = await this.transport.fetch(new Request(slot.uploadUrl, init));
+    if (!response.ok) {
+      throw new Error(`upload of ${fileName} to storage failed: HTTP ${response.status}`);
+    }
+    return slot.objectKey;
   }
 
   /** Forgets every cached catalog body (e.g. at logout). */

@@ -14,9 +14,13 @@ export {
   type NoteList,
   type Product,
   type Products,
+  type Rating,
+  type Reopen,
+  type Severity,
   type Ticket,
   type TicketPage,
   type TicketQuery,
+  type UploadSlot,
   type WriteOptions,
 } from "./client.js";
 export { ProblemError, type ErrorCode, type FieldError, type Problem } from "./problem.js";

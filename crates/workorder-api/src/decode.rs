@@ -42,12 +42,22 @@ pub struct Envelope {
     /// `Message`.
     #[serde(default, alias = "message")]
     pub message: Option<String>,
-    /// `Success`.
-    #[serde(default)]
+    /// `Success`: a boolean, or a string in any case (`"True"` in 2021-06-10's schema
+    /// examples).
+    #[serde(default, deserialize_with = "lenient_bool")]
     pub success: Option<bool>,
     /// `Data`, decoded by the action.
     #[serde(default)]
     pub data: Option<Value>,
+    /// `PageNumber` (2021-06-10 lists carry their paging at the top level).
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub page_number: Option<u64>,
+    /// `PageSize` (2021-06-10).
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub page_size: Option<u64>,
+    /// `TotalCount` (2021-06-10).
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub total_count: Option<u64>,
 }
 
 impl Envelope {
@@ -56,7 +66,8 @@ impl Envelope {
     pub fn is_failure(&self) -> bool {
         match (self.success, self.code.as_deref()) {
             (Some(success), _) => !success,
-            (None, Some(code)) => !matches!(code, "200" | "OK" | "Success" | "success"),
+            // 2021-06-10 answers success with `Code` 0 for some actions and 200 for others.
+            (None, Some(code)) => !matches!(code, "0" | "200" | "OK" | "Success" | "success"),
             (None, None) => false,
         }
     }
@@ -135,6 +146,52 @@ where
     })
 }
 
+/// A boolean as `true`/`false`, `"True"`/`"false"` (any case), `1`/`0` or `"1"`/`"0"`;
+/// `null` is `None`. The Python SDKs write booleans with `str()` (`True`), others in lower case.
+pub fn lenient_bool<'de, D>(deserializer: D) -> Result<Option<bool>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    match Option::<Value>::deserialize(deserializer)? {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(b)),
+        Some(other) => {
+            let text = match &other {
+                Value::String(s) => s.trim().to_ascii_lowercase(),
+                Value::Number(n) => n.to_string(),
+                _ => String::new(),
+            };
+            parse_bool(&text)
+                .map(Some)
+                .ok_or_else(|| serde::de::Error::custom(format!("not a boolean: {other}")))
+        }
+    }
+}
+
+/// `true`/`false` in any case, or `1`/`0`: how a boolean parameter may be spelled.
+pub fn parse_bool(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" => Some(true),
+        "false" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// A non-negative integer as a number or a numeric string; `null` is `None`.
+pub fn lenient_u64<'de, D>(deserializer: D) -> Result<Option<u64>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    string_or_number(deserializer)?
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| {
+            s.trim()
+                .parse::<u64>()
+                .map_err(|_| serde::de::Error::custom(format!("not a count: {s:?}")))
+        })
+        .transpose()
+}
+
 /// An epoch timestamp of unknown unit, as the upstream sends it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Epoch(pub i64);
@@ -201,6 +258,25 @@ mod tests {
         assert!(!ok.is_failure());
         let code_only = parse_envelope(br#"{"Code":"System.error"}"#, None).expect("object");
         assert!(code_only.is_failure());
+    }
+
+    #[test]
+    fn success_as_a_string_in_any_case_and_code_zero_are_read() {
+        let envelope = parse_envelope(
+            br#"{"Success":"True","Code":0,"PageNumber":"2","TotalCount":7}"#,
+            None,
+        )
+        .expect("an object");
+        assert_eq!(envelope.success, Some(true));
+        assert_eq!(envelope.page_number, Some(2));
+        assert_eq!(envelope.total_count, Some(7));
+        assert!(!envelope.is_failure());
+        let code_zero = parse_envelope(br#"{"Code":0}"#, None).expect("an object");
+        assert!(!code_zero.is_failure());
+        let refused = parse_envelope(br#"{"Success":"FALSE","Code":"param.illegal"}"#, None)
+            .expect("an object");
+        assert!(refused.is_failure());
+        assert!(parse_envelope(br#"{"Success":"maybe"}"#, None).is_err());
     }
 
     #[test]

@@ -17,6 +17,8 @@ pub mod codes {
     pub const ILLEGAL_AUTH: &str = "illegal.auth";
     /// A parameter failed the Workorder API's own validation.
     pub const PARAM_ILLEGAL: &str = "param.illegal";
+    /// The same refusal as 2021-06-10's GetTicket and ListTickets spell it.
+    pub const ILLEGAL_PARAM: &str = "illegal.param";
 }
 
 /// The upstream's own account of a failure: HTTP status and the `Code`, `Message` and
@@ -49,7 +51,7 @@ pub enum FaultClass {
     /// The AccessKey, signature or STS token was refused (`InvalidAccessKeyId.*`,
     /// `SignatureDoesNotMatch`, `Forbidden*`, `InvalidSecurityToken*`, …).
     CredentialsRejected,
-    /// A parameter was refused (`param.illegal`, `illegalParam.emailOrPhone`,
+    /// A parameter was refused (`param.illegal`, `illegal.param`, `illegalParam.emailOrPhone`,
     /// `MissingParameter`, `InvalidParameter`).
     InvalidParameter,
     /// Flow control (`Throttling*`, HTTP 429, or any answer with `x-acs-retry-after`).
@@ -81,6 +83,7 @@ impl FaultClass {
         } else if matches!(
             code,
             codes::PARAM_ILLEGAL
+                | codes::ILLEGAL_PARAM
                 | codes::ILLEGAL_EMAIL_OR_PHONE
                 | "MissingParameter"
                 | "InvalidParameter"
@@ -134,12 +137,13 @@ mod tests {
     #[test]
     fn codes_are_classified_as_documented() {
         use FaultClass::*;
-        let cases: [(u16, &str, FaultClass); 19] = [
+        let cases: [(u16, &str, FaultClass); 20] = [
             (404, "InvalidAccessKeyId.NotFound", CredentialsRejected),
             (400, "SignatureDoesNotMatch", CredentialsRejected),
             (403, "Forbidden.RAM", CredentialsRejected),
             (400, "InvalidSecurityToken.Expired", CredentialsRejected),
             (400, "param.illegal", InvalidParameter),
+            (400, "illegal.param", InvalidParameter),
             (400, "illegalParam.emailOrPhone", InvalidParameter),
             (400, "MissingParameter", InvalidParameter),
             (400, "MissingTicketId", InvalidParameter),

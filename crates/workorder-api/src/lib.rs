@@ -1,4 +1,4 @@
-//! workorder-api: the Alibaba Cloud Workorder API 2020-03-26 protocol, as both sides of the wire
+//! workorder-api: the Alibaba Cloud Workorder API protocol (2020-03-26 and 2021-06-10), as both sides of the wire
 //! speak it. The gateway's client signs and reads with it; the sandbox simulator verifies and
 //! answers with it. It knows nothing of HTTP routes, JWTs, caches, tenants, the simulator or
 //! any HTTP client: no I/O, no clock, no randomness (callers pass the time and the nonce).
@@ -7,6 +7,9 @@
 //! - [`encode`]: the percent-encoding both schemes use.
 //! - [`request`]: where each parameter goes for v1 and v3, and the signed result.
 //! - [`actions`]: the seven actions as typed requests and answers, and [`ACTIONS`], their names.
+//! - [`v2021`]: the twelve 2021-06-10 actions, its status and severity vocabularies and their
+//!   mapping to 2020's words; same signing, error classes and retry rules
+//!   ([`Action::VERSION`] is all that differs on the wire).
 //! - [`decode`]: tolerant decoding of answers (the envelope, epochs of unknown unit).
 //! - [`error`]: the upstream's account of a failure ([`UpstreamFault`]), its class
 //!   ([`FaultClass`]) and the scrub of echoed request data.
@@ -49,12 +52,14 @@ pub mod request;
 pub mod retry;
 pub mod signer;
 pub mod sts;
+pub mod v2021;
 
 pub use actions::{ACTIONS, Action, Answer, Language};
 pub use credentials::{Credentials, SignatureVersion};
 pub use error::{FaultClass, UpstreamFault};
 
-/// The Workorder API version this crate speaks (`Version` / `x-acs-version`).
+/// The Workorder API version of [`actions`] (`Version` / `x-acs-version`); [`v2021`] has its
+/// own.
 pub const API_VERSION: &str = "2020-03-26";
 
 /// The AccessKey id of the simulator's built-in demo account. The gateway refuses it for a

@@ -1,4 +1,4 @@
-//! The seven actions: parameter validation (`MissingParameter`, `param.illegal`,
+//! The seven 2020-03-26 actions (2021-06-10's are in `actions_2021`, on the same store): parameter validation (`MissingParameter`, `param.illegal`,
 //! `illegalParam.emailOrPhone`) and the answer bodies with the SDK's field layouts
 //! (the SDK models, which the real service's answers follow): `Data` is the ticket id for CreateTicket, `{CurrentPage, PageSize, Total,
 //! List}` for ListTickets, `{List}` of notes (`NoteId`, `Content`, `FromOfficial`, `GmtCreated`
@@ -13,7 +13,7 @@ use super::engineer::{now_epoch_ms, schedule};
 use super::params::Params;
 use super::reply::{ErrorReply, SuccessCode, success_body};
 use super::state::{AccountSlot, Sandbox};
-use super::tickets::{Filter, Ticket, TicketDraft, Visibility};
+use super::tickets::{Filter, ReplyDraft, Severity, Ticket, TicketDraft, Visibility};
 use super::verify::Caller;
 use workorder_api::Language;
 
@@ -57,7 +57,7 @@ pub(crate) fn dispatch(
 }
 
 /// What the list index shows now, under the current `list_lag_ms`.
-fn visibility(sandbox: &Sandbox) -> Visibility {
+pub(crate) fn visibility(sandbox: &Sandbox) -> Visibility {
     Visibility {
         now_ms: now_epoch_ms(),
         lag: sandbox.faults.list_lag(),
@@ -120,6 +120,10 @@ fn create_ticket(
     let id = slot.tickets().create(
         TicketDraft {
             product_code: product.to_owned(),
+            category_id,
+            // 2020 has no severity: what 2021 shows for such a ticket is its default.
+            severity: Severity::Normal,
+            attachments: Vec::new(),
             title: params.non_empty("Title").map(str::to_owned),
             content: content.to_owned(),
             secret_content: params.non_empty("SecretContent").map(str::to_owned),
@@ -133,7 +137,7 @@ fn create_ticket(
     Ok(success_body(request_id, SuccessCode::Text, Some(&data)))
 }
 
-fn parse_number<T: std::str::FromStr>(
+pub(crate) fn parse_number<T: std::str::FromStr>(
     params: &Params,
     name: &str,
 ) -> Result<Option<T>, ErrorReply> {
@@ -147,7 +151,7 @@ fn parse_number<T: std::str::FromStr>(
         .transpose()
 }
 
-fn comma_set(params: &Params, name: &str) -> HashSet<String> {
+pub(crate) fn comma_set(params: &Params, name: &str) -> HashSet<String> {
     params
         .non_empty(name)
         .map(|raw| {
@@ -188,6 +192,7 @@ fn list_tickets(
         created_after: epoch_seconds(parse_number(params, "CreatedAfterTime")?),
         created_before: epoch_seconds(parse_number(params, "CreatedBeforeTime")?),
         sub_user_id: params.non_empty("SubUserId").map(|s| s.trim().to_owned()),
+        ..Filter::default()
     };
     let data = {
         let book = slot.tickets();
@@ -228,7 +233,7 @@ impl<'a> From<&'a Ticket> for TicketRow<'a> {
         Self {
             id: &t.id,
             title: &t.title,
-            ticket_status: t.status.as_str(),
+            ticket_status: t.status.as_2020(),
             add_time: t.add_time,
             creator_id: &t.creator_id,
         }
@@ -294,7 +299,15 @@ fn reply_ticket(
     if content.is_none() && secret.is_none() {
         return Err(ErrorReply::missing_parameter("Content"));
     }
-    slot.tickets().reply(id, content, secret, now_epoch_ms())?;
+    slot.tickets().reply(
+        id,
+        ReplyDraft {
+            content,
+            secret,
+            attachments: Vec::new(),
+        },
+        now_epoch_ms(),
+    )?;
     schedule(slot.clone(), id.to_owned(), sandbox.engineer_delay);
     Ok(success_body(request_id, SuccessCode::Number, None))
 }

@@ -2,6 +2,9 @@
 //! `Data` of ListProducts and of each ListCategories answer is rendered to JSON per language in
 //! advance, so answering is a lookup and a splice (no per-request serialisation).
 //!
+//! 2021-06-10 lists the same products by directory under their numeric `Id` (its
+//! `ProductId`), with the same category ids: one catalogue behind both versions.
+//!
 //! Products carry both `ProductCode` (the SDK's field) and `Id` (the reference document's
 //! examples), so clients written against either shape work.
 
@@ -75,6 +78,82 @@ impl SimulatedCatalog {
     pub fn category_belongs_to(&self, id: i64, product: &str) -> bool {
         self.category_product.get(&id) == Some(&product)
     }
+
+    /// The product code a category id belongs to (2021 CreateTicket names only the category).
+    pub fn product_of_category(&self, id: i64) -> Option<&'static str> {
+        self.category_product.get(&id).copied()
+    }
+
+    /// `Data` of 2021 ListProducts: directories of `{ProductId, ProductName}`, products whose
+    /// name holds `name` (any case) when given; directories left empty are left out.
+    pub fn products_2021(&self, language: Language, name: Option<&str>) -> Value {
+        let lang = index(language);
+        let needle = name.map(|n| n.trim().to_lowercase());
+        let matches = |p: &ProductSeed| {
+            needle
+                .as_ref()
+                .is_none_or(|n| p.name[lang].to_lowercase().contains(n.as_str()))
+        };
+        let directories = directories_2021()
+            .into_iter()
+            .filter_map(|(id, names, placements)| {
+                let products: Vec<Value> = PRODUCTS
+                    .iter()
+                    .filter(|p| placements.contains(&p.placement) && matches(p))
+                    .map(|p| json!({ "ProductId": p.id, "ProductName": p.name[lang] }))
+                    .collect();
+                (!products.is_empty()).then(|| {
+                json!({ "DirectoryId": id, "DirectoryName": names[lang], "ProductList": products })
+            })
+            });
+        Value::Array(directories.collect())
+    }
+
+    /// `Data` of 2021 ListCategories for a numeric product id; `None` for an unknown product.
+    pub fn categories_2021(
+        &self,
+        product_id: i64,
+        language: Language,
+        name: Option<&str>,
+    ) -> Option<Value> {
+        let lang = index(language);
+        let product = PRODUCTS.iter().find(|p| i64::from(p.id) == product_id)?;
+        let needle = name.map(|n| n.trim().to_lowercase());
+        let list = product
+            .categories
+            .iter()
+            .filter(|c| {
+                needle
+                    .as_ref()
+                    .is_none_or(|n| c.name[lang].to_lowercase().contains(n.as_str()))
+            })
+            .map(|c| json!({ "CategoryId": c.id, "CategoryName": c.name[lang] }))
+            .collect();
+        Some(Value::Array(list))
+    }
+}
+
+/// The 2021 directories: `(DirectoryId, names, the 2020 placements it gathers)`. 2021 lists
+/// products by directory where 2020 had hot lists and groups; the sandbox derives one from the
+/// other so both versions show the same products under the same numeric ids.
+fn directories_2021() -> Vec<(usize, [&'static str; 3], Vec<Placement>)> {
+    let mut directories = vec![(
+        1,
+        ["热门产品", "Popular products", "人気製品"],
+        vec![Placement::HotTech],
+    )];
+    directories.extend(
+        TECH_GROUPS
+            .iter()
+            .enumerate()
+            .map(|(group, names)| (10 + group, *names, vec![Placement::TechMore(group)])),
+    );
+    directories.push((
+        2,
+        ["咨询与账号", "Consultation and account", "相談とアカウント"],
+        vec![Placement::HotConsultation, Placement::ConsultationMore],
+    ));
+    directories
 }
 
 fn product_json(p: &ProductSeed, lang: usize) -> Value {

@@ -1,5 +1,6 @@
-//! workorder-sandbox: a strict simulator of the Alibaba Cloud Workorder API 2020-03-26, the far
-//! side of the wire. A faithful stand-in for `workorder.aliyuncs.com`, strict where the real
+//! workorder-sandbox: a strict simulator of the Alibaba Cloud Workorder API, 2020-03-26 and
+//! 2021-06-10 at one endpoint on one store (a ticket filed through either version is seen
+//! through both), the far side of the wire. A faithful stand-in for `workorder.aliyuncs.com`, strict where the real
 //! service is strict, so a gateway that works against it works against Alibaba Cloud. It
 //! depends on the protocol crate, `workorder_api`, and on nothing else of the gateway's.
 //!
@@ -16,7 +17,9 @@
 //!
 //! Layout: [`accounts`] (who may call), `verify` + `verify_v3` + `nonce` (signatures,
 //! timestamps, replays), `catalog` (seeded products and categories), `tickets` (the business
-//! rules), `actions` (one function per action), [`faults`] (deterministic fault injection),
+//! rules, one store for both versions), `actions` and `actions_2021` (one function per action
+//! of each version), `attachments` + `oss` (2021's upload keys and the pre-signed PUT URL the
+//! sandbox itself serves), [`faults`] (deterministic fault injection),
 //! `fates` (what a drawn fault does to an answer), [`sts`] (STS 2015-04-01 on the same
 //! endpoint: roles, OIDC providers, issued temporary credentials), [`metadata`] (the ECS
 //! metadata service on a loopback listener of its own), [`server`] (the actix-web app, admin routes,
@@ -25,6 +28,8 @@
 
 pub mod accounts;
 mod actions;
+mod actions_2021;
+mod attachments;
 mod catalog;
 mod catalog_data;
 pub mod cli;
@@ -33,6 +38,7 @@ mod fates;
 pub mod faults;
 pub mod metadata;
 mod nonce;
+mod oss;
 mod params;
 #[doc(hidden)]
 pub mod probe;

@@ -164,6 +164,13 @@ impl ErrorReply {
         )
     }
 
+    /// `illegal.param`: 2021-06-10 GetTicket's and ListTickets' spelling of `param.illegal`.
+    pub fn illegal_param(detail: &str) -> Self {
+        let mut error = Self::param_illegal(detail);
+        error.code = workorder_api::error::codes::ILLEGAL_PARAM;
+        error
+    }
+
     pub fn email_or_phone() -> Self {
         Self::new(
             400,
@@ -244,6 +251,27 @@ pub(crate) enum SuccessCode {
     Text,
     /// `"Code":200`.
     Number,
+}
+
+/// A 2021-06-10 answer: `Code` 0, and any top-level members beside `Data` (ListTickets puts
+/// its paging there).
+pub(crate) fn success_body_2021(
+    request_id: &str,
+    data: Option<Value>,
+    top_level: &[(&str, Value)],
+) -> String {
+    let mut body = serde_json::Map::new();
+    body.insert("RequestId".to_owned(), Value::String(request_id.to_owned()));
+    body.insert("Success".to_owned(), Value::Bool(true));
+    body.insert("Code".to_owned(), json!(0));
+    body.insert("Message".to_owned(), Value::String("success".to_owned()));
+    for (name, value) in top_level {
+        body.insert((*name).to_owned(), value.clone());
+    }
+    if let Some(data) = data {
+        body.insert("Data".to_owned(), data);
+    }
+    Value::Object(body).to_string()
 }
 
 /// A successful answer body. `data` is already-serialized JSON (or `None` for no `Data`), so

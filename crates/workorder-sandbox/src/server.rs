@@ -1,5 +1,6 @@
-//! The sandbox's HTTP server: `GET|POST /` answers Workorder calls; `/_sandbox/health` and
-//! `GET|PUT /_sandbox/faults` are its admin routes (sandbox only, never fault-injected).
+//! The sandbox's HTTP server: `GET|POST /` answers Workorder calls (both versions, by
+//! `Version`); `/_sandbox/health` and `GET|PUT /_sandbox/faults` are its admin routes (sandbox
+//! only, never fault-injected); `/_sandbox/oss/{key}` takes attachment uploads (`oss`).
 //!
 //! One request: draw its fate and wait its latency, let `fates` answer in its place if
 //! the fate acts before processing, decode parameters, authenticate, apply the account's
@@ -135,6 +136,7 @@ pub async fn spawn(listen: SocketAddr, config: SandboxConfig) -> io::Result<Sand
             .route("/_sandbox/health", web::get().to(health))
             .route("/_sandbox/faults", web::get().to(get_faults))
             .route("/_sandbox/faults", web::put().to(put_faults))
+            .configure(super::oss::routes)
             .default_service(web::to(not_found))
     })
     .workers(workers)
@@ -307,10 +309,12 @@ pub(crate) fn serve_parts(
         .slot
         .admit(sandbox.faults.config().throttle_per_second)
         .map_err(ErrorReply::throttled)?;
-    let result = if sts::is_sts_action(caller.action) {
-        sts::dispatch(sandbox, &caller, &params, request_id)
-    } else {
-        dispatch(sandbox, &caller, &params, request_id)
+    let result = match caller.version {
+        sts::STS_VERSION => sts::dispatch(sandbox, &caller, &params, request_id),
+        workorder_api::v2021::API_VERSION => {
+            super::actions_2021::dispatch(sandbox, &caller, &params, request_id, call)
+        }
+        _ => dispatch(sandbox, &caller, &params, request_id),
     };
     match &result {
         Ok(_) => tracing::debug!("sandbox call answered"),

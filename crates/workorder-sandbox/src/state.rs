@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::accounts::Account;
+use super::attachments::AttachmentStore;
 use super::catalog::SimulatedCatalog;
 use super::faults::Faults;
 use super::nonce::{NONCE_BUCKET_CAP, NONCE_WINDOW, NonceMemory};
@@ -25,6 +26,8 @@ pub(crate) struct Sandbox {
     pub catalog: SimulatedCatalog,
     pub faults: Faults,
     pub engineer_delay: Duration,
+    /// Signs the upload URLs of 2021 attachments; made at start-up, never leaves the process.
+    pub oss_secret: String,
 }
 
 impl Sandbox {
@@ -57,6 +60,7 @@ impl Sandbox {
             catalog: SimulatedCatalog::seeded(),
             faults,
             engineer_delay,
+            oss_secret: uuid::Uuid::new_v4().simple().to_string(),
         }
     }
 }
@@ -81,6 +85,7 @@ struct Window {
 pub(crate) struct AccountSlot {
     pub account: Account,
     tickets: Mutex<TicketBook>,
+    attachments: Mutex<AttachmentStore>,
     nonces: Mutex<NonceMemory>,
     window: Mutex<Window>,
 }
@@ -90,6 +95,7 @@ impl AccountSlot {
         Self {
             account,
             tickets: Mutex::new(TicketBook::default()),
+            attachments: Mutex::new(AttachmentStore::default()),
             nonces: Mutex::new(NonceMemory::new(NONCE_WINDOW, NONCE_BUCKET_CAP)),
             window: Mutex::new(Window::default()),
         }
@@ -99,6 +105,14 @@ impl AccountSlot {
     /// (every mutation is a single insert or push), so poisoning is ignored.
     pub fn tickets(&self) -> MutexGuard<'_, TicketBook> {
         self.tickets.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The account's attachments (same poisoning argument as the tickets: every mutation
+    /// leaves the store consistent between statements that can panic).
+    pub fn attachments(&self) -> MutexGuard<'_, AttachmentStore> {
+        self.attachments
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Records a nonce; false if it was used within the window.

@@ -226,11 +226,6 @@ impl StsState {
     }
 }
 
-/// Whether `action` is one of the STS actions (they are only resolved with [`STS_VERSION`]).
-pub(crate) fn is_sts_action(action: &str) -> bool {
-    STS_ACTIONS.contains(&action)
-}
-
 /// Runs an authenticated STS action.
 pub(crate) fn dispatch(
     sandbox: &Sandbox,

@@ -21,6 +21,7 @@ use super::sts::{IssuedKey, STS_ACTIONS, STS_VERSION};
 use workorder_api::ACTIONS;
 use workorder_api::API_VERSION;
 use workorder_api::signer::{sign_rpc_v1, signatures_match};
+use workorder_api::v2021;
 
 /// How far a signing time may be from the server's clock.
 const TIMESTAMP_WINDOW_SECS: i64 = 15 * 60;
@@ -31,6 +32,8 @@ pub(crate) struct Caller {
     /// The account acted as (for issued STS credentials, the role's account).
     pub slot: Arc<AccountSlot>,
     pub action: &'static str,
+    /// The API version the action was called under (`2020-03-26`, `2021-06-10` or STS's).
+    pub version: &'static str,
     /// The issued STS credentials the call was signed with, if any.
     pub issued: Option<Arc<IssuedKey>>,
 }
@@ -58,10 +61,11 @@ impl Key {
         }
     }
 
-    pub fn into_caller(self, action: &'static str) -> Caller {
+    pub fn into_caller(self, (action, version): (&'static str, &'static str)) -> Caller {
         Caller {
             slot: self.slot,
             action,
+            version,
             issued: self.issued,
         }
     }
@@ -98,18 +102,23 @@ pub(crate) fn authenticate(sandbox: &Sandbox, req: &Incoming<'_>) -> Result<Call
     }
 }
 
-/// The action of a known API version: Workorder's seven under its version, STS's under
-/// 2015-04-01 (the sandbox endpoint plays both products).
-pub(super) fn resolve_action(action: &str, version: &str) -> Result<&'static str, ErrorReply> {
-    let known: &[&'static str] = match version {
-        API_VERSION => &ACTIONS,
-        STS_VERSION => &STS_ACTIONS,
+/// The action and version of a known API: Workorder's seven under 2020-03-26 and twelve under
+/// 2021-06-10 (one endpoint serves both, by `Version`), STS's under 2015-04-01 (the sandbox
+/// endpoint plays both products).
+pub(super) fn resolve_action(
+    action: &str,
+    version: &str,
+) -> Result<(&'static str, &'static str), ErrorReply> {
+    let (version, known): (&'static str, &[&'static str]) = match version {
+        API_VERSION => (API_VERSION, &ACTIONS),
+        v2021::API_VERSION => (v2021::API_VERSION, &v2021::ACTIONS),
+        STS_VERSION => (STS_VERSION, &STS_ACTIONS),
         _ => return Err(ErrorReply::api_not_found()),
     };
     known
         .iter()
         .find(|known| **known == action)
-        .copied()
+        .map(|action| (*action, version))
         .ok_or_else(ErrorReply::api_not_found)
 }
 
@@ -217,14 +226,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_the_seven_actions_of_2020_03_26_resolve() {
+    fn each_version_resolves_only_its_own_actions() {
         assert_eq!(
             resolve_action("ListTickets", "2020-03-26"),
-            Ok("ListTickets")
+            Ok(("ListTickets", "2020-03-26"))
+        );
+        assert_eq!(
+            resolve_action("GetTicket", "2021-06-10"),
+            Ok(("GetTicket", "2021-06-10"))
         );
         for (action, version) in [
-            ("ListTickets", "2021-06-10"),
-            ("DeleteTicket", "2020-03-26"),
+            ("GetTicket", "2020-03-26"),
+            ("DeleteTicket", "2021-06-10"),
+            ("ListTickets", "2019-01-01"),
         ] {
             assert_eq!(
                 resolve_action(action, version).unwrap_err().code,

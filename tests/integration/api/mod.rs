@@ -13,4 +13,5 @@ mod signatures;
 mod ticket_creation;
 mod tickets;
 mod upstream_errors;
+mod v2021;
 mod walkthrough;

@@ -231,7 +231,18 @@ fn writes_and_lists_link_to_what_they_name() {
     };
     assert_eq!(
         targets(links("post", "/tickets", "201")),
-        ["close_ticket", "get_ticket", "list_notes", "reply"]
+        [
+            "close_ticket",
+            "get_ticket",
+            "list_notes",
+            "rate_ticket",
+            "reopen_ticket",
+            "reply"
+        ]
+    );
+    assert_eq!(
+        targets(links("post", "/tickets/{id}/reopen", "204")),
+        ["get_ticket"]
     );
     for (_, parameters) in links("post", "/tickets", "201") {
         assert!(parameters.contains("$response.body#/id"), "{parameters}");

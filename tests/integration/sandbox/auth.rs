@@ -301,7 +301,7 @@ async fn unknown_actions_and_versions_are_invalid_api_not_found() {
     }
     let mut pairs = sandbox.v1_common("ListProducts");
     pairs.retain(|(k, _)| *k != "Version");
-    pairs.push(("Version", "2021-06-10".to_owned()));
+    pairs.push(("Version", "2019-01-01".to_owned()));
     sandbox
         .send_v1_pairs(&pairs, DEMO_SECRET)
         .await

@@ -15,3 +15,4 @@ mod lag;
 mod lost;
 mod sts;
 mod tickets;
+mod v2021;

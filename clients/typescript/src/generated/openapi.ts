@@ -4,6 +4,28 @@
  */
 
 export interface paths {
+    "/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask for an upload slot for one file (Workorder 2021-06-10 tenants).
+         * @description Needs `tickets:write`. The file goes from the browser straight to storage: `PUT` it to
+         *     `uploadUrl`, then name `objectKey` in `POST /tickets` or `POST /tickets/{id}/notes`
+         *     `attachments`. A key works only for this tenant and only once the file is uploaded.
+         */
+        post: operations["create_attachment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/docs": {
         parameters: {
             query?: never;
@@ -197,7 +219,10 @@ export interface paths {
         };
         /**
          * Read one ticket.
-         * @description Needs `tickets:read`. Every `tickets:read` user of the tenant sees every ticket of it, unless
+         * @description For a `2021-06-10` tenant one upstream `GetTicket` call, with `description`, `categoryId`,
+         *     `severity` and `detailedStatus`; for a `2020-03-26` tenant those are null.
+         *
+         *     Needs `tickets:read`. Every `tickets:read` user of the tenant sees every ticket of it, unless
          *     the tenant has `ticket_visibility = "own"`: then only the caller's own tickets (others are
          *     404), unless the caller holds `tickets:read:all`.
          */
@@ -261,6 +286,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/tickets/{id}/rating": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rate a completed ticket, once (Workorder 2021-06-10 tenants).
+         * @description Needs `tickets:write` (and, with `ticket_visibility = "own"`, the caller's own ticket or
+         *     `tickets:write:all`). A ticket takes one rating in its life, even across a reopen.
+         */
+        post: operations["rate_ticket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tickets/{id}/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reopen a completed ticket (Workorder 2021-06-10 tenants).
+         * @description Needs `tickets:write` (and, with `ticket_visibility = "own"`, the caller's own ticket or
+         *     `tickets:write:all`). The message becomes a note and the ticket goes back to support
+         *     (`status` `in_progress`, `detailedStatus` `assigned`).
+         */
+        post: operations["reopen_ticket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -301,7 +369,7 @@ export interface components {
          * @description Stable machine-readable code (API.md's error table). Codes are only ever added; keep a default branch.
          * @enum {string}
          */
-        ErrorCode: "invalid_request" | "unauthenticated" | "forbidden" | "tenant_not_configured" | "not_found" | "ticket_not_found" | "product_not_found" | "method_not_allowed" | "not_acceptable" | "idempotency_in_progress" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "rate_limited" | "upstream_throttled" | "internal_error" | "upstream_error" | "upstream_credentials_rejected" | "upstream_credentials_unavailable" | "upstream_unavailable" | "tenant_busy" | "state_unavailable" | "service_unavailable" | "draining" | "upstream_timeout";
+        ErrorCode: "invalid_request" | "unauthenticated" | "forbidden" | "tenant_not_configured" | "not_found" | "ticket_not_found" | "product_not_found" | "method_not_allowed" | "not_acceptable" | "idempotency_in_progress" | "ticket_state_conflict" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "api_version_unsupported" | "rate_limited" | "upstream_throttled" | "internal_error" | "upstream_error" | "upstream_credentials_rejected" | "upstream_credentials_unavailable" | "upstream_unavailable" | "tenant_busy" | "state_unavailable" | "service_unavailable" | "draining" | "upstream_timeout";
         /** @description One field-level problem in a request body or query. */
         FieldError: {
             /** @description The request field, in request spelling (`categoryId`). */
@@ -322,8 +390,19 @@ export interface components {
          * @enum {string}
          */
         Lang: "zh" | "en" | "jp" | "ja";
+        /** @description `POST /attachments` body. */
+        NewAttachment: {
+            /**
+             * @description The file's name with its extension (the upstream keeps the extension in the key):
+             *     1 to 200 characters, no `/`, `\` or control characters.
+             * @example screenshot.png
+             */
+            fileName: string;
+        };
         /** @description A reply: `content`, `secretContent` or both, at least one of them not blank, each at most 10 000 characters. */
         NewNote: {
+            /** @description Object keys of files uploaded through POST /attachments (Workorder 2021-06-10 tenants only; a 2020-03-26 tenant answers 422 api_version_unsupported when it is not empty). */
+            attachments?: string[] | null;
             /** @description The reply. */
             content?: string | null;
             /** @description Confidential details: sent upstream only, never logged, cached or echoed. */
@@ -340,6 +419,15 @@ export interface components {
          *     contact email and phone.
          */
         NewTicket: {
+            /**
+             * @description Object keys of files uploaded through `POST /attachments` (at most 10). Workorder
+             *     2021-06-10 tenants only: a `2020-03-26` tenant answers 422 `api_version_unsupported`
+             *     when it is not empty.
+             * @example [
+             *       "cdb5d174-c282-4b2d-9048-e74ea2223127.png"
+             *     ]
+             */
+            attachments?: string[] | null;
             /**
              * Format: int64
              * @description Category id from `GET /products/{code}/categories`.
@@ -376,6 +464,7 @@ export interface components {
              * @example root password: hunter2
              */
             secretContent?: string | null;
+            severity?: components["schemas"]["Severity"] | null;
             /**
              * @description Title, at most 200 characters.
              * @example SSH refused
@@ -475,6 +564,25 @@ export interface components {
              */
             language: string;
         };
+        /** @description `POST /tickets/{id}/rating` body. */
+        Rating: {
+            /**
+             * @description A comment, at most 10 000 characters.
+             * @example Fixed within the hour
+             */
+            comment?: string | null;
+            /**
+             * Format: int64
+             * @description Stars, 1 to 5 (`5.0` counts as an integer, as in JSON Schema).
+             * @example 5
+             */
+            score: number;
+            /**
+             * @description Whether support solved the problem.
+             * @example true
+             */
+            solved: boolean;
+        };
         /** @description Readiness answer: ready, with the shared state's reachability as detail. */
         Readiness: {
             /** @description The state store as this replica last saw it. */
@@ -485,6 +593,19 @@ export interface components {
              */
             status: string;
         };
+        /** @description `POST /tickets/{id}/reopen` body. */
+        Reopen: {
+            /**
+             * @description Why the ticket is reopened: not blank, at most 10 000 characters.
+             * @example The instance still refuses SSH
+             */
+            content: string;
+        };
+        /**
+         * @description How urgent a ticket is (Workorder 2021-06-10 `Severity` 1 and 2).
+         * @enum {string}
+         */
+        Severity: "normal" | "urgent";
         /** @description Which state backend serves this replica and whether it answers. */
         StateHealth: {
             /**
@@ -511,6 +632,12 @@ export interface components {
         /** @description A support ticket. */
         Ticket: {
             /**
+             * @description The ticket's category id (a string: 2021-06-10 sends it so). Null for a `2020-03-26`
+             *     tenant and in lists.
+             * @example 793
+             */
+            categoryId?: string | null;
+            /**
              * @description Creation time, RFC 3339 UTC.
              * @example 2020-04-02T09:04:00Z
              */
@@ -518,10 +645,23 @@ export interface components {
             /** @description The upstream uid of the creator. */
             creatorId?: string | null;
             /**
+             * @description The problem as first described. Null for a `2020-03-26` tenant (its API has no
+             *     one-call read) and in lists.
+             */
+            description?: string | null;
+            /**
+             * @description The upstream's finer status (`assigned`, `dealing`, `wait_feedback`, `feedback`,
+             *     `wait_confirm`, `confirmed`; an unknown value passed through) behind `status`. Null for
+             *     a `2020-03-26` tenant and in lists.
+             * @example assigned
+             */
+            detailedStatus?: string | null;
+            /**
              * @description Ticket id, e.g. `CAB327A`.
              * @example CAB327A
              */
             id: string;
+            severity?: components["schemas"]["Severity"] | null;
             /**
              * @description One of `in_progress`, `wait_feedback`, `wait_confirm`, `completed`; any other value the
              *     upstream sends is passed through unchanged.
@@ -561,6 +701,24 @@ export interface components {
          * @enum {string}
          */
         TicketStatus: "in_progress" | "wait_feedback" | "wait_confirm" | "completed";
+        /** @description Where to upload one file. */
+        UploadSlot: {
+            /**
+             * @description When `uploadUrl` stops working, RFC 3339 UTC; null when the upstream's URL does not say.
+             * @example 2026-11-30T14:30:00Z
+             */
+            expiresAt?: string | null;
+            /**
+             * @description The key to name in `attachments` once the file is uploaded.
+             * @example cdb5d174-c282-4b2d-9048-e74ea2223127.png
+             */
+            objectKey: string;
+            /**
+             * @description Pre-signed URL: `PUT` the raw bytes there (`Content-Type: application/octet-stream` or
+             *     the file's type), before `expiresAt`.
+             */
+            uploadUrl: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -570,6 +728,203 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    create_attachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewAttachment"];
+            };
+        };
+        responses: {
+            /** @description The upload slot; Location is the object's URL */
+            201: {
+                headers: {
+                    /** @description true when this is the stored answer of an earlier request with the same Idempotency-Key (nothing was written again) */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description The URL of what was written (under the base path) */
+                    Location: string;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "expiresAt": "2026-11-30T14:30:00Z",
+                     *       "objectKey": "cdb5d174-c282-4b2d-9048-e74ea2223127.png",
+                     *       "uploadUrl": "https://workorder.oss-cn-beijing.aliyuncs.com/cdb5d174-c282-4b2d-9048-e74ea2223127.png?Expires=1796049000&OSSAccessKeyId=LTAI...&Signature=..."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UploadSlot"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthenticated: missing, malformed, expired or otherwise invalid bearer token */
+            401: {
+                headers: {
+                    /** @description Bearer error="invalid_token" */
+                    "WWW-Authenticate": string;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden (permission missing) or tenant_not_configured */
+            403: {
+                headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description api_version_unsupported (a 2020-03-26 tenant) or validation_failed (fileName: e.g. an extension the upstream does not take) */
+            422: {
+                headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited (this user) or upstream_throttled (this tenant); see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description upstream_error; upstream_credentials_rejected (the tenant's keys were refused); or upstream_credentials_unavailable (a role-based tenant's temporary credentials expired and could not be renewed; nothing was sent) */
+            502: {
+                headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description upstream_unavailable: the upstream failed repeatedly just now; tenant_busy: too many of this tenant's upstream calls are in flight (nothing was sent); or state_unavailable: the shared state is unreachable (writes with Idempotency-Key, own-visibility checks); see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description upstream_timeout */
+            504: {
+                headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     docs: {
         parameters: {
             query?: never;
@@ -1392,9 +1747,13 @@ export interface operations {
                      * @example {
                      *       "items": [
                      *         {
+                     *           "categoryId": null,
                      *           "createdAt": "2020-04-02T09:04:00Z",
                      *           "creatorId": "1234567890",
+                     *           "description": null,
+                     *           "detailedStatus": null,
                      *           "id": "CAB327A",
+                     *           "severity": null,
                      *           "status": "in_progress",
                      *           "title": "SSH refused"
                      *         }
@@ -1661,7 +2020,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Field errors (product, category, contact…) */
+            /** @description validation_failed: field errors (product, category, contact…); api_version_unsupported: severity or attachments for a 2020-03-26 tenant */
             422: {
                 headers: {
                     /** @description Always nosniff */
@@ -1771,9 +2130,13 @@ export interface operations {
                 content: {
                     /**
                      * @example {
+                     *       "categoryId": "793",
                      *       "createdAt": "2020-04-02T09:04:00Z",
                      *       "creatorId": "1234567890",
+                     *       "description": "Cannot SSH into i-bp1abc since 09:00",
+                     *       "detailedStatus": "dealing",
                      *       "id": "CAB327A",
+                     *       "severity": "urgent",
                      *       "status": "in_progress",
                      *       "title": "SSH refused"
                      *     }
@@ -2393,7 +2756,451 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Neither content nor secretContent, or the ticket is completed */
+            /** @description validation_failed: neither content nor secretContent, or the ticket is completed; api_version_unsupported: attachments for a 2020-03-26 tenant */
+            422: {
+                headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited (this user) or upstream_throttled (this tenant); see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description upstream_error; upstream_credentials_rejected (the tenant's keys were refused); or upstream_credentials_unavailable (a role-based tenant's temporary credentials expired and could not be renewed; nothing was sent) */
+            502: {
+                headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description upstream_unavailable: the upstream failed repeatedly just now; tenant_busy: too many of this tenant's upstream calls are in flight (nothing was sent); or state_unavailable: the shared state is unreachable (writes with Idempotency-Key, own-visibility checks); see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description upstream_timeout */
+            504: {
+                headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rate_ticket: {
+        parameters: {
+            query?: {
+                /** @description The answer's language; wins over `Accept-Language`, else the tenant's default. */
+                lang?: components["schemas"]["Lang"];
+            };
+            header?: never;
+            path: {
+                /** @description The ticket's id. */
+                id: components["schemas"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Rating"];
+            };
+        };
+        responses: {
+            /** @description Rated */
+            204: {
+                headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed JSON or bad lang */
+            400: {
+                headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthenticated: missing, malformed, expired or otherwise invalid bearer token */
+            401: {
+                headers: {
+                    /** @description Bearer error="invalid_token" */
+                    "WWW-Authenticate": string;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden (permission missing) or tenant_not_configured */
+            403: {
+                headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description ticket_not_found */
+            404: {
+                headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description ticket_state_conflict: the ticket is not completed, or already rated */
+            409: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description api_version_unsupported (a 2020-03-26 tenant) or validation_failed (score, comment) */
+            422: {
+                headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited (this user) or upstream_throttled (this tenant); see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description upstream_error; upstream_credentials_rejected (the tenant's keys were refused); or upstream_credentials_unavailable (a role-based tenant's temporary credentials expired and could not be renewed; nothing was sent) */
+            502: {
+                headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description upstream_unavailable: the upstream failed repeatedly just now; tenant_busy: too many of this tenant's upstream calls are in flight (nothing was sent); or state_unavailable: the shared state is unreachable (writes with Idempotency-Key, own-visibility checks); see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description upstream_timeout */
+            504: {
+                headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reopen_ticket: {
+        parameters: {
+            query?: {
+                /** @description The answer's language; wins over `Accept-Language`, else the tenant's default. */
+                lang?: components["schemas"]["Lang"];
+            };
+            header?: never;
+            path: {
+                /** @description The ticket's id. */
+                id: components["schemas"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Reopen"];
+            };
+        };
+        responses: {
+            /** @description Reopened */
+            204: {
+                headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed JSON or bad lang */
+            400: {
+                headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthenticated: missing, malformed, expired or otherwise invalid bearer token */
+            401: {
+                headers: {
+                    /** @description Bearer error="invalid_token" */
+                    "WWW-Authenticate": string;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden (permission missing) or tenant_not_configured */
+            403: {
+                headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description ticket_not_found */
+            404: {
+                headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description ticket_state_conflict: the ticket is not completed */
+            409: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description api_version_unsupported (a 2020-03-26 tenant) or validation_failed (content) */
             422: {
                 headers: {
                     /** @description Always nosniff */

@@ -22,8 +22,9 @@ export interface Gateway {
   url: string;
   /** The embedded sandbox's base URL (its `/_sandbox/faults` admin route). */
   sandboxUrl: string;
-  /** A development token of tenant `demo`, from the binary's `token` subcommand. */
-  token(sub: string, roles: string): Promise<string>;
+  /** A development token of `tenant` (default `demo`; `demo2021` speaks Workorder
+   * 2021-06-10), from the binary's `token` subcommand. */
+  token(sub: string, roles: string, tenant?: string): Promise<string>;
   /** Sets the sandbox's fault injection (docs/sandbox.md); `{}` clears it. */
   faults(settings: Record<string, number>): Promise<void>;
   stop(): Promise<void>;
@@ -49,9 +50,9 @@ export async function startGateway(env: Record<string, string> = {}): Promise<Ga
   return {
     url,
     sandboxUrl,
-    async token(sub, roles) {
+    async token(sub, roles, tenant = "demo") {
       const { stdout } = await run(gatewayBin, [
-        "token", "--config", configFile, "--tenant", "demo", "--sub", sub, "--roles", roles,
+        "token", "--config", configFile, "--tenant", tenant, "--sub", sub, "--roles", roles,
       ]);
       return stdout.trim();
     },

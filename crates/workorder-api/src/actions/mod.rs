@@ -43,6 +43,9 @@ pub trait Action: Send + Sync {
     const NAME: &'static str;
     /// Whether the call may be repeated after it possibly reached the upstream.
     const IDEMPOTENT: bool;
+    /// The API version the action belongs to (`Version` / `x-acs-version`); the 2020-03-26
+    /// actions keep the default.
+    const VERSION: &'static str = crate::API_VERSION;
     /// The decoded `Data`.
     type Output: Send + fmt::Debug;
 
@@ -51,6 +54,12 @@ pub trait Action: Send + Sync {
 
     /// Decodes `Data` (absent or `null` when the upstream left it out).
     fn decode(data: Option<Value>) -> Result<Self::Output, String>;
+
+    /// Decodes the answer from its whole envelope. The default reads `Data` only; 2021-06-10
+    /// `ListTickets` overrides it because its paging sits beside `Data`, at the top level.
+    fn decode_envelope(envelope: crate::decode::Envelope) -> Result<Self::Output, String> {
+        Self::decode(envelope.data)
+    }
 }
 
 /// A successful answer: the upstream `RequestId` and the decoded data.
@@ -110,7 +119,7 @@ impl FromStr for Language {
 }
 
 /// Pushes `(name, value)` when the value is present.
-fn push_opt(
+pub(crate) fn push_opt(
     params: &mut Vec<(&'static str, String)>,
     name: &'static str,
     value: Option<impl ToString>,

@@ -100,10 +100,12 @@ impl FaultConfig {
     }
 
     /// Checks that every rate is in `[0, 1]`, that they sum to at most 1, and that `actions`
-    /// names Workorder or STS actions (STS ones let tests make role renewals fail).
+    /// names Workorder actions of either version or STS actions (STS ones let tests make role
+    /// renewals fail). A name both Workorder versions have aims at both.
     pub fn validate(&self) -> Result<(), SandboxError> {
         if let Some(unknown) = self.actions.iter().find(|a| {
             !workorder_api::ACTIONS.contains(&a.as_str())
+                && !workorder_api::v2021::ACTIONS.contains(&a.as_str())
                 && !workorder_api::sts::STS_ACTIONS.contains(&a.as_str())
         }) {
             return Err(SandboxError::InvalidFaults(format!(

@@ -1,9 +1,14 @@
 //! One account's tickets and the business rules on them (pure: no HTTP, no clock; the caller
 //! passes the time in epoch milliseconds).
 //!
-//! Rules: a new ticket is `in_progress` and its content is its first note; a user reply adds a
-//! note and puts the ticket back to `in_progress`; replying to a `completed` ticket is
-//! `param.illegal`; closing makes it `completed`; the simulated engineer answers a ticket whose
+//! One store serves both API versions: a ticket holds the finer 2021-06-10 status, which
+//! 2020-03-26 reads through `as_2020`.
+//!
+//! Rules: a new ticket is `assigned` (2020: `in_progress`) and its content is its first note
+//! (2021's `Description`); a user reply adds a note and makes it `feedback` (2020:
+//! `in_progress`); replying to a `confirmed` (`completed`) ticket is `param.illegal`; closing
+//! makes it `confirmed`; only a `confirmed` ticket can be reopened (back to `assigned`) or rated,
+//! and a ticket is rated once in its life; the simulated engineer answers an open ticket whose
 //! last note is the user's with an official note and `wait_feedback`. Unknown ids are
 //! `param.illegal` (another account's tickets are simply not in this book).
 //! `SecretContent` is kept in `secrets` and never leaves this module.
@@ -23,22 +28,24 @@ use super::reply::ErrorReply;
 use texts::{confidential_placeholder, default_title, engineer_text};
 use workorder_api::Language;
 
-/// Ticket states as the API spells them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Status {
-    InProgress,
-    WaitFeedback,
-    Completed,
+pub(crate) use workorder_api::v2021::Severity;
+/// Ticket states: the finer 2021-06-10 vocabulary, which 2020-03-26 sees through
+/// [`TicketStatus::as_2020`] (one store serves both versions).
+pub(crate) use workorder_api::v2021::TicketStatus as Status;
+
+/// The customer's rating of a done ticket (EvaluateTicket); stored, shown nowhere upstream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Rating {
+    pub score: u8,
+    pub solved: bool,
+    pub comment: Option<String>,
 }
 
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::InProgress => "in_progress",
-            Self::WaitFeedback => "wait_feedback",
-            Self::Completed => "completed",
-        }
-    }
+/// An attachment of a note: the object key and the file name it was issued for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Attached {
+    pub object_key: String,
+    pub file_name: String,
 }
 
 /// One note of a ticket's conversation.
@@ -49,8 +56,10 @@ pub(crate) struct Note {
     pub from_official: bool,
     /// Epoch seconds, as `GmtCreated` shows it.
     pub gmt_created: i64,
-    /// Epoch milliseconds, for the list lag.
-    created_ms: i64,
+    /// Epoch milliseconds, for the list lag and 2021's `CreateTime`.
+    pub created_ms: i64,
+    /// Object keys attached (2021 `FileNameList`).
+    pub attachments: Vec<Attached>,
 }
 
 /// One ticket.
@@ -59,14 +68,19 @@ pub(crate) struct Ticket {
     pub id: String,
     pub title: String,
     pub product_code: String,
+    /// The category id (2020 `Category`, 2021 `CategoryId`: one number in the sandbox).
+    pub category_id: i64,
+    pub severity: Severity,
     pub status: Status,
     /// Epoch seconds, as `AddTime` shows it.
     pub add_time: i64,
-    /// Epoch milliseconds, for the list lag.
-    created_ms: i64,
+    /// Epoch milliseconds, for the list lag and 2021's `CreateTime`.
+    pub created_ms: i64,
     pub creator_id: String,
     pub language: Language,
     pub notes: Vec<Note>,
+    /// Set once by EvaluateTicket; never cleared, not even by a reopen.
+    pub rating: Option<Rating>,
     /// Every `SecretContent` received; stored, never returned.
     secrets: Vec<String>,
 }
@@ -77,6 +91,11 @@ impl Ticket {
         self.notes
             .iter()
             .filter(move |n| visibility.shows(n.created_ms))
+    }
+
+    /// The problem as first described (2021 `Description`): the first note's text.
+    pub fn description(&self) -> &str {
+        self.notes.first().map_or("", |n| n.content.as_str())
     }
 
     /// How many confidential notes the ticket holds (their text never leaves the store).
@@ -90,11 +109,22 @@ impl Ticket {
 #[derive(Debug)]
 pub(crate) struct TicketDraft {
     pub product_code: String,
+    pub category_id: i64,
+    pub severity: Severity,
     pub title: Option<String>,
     pub content: String,
     pub secret_content: Option<String>,
+    pub attachments: Vec<Attached>,
     pub creator_id: String,
     pub language: Language,
+}
+
+/// A validated user reply: at least one of `content` and `secret` is present.
+#[derive(Debug, Default)]
+pub(crate) struct ReplyDraft {
+    pub content: Option<String>,
+    pub secret: Option<String>,
+    pub attachments: Vec<Attached>,
 }
 
 /// What the list index shows at one moment: what was made at least `lag` earlier. The
@@ -126,7 +156,12 @@ fn seconds(epoch_ms: i64) -> i64 {
 #[derive(Debug, Default)]
 pub(crate) struct Filter {
     pub ids: HashSet<String>,
+    /// 2020 names (`in_progress`…), matched against the mapped status.
     pub statuses: HashSet<String>,
+    /// 2021 states, matched exactly.
+    pub fine_statuses: HashSet<Status>,
+    /// 2021 `Keyword`: a case-insensitive match in the description.
+    pub keyword: Option<String>,
     pub product_code: Option<String>,
     pub created_after: Option<i64>,
     pub created_before: Option<i64>,
@@ -136,7 +171,13 @@ pub(crate) struct Filter {
 impl Filter {
     fn matches(&self, t: &Ticket) -> bool {
         (self.ids.is_empty() || self.ids.contains(&t.id))
-            && (self.statuses.is_empty() || self.statuses.contains(t.status.as_str()))
+            && (self.statuses.is_empty() || self.statuses.contains(t.status.as_2020()))
+            && (self.fine_statuses.is_empty() || self.fine_statuses.contains(&t.status))
+            && self.keyword.as_ref().is_none_or(|k| {
+                t.description()
+                    .to_lowercase()
+                    .contains(&k.trim().to_lowercase())
+            })
             && self
                 .product_code
                 .as_ref()
@@ -165,8 +206,10 @@ fn random_id(len: usize) -> String {
         .collect()
 }
 
+/// A note id: eight digits, the first not zero, so 2021 can show it as its int64 `DialogId`.
 fn note_id() -> String {
-    random_id(8)
+    let mut rng = rand::rng();
+    rng.random_range(10_000_000_u32..100_000_000).to_string()
 }
 
 impl TicketBook {
@@ -186,7 +229,9 @@ impl TicketBook {
             id: id.clone(),
             title,
             product_code: new.product_code,
-            status: Status::InProgress,
+            category_id: new.category_id,
+            severity: new.severity,
+            status: Status::Assigned,
             add_time: seconds(now_ms),
             created_ms: now_ms,
             creator_id: new.creator_id,
@@ -197,7 +242,9 @@ impl TicketBook {
                 from_official: false,
                 gmt_created: seconds(now_ms),
                 created_ms: now_ms,
+                attachments: new.attachments,
             }],
+            rating: None,
             secrets: new.secret_content.into_iter().collect(),
         };
         self.tickets.insert(id.clone(), ticket);
@@ -218,35 +265,74 @@ impl TicketBook {
             .ok_or_else(|| ErrorReply::param_illegal("TicketId does not exist"))
     }
 
-    /// Adds the user's reply at `now_ms`; at least one of `content` and `secret` is present.
+    /// Adds the user's reply at `now_ms` and returns the new note's id. The ball goes back to
+    /// support: `feedback` (2020 sees `in_progress`).
     pub fn reply(
         &mut self,
         id: &str,
-        content: Option<String>,
-        secret: Option<String>,
+        reply: ReplyDraft,
         now_ms: i64,
-    ) -> Result<(), ErrorReply> {
+    ) -> Result<String, ErrorReply> {
         let ticket = self.ticket_mut(id)?;
-        if ticket.status == Status::Completed {
+        if ticket.status == Status::Confirmed {
             return Err(ErrorReply::param_illegal("the ticket is completed"));
         }
-        let content =
-            content.unwrap_or_else(|| confidential_placeholder(ticket.language).to_owned());
+        let content = reply
+            .content
+            .unwrap_or_else(|| confidential_placeholder(ticket.language).to_owned());
+        let note = note_id();
+        ticket.notes.push(Note {
+            id: note.clone(),
+            content,
+            from_official: false,
+            gmt_created: seconds(now_ms),
+            created_ms: now_ms,
+            attachments: reply.attachments,
+        });
+        ticket.secrets.extend(reply.secret);
+        ticket.status = Status::Feedback;
+        Ok(note)
+    }
+
+    /// Closes the ticket (closing a closed ticket is accepted and changes nothing).
+    pub fn close(&mut self, id: &str) -> Result<(), ErrorReply> {
+        self.ticket_mut(id)?.status = Status::Confirmed;
+        Ok(())
+    }
+
+    /// Reopens a done ticket with the customer's message as a new note; back to `assigned`.
+    /// Only a `confirmed` ticket can be reopened.
+    pub fn reopen(&mut self, id: &str, content: String, now_ms: i64) -> Result<(), ErrorReply> {
+        let ticket = self.ticket_mut(id)?;
+        if ticket.status != Status::Confirmed {
+            return Err(ErrorReply::param_illegal(
+                "only a completed ticket can be reopened",
+            ));
+        }
         ticket.notes.push(Note {
             id: note_id(),
             content,
             from_official: false,
             gmt_created: seconds(now_ms),
             created_ms: now_ms,
+            attachments: Vec::new(),
         });
-        ticket.secrets.extend(secret);
-        ticket.status = Status::InProgress;
+        ticket.status = Status::Assigned;
         Ok(())
     }
 
-    /// Closes the ticket (closing a closed ticket is accepted and changes nothing).
-    pub fn close(&mut self, id: &str) -> Result<(), ErrorReply> {
-        self.ticket_mut(id)?.status = Status::Completed;
+    /// Rates a done ticket; a ticket takes one rating in its life.
+    pub fn evaluate(&mut self, id: &str, rating: Rating) -> Result<(), ErrorReply> {
+        let ticket = self.ticket_mut(id)?;
+        if ticket.status != Status::Confirmed {
+            return Err(ErrorReply::param_illegal(
+                "only a completed ticket can be rated",
+            ));
+        }
+        if ticket.rating.is_some() {
+            return Err(ErrorReply::param_illegal("the ticket is already rated"));
+        }
+        ticket.rating = Some(rating);
         Ok(())
     }
 
@@ -256,7 +342,7 @@ impl TicketBook {
         let Some(ticket) = self.tickets.get_mut(id) else {
             return false;
         };
-        let awaiting = ticket.status == Status::InProgress
+        let awaiting = ticket.status != Status::Confirmed
             && ticket.notes.last().is_some_and(|n| !n.from_official);
         if awaiting {
             ticket.notes.push(Note {
@@ -265,6 +351,7 @@ impl TicketBook {
                 from_official: true,
                 gmt_created: seconds(now_ms),
                 created_ms: now_ms,
+                attachments: Vec::new(),
             });
             ticket.status = Status::WaitFeedback;
         }

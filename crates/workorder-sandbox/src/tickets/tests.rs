@@ -5,11 +5,21 @@ use super::*;
 fn new_ticket(product: &str, content: &str) -> TicketDraft {
     TicketDraft {
         product_code: product.to_owned(),
+        category_id: 793,
+        severity: Severity::Normal,
+        attachments: Vec::new(),
         title: None,
         content: content.to_owned(),
         secret_content: Some("instance i-123".to_owned()),
         creator_id: "1".to_owned(),
         language: Language::En,
+    }
+}
+
+fn text(content: &str) -> ReplyDraft {
+    ReplyDraft {
+        content: Some(content.to_owned()),
+        ..ReplyDraft::default()
     }
 }
 
@@ -23,7 +33,8 @@ fn a_new_ticket_is_in_progress_with_its_content_as_first_note() {
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
     );
     let ticket = book.get(&id).unwrap();
-    assert_eq!(ticket.status, Status::InProgress);
+    assert_eq!(ticket.status, Status::Assigned);
+    assert_eq!(ticket.status.as_2020(), "in_progress");
     assert_eq!(ticket.title, "cannot ssh");
     assert_eq!(ticket.notes[0].content, "cannot ssh\nmore");
     assert_eq!(ticket.secret_count(), 1);
@@ -40,15 +51,17 @@ fn the_conversation_moves_the_status_as_documented() {
         "one answer per user note"
     );
     assert_eq!(book.get(&id).unwrap().status, Status::WaitFeedback);
-    book.reply(&id, None, Some("secret".to_owned()), 120_000)
-        .unwrap();
+    let secret_only = ReplyDraft {
+        secret: Some("secret".to_owned()),
+        ..ReplyDraft::default()
+    };
+    book.reply(&id, secret_only, 120_000).unwrap();
     let ticket = book.get(&id).unwrap();
-    assert_eq!(ticket.status, Status::InProgress);
+    assert_eq!(ticket.status, Status::Feedback);
+    assert_eq!(ticket.status.as_2020(), "in_progress");
     assert_eq!(ticket.notes.last().unwrap().content, "(confidential note)");
     book.close(&id).unwrap();
-    let err = book
-        .reply(&id, Some("again".to_owned()), None, 130_000)
-        .unwrap_err();
+    let err = book.reply(&id, text("again"), 130_000).unwrap_err();
     assert_eq!(err.code, "param.illegal");
     assert!(!book.engineer_answers(&id, 140_000));
 }
@@ -95,8 +108,7 @@ fn the_lists_show_only_what_was_made_at_least_the_lag_ago() {
     let mut book = TicketBook::default();
     let old = book.create(new_ticket("ecs", "old"), 10_000);
     let new = book.create(new_ticket("ecs", "new"), 10_200);
-    book.reply(&old, Some("late".to_owned()), None, 10_250)
-        .unwrap();
+    book.reply(&old, text("late"), 10_250).unwrap();
     let listed = |visibility| {
         let (total, page) = book.list(&Filter::default(), visibility, 1, 20);
         let ids: Vec<String> = page.iter().map(|t| t.id.clone()).collect();
@@ -149,4 +161,47 @@ fn the_engineers_note_lags_like_any_other() {
         "the status changes at once"
     );
     assert_eq!(ticket.notes[1].gmt_created, 9);
+}
+
+#[test]
+fn only_a_done_ticket_is_reopened_or_rated_and_a_rating_is_given_once() {
+    let mut book = TicketBook::default();
+    let id = book.create(new_ticket("ecs", "help"), 100_000);
+    let rating = || Rating {
+        score: 5,
+        solved: true,
+        comment: None,
+    };
+    let not_done = book.reopen(&id, "again".to_owned(), 101_000).unwrap_err();
+    assert_eq!(not_done.code, "param.illegal");
+    assert_eq!(
+        book.evaluate(&id, rating()).unwrap_err().code,
+        "param.illegal"
+    );
+
+    book.close(&id).unwrap();
+    book.evaluate(&id, rating()).unwrap();
+    let twice = book.evaluate(&id, rating()).unwrap_err();
+    assert!(twice.message.contains("already rated"), "{}", twice.message);
+
+    book.reopen(&id, "still broken".to_owned(), 102_000)
+        .unwrap();
+    let ticket = book.get(&id).unwrap();
+    assert_eq!(ticket.status, Status::Assigned);
+    assert_eq!(ticket.notes.last().unwrap().content, "still broken");
+    assert_eq!(ticket.description(), "help");
+    book.close(&id).unwrap();
+    assert!(
+        book.evaluate(&id, rating()).is_err(),
+        "a reopened ticket keeps its one rating"
+    );
+}
+
+#[test]
+fn note_ids_are_eight_digits_so_2021_can_show_them_as_numbers() {
+    let mut book = TicketBook::default();
+    let id = book.create(new_ticket("ecs", "help"), 100_000);
+    let note = book.reply(&id, text("more"), 100_500).unwrap();
+    assert_eq!(note.len(), 8);
+    assert!(note.parse::<i64>().is_ok_and(|n| n >= 10_000_000));
 }
