@@ -124,6 +124,8 @@ impl Application {
             clock.clone(),
             &metrics,
         );
+        let events =
+            crate::events::EventHub::new(client.clone(), settings.events, clock.clone(), &metrics);
         let state = web::Data::new(AppState {
             client,
             catalog,
@@ -143,6 +145,7 @@ impl Application {
             trusted_proxies: settings.server.trusted_proxy_nets()?,
             state_store,
             writes,
+            events,
             base_path: settings.server.base_path.clone(),
             draining: AtomicBool::new(false),
         });

@@ -42,6 +42,8 @@ pub struct AppState {
     pub state_store: StateStore,
     /// Ticket writes, exactly once (idempotency records, reconciliation).
     pub writes: TicketWrites,
+    /// Live ticket streams: the shared pollers and the stream limits.
+    pub events: crate::events::EventHub,
     /// The route prefix (`server.base_path`), for `Location` headers.
     pub base_path: String,
     /// Set at SIGTERM: `/readyz` turns 503 while the listener drains.

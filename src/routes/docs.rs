@@ -14,7 +14,7 @@ use utoipa::openapi::server::Server;
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::{health, notes, products, tickets};
+use super::{events, health, notes, products, tickets};
 
 /// The API description.
 #[derive(OpenApi)]
@@ -28,6 +28,7 @@ use super::{health, notes, products, tickets};
         products::list_products, products::get_product, products::list_categories,
         tickets::list_tickets, tickets::get_ticket, tickets::create_ticket, tickets::close_ticket,
         notes::list_notes, notes::reply,
+        events::ticket_events, events::tenant_events,
         health::healthz, health::readyz, health::metrics,
     ),
     components(schemas(
@@ -39,6 +40,7 @@ use super::{health, notes, products, tickets};
     tags(
         (name = "catalog", description = "Products and categories (cached per tenant and language)"),
         (name = "tickets", description = "Support tickets and their conversation"),
+        (name = "events", description = "Live updates as Server-Sent Events (one shared upstream poll per ticket)"),
         (name = "operations", description = "Health, readiness and metrics (no token)"),
     )
 )]

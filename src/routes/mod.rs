@@ -4,6 +4,7 @@
 //! parameters themselves.
 
 pub mod docs;
+pub mod events;
 pub mod health;
 pub mod language;
 pub mod new_ticket;
@@ -85,6 +86,14 @@ pub fn configure(server: &ServerSettings) -> impl FnOnce(&mut web::ServiceConfig
                 .service(resource(
                     "/tickets/{id}/close",
                     [("POST", web::post().to(tickets::close_ticket))],
+                ))
+                .service(resource(
+                    "/tickets/{id}/events",
+                    [("GET", web::get().to(events::ticket_events))],
+                ))
+                .service(resource(
+                    "/events",
+                    [("GET", web::get().to(events::tenant_events))],
                 )),
         );
     }

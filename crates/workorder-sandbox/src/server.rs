@@ -1,5 +1,6 @@
 //! The sandbox's HTTP server: `GET|POST /` answers Workorder calls; `/_sandbox/health` and
-//! `GET|PUT /_sandbox/faults` are its admin routes (sandbox only, never fault-injected).
+//! `GET|PUT /_sandbox/faults` and `GET /_sandbox/calls` (calls answered, by action) are its
+//! admin routes (sandbox only, never fault-injected).
 //!
 //! One request: draw its fate and wait its latency, let `fates` answer in its place if
 //! the fate acts before processing, decode parameters, authenticate, apply the account's
@@ -133,6 +134,7 @@ pub async fn spawn(listen: SocketAddr, config: SandboxConfig) -> io::Result<Sand
             .route("/", web::post().to(api))
             .route("/", web::get().to(api))
             .route("/_sandbox/health", web::get().to(health))
+            .route("/_sandbox/calls", web::get().to(calls))
             .route("/_sandbox/faults", web::get().to(get_faults))
             .route("/_sandbox/faults", web::put().to(put_faults))
             .default_service(web::to(not_found))
@@ -303,6 +305,7 @@ pub(crate) fn serve_parts(
         access_key_id = %caller.slot.account.access_key_id
     );
     let _entered = span.enter();
+    sandbox.count_call(caller.action);
     caller
         .slot
         .admit(sandbox.faults.config().throttle_per_second)
@@ -427,6 +430,16 @@ async fn health(sandbox: web::Data<Sandbox>) -> HttpResponse {
         "seed": sandbox.faults.seed(),
         "engineer_delay_ms": u64::try_from(sandbox.engineer_delay.as_millis()).unwrap_or(u64::MAX),
     }))
+}
+
+/// Authenticated calls so far, by action: `{"ListTicketNotes": 3, ...}`.
+async fn calls(sandbox: web::Data<Sandbox>) -> HttpResponse {
+    let calls = sandbox
+        .calls
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    HttpResponse::Ok().json(calls)
 }
 
 async fn get_faults(sandbox: web::Data<Sandbox>) -> HttpResponse {

@@ -25,6 +25,9 @@ pub(crate) struct Sandbox {
     pub catalog: SimulatedCatalog,
     pub faults: Faults,
     pub engineer_delay: Duration,
+    /// Authenticated calls answered so far, by action (`GET /_sandbox/calls`): how tests
+    /// count what a gateway asked of the far side. Keys are the closed action list.
+    pub calls: Mutex<HashMap<&'static str, u64>>,
 }
 
 impl Sandbox {
@@ -57,7 +60,18 @@ impl Sandbox {
             catalog: SimulatedCatalog::seeded(),
             faults,
             engineer_delay,
+            calls: Mutex::default(),
         }
+    }
+
+    /// Counts one authenticated call of `action`.
+    pub fn count_call(&self, action: &'static str) {
+        *self
+            .calls
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(action)
+            .or_default() += 1;
     }
 }
 
