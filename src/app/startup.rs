@@ -124,8 +124,13 @@ impl Application {
             clock.clone(),
             &metrics,
         );
-        let events =
-            crate::events::EventHub::new(client.clone(), settings.events, clock.clone(), &metrics);
+        let events = crate::events::EventHub::new(
+            client.clone(),
+            settings.events,
+            clock.clone(),
+            &metrics,
+            state_store.clone(),
+        );
         let state = web::Data::new(AppState {
             client,
             catalog,

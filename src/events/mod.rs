@@ -18,6 +18,7 @@
 pub mod cursor;
 pub mod feed;
 pub mod stream;
+mod wire;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -27,6 +28,7 @@ use tokio::sync::watch;
 
 use crate::clock::Clock;
 use crate::settings::EventSettings;
+use crate::state::StateStore;
 use crate::telemetry::Metrics;
 use crate::tenants::Tenant;
 use crate::upstream::UpstreamClient;
@@ -81,6 +83,8 @@ impl FeedKey {
 
 /// A running poller and how many streams watch it.
 struct FeedEntry {
+    /// Also fed by other replicas' pollers (through the shared state's pub/sub).
+    sender: Arc<watch::Sender<Option<Arc<Snapshot>>>>,
     snapshot: watch::Receiver<Option<Arc<Snapshot>>>,
     nudge: Arc<tokio::sync::Notify>,
     watchers: usize,
@@ -101,6 +105,10 @@ struct Inner {
     metrics: Metrics,
     clock: Clock,
     registry: Mutex<Registry>,
+    /// Shared with other replicas (Redis): leases on pollers and pub/sub of snapshots.
+    store: StateStore,
+    /// This replica's name on the leases it holds.
+    replica: String,
     /// Set once at SIGTERM: every stream ends with a `retry:` hint.
     draining: watch::Sender<bool>,
 }
@@ -138,21 +146,59 @@ impl std::fmt::Debug for Watch {
 }
 
 impl EventHub {
-    /// The hub, polling through `client` as `[events]` says, counting in `metrics`.
+    /// The hub, polling through `client` as `[events]` says, counting in `metrics`. With a
+    /// shared `store` (Redis) one replica at a time polls each feed (a lease) and the others
+    /// hear its snapshots through pub/sub.
     pub fn new(
         client: UpstreamClient,
         settings: EventSettings,
         clock: Clock,
         metrics: &Metrics,
+        store: StateStore,
     ) -> Self {
-        Self(Arc::new(Inner {
+        let hub = Self(Arc::new(Inner {
             client,
             settings,
             metrics: metrics.clone(),
             clock,
             registry: Mutex::default(),
+            store: store.clone(),
+            replica: uuid::Uuid::new_v4().simple().to_string(),
             draining: watch::Sender::new(false),
-        }))
+        }));
+        let (sink, mut messages) = tokio::sync::mpsc::channel::<(String, String)>(256);
+        if store.subscribe(&format!("{}*", feed::CHANNEL_PREFIX), sink) {
+            let weak = Arc::downgrade(&hub.0);
+            tokio::spawn(async move {
+                while let Some((channel, payload)) = messages.recv().await {
+                    let Some(inner) = weak.upgrade() else { return };
+                    EventHub(inner).heard(&channel, &payload);
+                }
+            });
+        }
+        hub
+    }
+
+    /// A snapshot another replica's poller published on `channel` (`tenant:events:…`): handed
+    /// to this replica's watchers of that feed, if any.
+    fn heard(&self, channel: &str, payload: &str) {
+        let Some(key) = feed::key_of_channel(channel) else {
+            return;
+        };
+        let sender = {
+            let registry = self
+                .0
+                .registry
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            match registry.feeds.get(&key) {
+                Some(entry) => Arc::clone(&entry.sender),
+                None => return,
+            }
+        };
+        if let Some(snapshot) = wire::decode(payload) {
+            feed::publish_locally(&sender, snapshot);
+        }
     }
 
     /// The `[events]` settings.
@@ -199,19 +245,32 @@ impl EventHub {
             }
             None => {
                 let (sender, receiver) = watch::channel(None);
+                let sender = Arc::new(sender);
                 let nudge = Arc::new(tokio::sync::Notify::new());
+                let lease = self.0.store.is_shared().then(|| feed::Lease {
+                    store: self.0.store.clone(),
+                    tenant: tenant.id.clone(),
+                    key: feed::lease_key(&key),
+                    replica: self.0.replica.clone(),
+                    ttl: settings.max_interval.saturating_mul(2) + Duration::from_secs(1),
+                    held: false,
+                });
                 let task = tokio::spawn(feed::run(
-                    self.0.client.clone(),
-                    Arc::clone(tenant),
-                    key.clone(),
-                    *settings,
-                    sender,
+                    feed::Poller {
+                        client: self.0.client.clone(),
+                        tenant: Arc::clone(tenant),
+                        key: key.clone(),
+                        settings: *settings,
+                        metrics: self.0.metrics.clone(),
+                    },
+                    Arc::clone(&sender),
                     Arc::clone(&nudge),
-                    self.0.metrics.clone(),
+                    lease,
                 ));
                 registry.feeds.insert(
                     key.clone(),
                     FeedEntry {
+                        sender,
                         snapshot: receiver.clone(),
                         nudge,
                         watchers: 1,

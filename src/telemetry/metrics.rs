@@ -80,7 +80,8 @@ struct StateLabels {
 }
 
 /// The state store's operations, the closed label set of `wog_state_errors_total`.
-pub const STATE_OPERATIONS: [&str; 4] = ["get", "compare_and_swap", "rate_check", "ping"];
+pub const STATE_OPERATIONS: [&str; 5] =
+    ["get", "compare_and_swap", "rate_check", "ping", "publish"];
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct BuildLabels {

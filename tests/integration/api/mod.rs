@@ -4,7 +4,7 @@
 mod auth;
 mod catalog;
 mod errors;
-mod events;
+pub(crate) mod events;
 mod exactly_once;
 mod http;
 mod isolation;
