@@ -310,6 +310,8 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
             "x-request-id",
             "idempotency-key",
             "traceparent",
+            // The event streams' resume point (`GET /tickets/{id}/events`).
+            "last-event-id",
         ])
         .expose_headers([
             "x-request-id",
