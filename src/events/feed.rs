@@ -44,6 +44,7 @@ pub(super) struct Poller {
     pub(super) key: FeedKey,
     pub(super) settings: EventSettings,
     pub(super) metrics: Metrics,
+    pub(super) budget: Arc<dyn super::PollBudget>,
 }
 
 /// Channels of the feeds between replicas, under each tenant's namespace of the shared state:
@@ -184,6 +185,7 @@ pub(super) async fn run(
         key,
         settings,
         metrics,
+        budget,
     } = poller;
     let kind = key.kind();
     let channel = channel(&key);
@@ -198,7 +200,17 @@ pub(super) async fn run(
             Some(lease) => lease.hold().await || out_of_turn,
         };
         let nudged = std::mem::replace(&mut out_of_turn, false);
-        if polls {
+        let admitted = if polls {
+            budget.admit(&tenant.id).await
+        } else {
+            Ok(())
+        };
+        if let Err(wait) = admitted {
+            metrics.events().record_poll(kind, "limited");
+            interval = slower(interval.max(settings.min_interval), settings.max_interval).max(wait);
+            // Still this replica's turn: it takes the poll it missed at the next pause.
+            out_of_turn = nudged;
+        } else if polls {
             match poll(&client, &tenant, &key).await {
                 Ok(snapshot) => {
                     metrics.events().record_poll(kind, "ok");

@@ -40,6 +40,17 @@ pub use stream::{Frame, StreamEnd};
 /// characters this bounds a stream's memory to about a megabyte in the worst case.
 pub const STREAM_QUEUE: usize = 32;
 
+/// The answer of a [`PollBudget`]: go, or wait this long.
+pub type Admission<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), Duration>> + Send + 'a>>;
+
+/// The tenant's request budget (`limits.tenant_requests_per_second`), which every poll spends
+/// like a request: watchers cannot make the gateway exceed what the tenant may ask upstream.
+pub trait PollBudget: Send + Sync {
+    /// Charges one poll of `tenant`, or says how long to wait.
+    fn admit<'a>(&'a self, tenant: &'a str) -> Admission<'a>;
+}
+
 /// Why a stream could not open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum OpenError {
@@ -105,6 +116,8 @@ struct Inner {
     metrics: Metrics,
     clock: Clock,
     registry: Mutex<Registry>,
+    /// The tenants' request budgets, spent by polls.
+    budget: Arc<dyn PollBudget>,
     /// Shared with other replicas (Redis): leases on pollers and pub/sub of snapshots.
     store: StateStore,
     /// This replica's name on the leases it holds.
@@ -155,6 +168,7 @@ impl EventHub {
         clock: Clock,
         metrics: &Metrics,
         store: StateStore,
+        budget: Arc<dyn PollBudget>,
     ) -> Self {
         let hub = Self(Arc::new(Inner {
             client,
@@ -162,6 +176,7 @@ impl EventHub {
             metrics: metrics.clone(),
             clock,
             registry: Mutex::default(),
+            budget,
             store: store.clone(),
             replica: uuid::Uuid::new_v4().simple().to_string(),
             draining: watch::Sender::new(false),
@@ -262,6 +277,7 @@ impl EventHub {
                         key: key.clone(),
                         settings: *settings,
                         metrics: self.0.metrics.clone(),
+                        budget: Arc::clone(&self.0.budget),
                     },
                     Arc::clone(&sender),
                     Arc::clone(&nudge),

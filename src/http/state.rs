@@ -33,7 +33,7 @@ pub struct AppState {
     /// Tenants and JWT keys, swapped on reload.
     pub live: ArcSwap<LiveConfig>,
     /// Per-user and per-tenant request limits (in the state store).
-    pub limits: RateLimits,
+    pub limits: Arc<RateLimits>,
     /// Failed authentications per client address.
     pub failed_auth: crate::http::failed_auth::FailedAuthLimiter,
     /// Peers whose `X-Forwarded-For` is believed (`server.trusted_proxies`).

@@ -20,6 +20,8 @@ pub const EVENT_NAMES: [&str; 6] = [
     "expired",
     "shutdown",
 ];
+/// How a poll went: `ok`, `failed` (the upstream), `limited` (the tenant's request budget).
+pub const POLL_OUTCOMES: [&str; 3] = ["ok", "failed", "limited"];
 /// How a stream ended.
 pub const END_REASONS: [&str; 4] = ["client_left", "token_expired", "drained", "slow_reader"];
 
@@ -81,7 +83,7 @@ impl EventMetrics {
             metrics.streams.get_or_create(&labels).set(0);
             metrics.pollers.get_or_create(&labels).set(0);
             metrics.saved.get_or_create(&labels).set(0);
-            for outcome in ["ok", "failed"] {
+            for outcome in POLL_OUTCOMES {
                 metrics
                     .polls
                     .get_or_create(&PollLabels { kind, outcome })
@@ -121,7 +123,7 @@ impl EventMetrics {
         );
         registry.register(
             "event_polls",
-            "Polls of the upstream by the event pollers, by kind and outcome (ok, failed)",
+            "Polls of the upstream by the event pollers, by kind and outcome (ok, failed, limited: refused by the tenant's request budget)",
             self.polls.clone(),
         );
         registry.register(
@@ -149,7 +151,7 @@ impl EventMetrics {
             .set(as_gauge(watchers.saturating_sub(pollers)));
     }
 
-    /// Counts one poll of `kind` with `outcome` (`ok` or `failed`).
+    /// Counts one poll of `kind` with `outcome` (one of [`POLL_OUTCOMES`]).
     pub fn record_poll(&self, kind: &str, outcome: &'static str) {
         self.polls
             .get_or_create(&PollLabels {

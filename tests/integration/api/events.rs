@@ -434,3 +434,37 @@ async fn a_drain_ends_streams_with_a_retry_hint_before_the_listener_closes() {
         .unwrap()
         .unwrap();
 }
+
+#[tokio::test]
+async fn pollers_spend_the_tenants_request_budget() {
+    let gateway = start_tweaked(
+        &demo_config(&FAST_EVENTS.replace("max_interval_ms = 400", "max_interval_ms = 100")),
+        |settings| {
+            settings.limits.tenant_requests_per_second = 2;
+            settings.limits.tenant_burst = 4;
+        },
+    )
+    .await;
+    let token = gateway.token("demo", "alice", READ_WRITE);
+    let id = gateway.create_ticket(&token, "on a budget").await;
+    let mut events = Sse::open(&gateway, &format!("/tickets/{id}/events"), &token, None).await;
+    assert_eq!(events.next().await.unwrap().event, "note");
+
+    let before = sandbox_calls(&gateway, "ListTicketNotes").await;
+    tokio::time::sleep(Duration::from_millis(2_000)).await;
+    let polls = sandbox_calls(&gateway, "ListTicketNotes").await - before;
+    // 2 s at 100 ms would be about twenty polls; the tenant's two requests a second allow
+    // about four (plus what was left of the burst).
+    assert!((1..=8).contains(&polls), "{polls} polls in two seconds");
+    assert!(
+        metric(
+            &gateway,
+            "wog_event_polls_total{kind=\"ticket\",outcome=\"limited\"}"
+        )
+        .await
+            >= 5.0
+    );
+    // The stream stayed open meanwhile.
+    assert_eq!(events.next().await.unwrap().event, "status");
+    assert_eq!(events.next_frame().await.unwrap().data, ": heartbeat");
+}
