@@ -44,8 +44,8 @@ fn status_token(status: &str) -> String {
     }
 }
 
-/// A parsed `Last-Event-ID` (or the id of an event sent).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A parsed `Last-Event-ID` (or the id of an event sent); the default is "nothing seen".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EventId {
     /// Notes the client has.
     pub notes: usize,
@@ -81,15 +81,6 @@ impl EventId {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Cursor {
     at: EventId,
-}
-
-impl Default for EventId {
-    fn default() -> Self {
-        Self {
-            notes: 0,
-            status: None,
-        }
-    }
 }
 
 /// One event of a ticket stream, before rendering.

@@ -100,7 +100,7 @@ pub enum Shows {
     /// One ticket, from a cursor.
     Ticket(Cursor),
     /// The tenant's list, optionally only the user's own tickets.
-    List(Option<OwnTickets>),
+    List(Option<Box<OwnTickets>>),
 }
 
 /// Starts the task of one stream and hands back its queue.

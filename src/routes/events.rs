@@ -128,10 +128,12 @@ pub async fn tenant_events(
     principal: Principal,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Permission::TicketsRead)?;
-    let own = limited_to_own(&principal, Access::Read).then(|| OwnTickets {
-        writes: state.writes.clone(),
-        tenant: principal.tenant.id.clone(),
-        user: principal.user.clone(),
+    let own = limited_to_own(&principal, Access::Read).then(|| {
+        Box::new(OwnTickets {
+            writes: state.writes.clone(),
+            tenant: principal.tenant.id.clone(),
+            user: principal.user.clone(),
+        })
     });
     let watch = state
         .events
