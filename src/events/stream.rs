@@ -125,22 +125,31 @@ impl Sender<'_> {
     /// Queues `frame`; the end of the stream if the client left or reads too slowly.
     async fn send(&self, frame: Frame) -> Result<(), StreamEnd> {
         let name = frame.name();
-        match tokio::time::timeout(self.hub.settings().slow_reader_timeout, self.tx.send(frame))
-            .await
-        {
-            Ok(Ok(())) => {
-                self.hub.metrics().events().record_sent(self.kind, name);
-                Ok(())
-            }
-            Ok(Err(_)) => Err(StreamEnd::ClientLeft),
-            Err(_) => {
+        let queued = queue(self.tx, frame, self.hub.settings().slow_reader_timeout).await;
+        match queued {
+            Ok(()) => self.hub.metrics().events().record_sent(self.kind, name),
+            Err(StreamEnd::SlowReader) => {
                 tracing::info!(
                     stream = self.kind,
                     "event stream reader too slow; stream ended"
                 );
-                Err(StreamEnd::SlowReader)
             }
+            Err(_) => {}
         }
+        queued
+    }
+}
+
+/// Puts `frame` in the stream's bounded queue, waiting at most `patience` for room.
+async fn queue(
+    tx: &mpsc::Sender<Frame>,
+    frame: Frame,
+    patience: Duration,
+) -> Result<(), StreamEnd> {
+    match tokio::time::timeout(patience, tx.send(frame)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) => Err(StreamEnd::ClientLeft),
+        Err(_) => Err(StreamEnd::SlowReader),
     }
 }
 
@@ -272,4 +281,30 @@ async fn deliver(
         _ => {}
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_reader_that_leaves_its_queue_full_is_dropped_and_one_that_left_is_noticed() {
+        let patience = Duration::from_millis(50);
+        let (tx, mut rx) = mpsc::channel(STREAM_QUEUE);
+        for _ in 0..STREAM_QUEUE {
+            assert_eq!(queue(&tx, Frame::Heartbeat, patience).await, Ok(()));
+        }
+        assert_eq!(
+            queue(&tx, Frame::Heartbeat, patience).await,
+            Err(StreamEnd::SlowReader)
+        );
+        // A reader that takes one frame makes room for one more.
+        assert_eq!(rx.recv().await, Some(Frame::Heartbeat));
+        assert_eq!(queue(&tx, Frame::Expired, patience).await, Ok(()));
+        drop(rx);
+        assert_eq!(
+            queue(&tx, Frame::Heartbeat, patience).await,
+            Err(StreamEnd::ClientLeft)
+        );
+    }
 }
