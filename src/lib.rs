@@ -24,6 +24,7 @@ pub mod catalog;
 pub mod cli;
 pub mod clock;
 pub mod error;
+pub mod events;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod healthcheck;

@@ -47,6 +47,9 @@ impl AppHandle {
     /// requests finish within the shutdown timeout.
     pub async fn shutdown(&self) {
         self.reloader.state.draining.store(true, Ordering::SeqCst);
+        // Event streams never finish on their own: end them now, each with a `retry:` hint,
+        // so their browsers reconnect elsewhere while this listener still serves.
+        self.reloader.state.events.drain();
         tracing::info!(
             drain_delay_secs = self.drain_delay.as_secs(),
             "draining: readiness is now 503"

@@ -124,17 +124,26 @@ impl Application {
             clock.clone(),
             &metrics,
         );
+        let limits = Arc::new(RateLimits::new(
+            &settings.limits,
+            state_store.clone(),
+            fingerprinter,
+            clock.clone(),
+            &metrics,
+        ));
+        let events = crate::events::EventHub::new(
+            client.clone(),
+            settings.events,
+            clock.clone(),
+            &metrics,
+            state_store.clone(),
+            Arc::clone(&limits) as Arc<dyn crate::events::PollBudget>,
+        );
         let state = web::Data::new(AppState {
             client,
             catalog,
             live: ArcSwap::from_pointee(live),
-            limits: RateLimits::new(
-                &settings.limits,
-                state_store.clone(),
-                fingerprinter,
-                clock.clone(),
-                &metrics,
-            ),
+            limits: Arc::clone(&limits),
             failed_auth: crate::http::failed_auth::FailedAuthLimiter::new(
                 settings.limits.failed_auth_per_minute,
                 settings.limits.failed_auth_burst,
@@ -143,6 +152,7 @@ impl Application {
             trusted_proxies: settings.server.trusted_proxy_nets()?,
             state_store,
             writes,
+            events,
             base_path: settings.server.base_path.clone(),
             draining: AtomicBool::new(false),
         });
@@ -302,6 +312,8 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
             "x-request-id",
             "idempotency-key",
             "traceparent",
+            // The event streams' resume point (`GET /tickets/{id}/events`).
+            "last-event-id",
         ])
         .expose_headers([
             "x-request-id",

@@ -31,6 +31,9 @@ pub struct Claims {
     pub tenant: String,
     /// Union of the roles claim and the OAuth `scope`, unknown names dropped.
     pub permissions: Permissions,
+    /// `exp`, whole seconds since the Unix epoch (a fraction rounds down: the token is
+    /// expired no later than the library says). Long-lived responses (event streams) end then.
+    pub expires_at: u64,
 }
 
 /// A token payload as `jsonwebtoken::decode` hands it over: every claim, a duplicate refused.
@@ -120,10 +123,18 @@ impl ClaimRules {
             Some(Value::String(s)) => Permissions::from_space_separated(s),
             Some(_) => return Err(AuthError::InvalidClaim(Claim::Scope)),
         };
+        // The library has already required `exp` and accepted it as a NumericDate.
+        let expires_at = claims
+            .get("exp")
+            .and_then(numeric_date)
+            .ok_or(AuthError::InvalidClaim(Claim::Expiry))?;
         Ok(Claims {
             subject,
             tenant,
             permissions: roles.union(scope),
+            // Truncation is the rounding asked for; NumericDates fit u64 seconds.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            expires_at: expires_at as u64,
         })
     }
 

@@ -81,6 +81,7 @@ impl FromRequest for Principal {
                 tenant,
                 user: claims.subject,
                 permissions: claims.permissions,
+                expires_at: claims.expires_at,
             })
         })
     }

@@ -33,7 +33,7 @@ pub struct AppState {
     /// Tenants and JWT keys, swapped on reload.
     pub live: ArcSwap<LiveConfig>,
     /// Per-user and per-tenant request limits (in the state store).
-    pub limits: RateLimits,
+    pub limits: Arc<RateLimits>,
     /// Failed authentications per client address.
     pub failed_auth: crate::http::failed_auth::FailedAuthLimiter,
     /// Peers whose `X-Forwarded-For` is believed (`server.trusted_proxies`).
@@ -42,6 +42,8 @@ pub struct AppState {
     pub state_store: StateStore,
     /// Ticket writes, exactly once (idempotency records, reconciliation).
     pub writes: TicketWrites,
+    /// Live ticket streams: the shared pollers and the stream limits.
+    pub events: crate::events::EventHub,
     /// The route prefix (`server.base_path`), for `Location` headers.
     pub base_path: String,
     /// Set at SIGTERM: `/readyz` turns 503 while the listener drains.

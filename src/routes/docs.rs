@@ -14,7 +14,7 @@ use utoipa::openapi::server::Server;
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::{attachments, health, notes, products, ticket_actions, tickets};
+use super::{attachments, events, health, notes, products, ticket_actions, tickets};
 
 /// The API description.
 #[derive(OpenApi)]
@@ -29,6 +29,7 @@ use super::{attachments, health, notes, products, ticket_actions, tickets};
         tickets::list_tickets, tickets::get_ticket, tickets::create_ticket, tickets::close_ticket,
         notes::list_notes, notes::reply,
         ticket_actions::reopen_ticket, ticket_actions::rate_ticket, attachments::create_attachment,
+        events::ticket_events, events::tenant_events,
         health::healthz, health::readyz, health::metrics,
     ),
     components(schemas(
@@ -41,6 +42,7 @@ use super::{attachments, health, notes, products, ticket_actions, tickets};
     tags(
         (name = "catalog", description = "Products and categories (cached per tenant and language)"),
         (name = "tickets", description = "Support tickets and their conversation"),
+        (name = "events", description = "Live updates as Server-Sent Events (one shared upstream poll per ticket)"),
         (name = "operations", description = "Health, readiness and metrics (no token)"),
     )
 )]

@@ -5,6 +5,7 @@
 
 pub mod attachments;
 pub mod docs;
+pub mod events;
 pub mod health;
 pub mod language;
 pub mod new_ticket;
@@ -100,6 +101,15 @@ pub fn configure(server: &ServerSettings) -> impl FnOnce(&mut web::ServiceConfig
                 .service(resource(
                     "/attachments",
                     [("POST", web::post().to(attachments::create_attachment))],
+                ))
+                // Live updates (Server-Sent Events).
+                .service(resource(
+                    "/tickets/{id}/events",
+                    [("GET", web::get().to(events::ticket_events))],
+                ))
+                .service(resource(
+                    "/events",
+                    [("GET", web::get().to(events::tenant_events))],
                 )),
         );
     }

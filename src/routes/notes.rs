@@ -218,6 +218,8 @@ pub async fn reply(
         &body,
     )
     .await?;
+    // Watchers of this ticket see the reply at the next poll, which starts now.
+    state.events.nudge(&principal.tenant.id, &ticket_id);
     let mut response = HttpResponse::build(StatusCode::CREATED);
     response.insert_header((
         LOCATION,

@@ -121,6 +121,18 @@ pub struct IdempotencyKeyHeader {
     pub idempotency_key: Option<String>,
 }
 
+/// The `Last-Event-ID` request header of `GET /tickets/{id}/events` (parsed by
+/// [`crate::events::EventId::parse`]; anything else starts the stream from the beginning).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct LastEventIdHeader {
+    /// The `id:` of the last event received: the stream resumes right after it, with no gap
+    /// and no repeat, on any replica. Browsers' `EventSource` sends it by itself on reconnect.
+    #[serde(rename = "Last-Event-ID")]
+    #[param(value_type = String, required = false, pattern = "^[0-9]{1,6}\\.[A-Za-z0-9_]{0,33}$", example = "3.in_progress")]
+    pub last_event_id: Option<String>,
+}
+
 /// The `If-None-Match` request header of the catalog reads.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Header)]

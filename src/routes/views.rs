@@ -134,6 +134,17 @@ pub struct Note {
     pub created_at: Option<String>,
 }
 
+impl From<UpstreamNote> for Note {
+    fn from(n: UpstreamNote) -> Self {
+        Self {
+            id: n.note_id,
+            content: n.content,
+            from_official: n.from_official,
+            created_at: n.gmt_created.map(rfc3339),
+        }
+    }
+}
+
 /// A ticket's conversation, oldest first.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NoteList {
@@ -147,15 +158,7 @@ impl NoteList {
     pub fn from_upstream(mut notes: Vec<UpstreamNote>) -> Self {
         notes.sort_by_key(|n| (n.gmt_created.is_none(), n.gmt_created));
         Self {
-            items: notes
-                .into_iter()
-                .map(|n| Note {
-                    id: n.note_id,
-                    content: n.content,
-                    from_official: n.from_official,
-                    created_at: n.gmt_created.map(rfc3339),
-                })
-                .collect(),
+            items: notes.into_iter().map(Note::from).collect(),
         }
     }
 }

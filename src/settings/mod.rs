@@ -16,6 +16,7 @@
 mod auth_section;
 mod bounds;
 mod endpoint;
+mod events_section;
 mod idempotency_section;
 mod identity_section;
 mod secret_source;
@@ -36,6 +37,7 @@ pub use auth_section::{
 };
 pub(crate) use auth_section::{ClaimNameError, check_claim_names};
 pub use endpoint::{CENTRAL_ENDPOINT, Endpoint, VPC_ENDPOINT};
+pub use events_section::EventSettings;
 pub use idempotency_section::IdempotencySettings;
 pub use identity_section::{
     DEFAULT_METADATA_URL, DEFAULT_STS_ENDPOINT, IdentitySettings, IdentitySource, OidcSource,
@@ -96,6 +98,8 @@ pub struct Settings {
     pub limits: LimitSettings,
     /// `[idempotency]`: exactly-once writes (records, leases, reconciliation).
     pub idempotency: IdempotencySettings,
+    /// `[events]`: live ticket streams (shared pollers, heartbeat, stream bounds).
+    pub events: EventSettings,
     /// `[state]`: where the state shared by replicas lives (memory or Redis).
     pub state: StateSettings,
     /// `[shutdown]`: drain timing on SIGTERM.
@@ -177,6 +181,7 @@ impl Settings {
         self.auth.validate()?;
         self.limits.validate()?;
         self.idempotency.validate()?;
+        self.events.validate()?;
         self.state.validate()?;
         self.identity.validate()?;
         if self.identity.sts_endpoint()? == StsEndpoint::Sandbox

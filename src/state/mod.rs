@@ -180,6 +180,41 @@ impl StateStore {
         self.counted("rate_check", result)
     }
 
+    /// Publishes `payload` to the other replicas on `tenant`'s `channel` (Redis pub/sub;
+    /// nothing to do with the memory backend, which has no other replica). Messages are not
+    /// stored: a replica that is not listening misses them.
+    pub async fn publish(
+        &self,
+        tenant: &str,
+        channel: &str,
+        payload: String,
+    ) -> Result<(), StateError> {
+        match &self.backend {
+            Backend::Memory(_) => Ok(()),
+            Backend::Redis(redis) => {
+                let result = redis.publish(tenant, channel, payload).await;
+                self.counted("publish", result)
+            }
+        }
+    }
+
+    /// Forwards the messages of every tenant's channels matching `suffix_pattern` (a Redis glob)
+    /// to `sink` as (`tenant:channel`, payload) until `sink` closes; false (and nothing
+    /// forwarded) with the memory backend.
+    pub fn subscribe(
+        &self,
+        suffix_pattern: &str,
+        sink: tokio::sync::mpsc::Sender<(String, String)>,
+    ) -> bool {
+        match &self.backend {
+            Backend::Memory(_) => false,
+            Backend::Redis(redis) => {
+                redis.subscribe(suffix_pattern, sink);
+                true
+            }
+        }
+    }
+
     /// Whether the backend answers now: a real round trip, tried even while the backend is
     /// known down (always fine in memory). Updates [`StateStore::status`].
     pub async fn ping(&self) -> Result<(), StateError> {

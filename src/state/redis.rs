@@ -190,6 +190,78 @@ impl RedisBackend {
         })
     }
 
+    /// `PUBLISH {key_prefix}{tenant}:{channel} payload`.
+    pub(super) async fn publish(
+        &self,
+        tenant: &str,
+        channel: &str,
+        payload: String,
+    ) -> Result<(), StateError> {
+        let channel = self.key(tenant, channel);
+        self.inner
+            .run("publish", |mut conn| async move {
+                redis::cmd("PUBLISH")
+                    .arg(channel)
+                    .arg(payload)
+                    .query_async::<i64>(&mut conn)
+                    .await
+                    .map(|_| ())
+            })
+            .await
+    }
+
+    /// Forwards every message published on `{key_prefix}*:{suffix_pattern}` to `sink` as
+    /// (`tenant:channel`, payload) until `sink` closes, on a connection of its own (a
+    /// subscribed connection can do nothing else), reconnecting after a pause when it drops.
+    /// Messages published while it is disconnected are lost: subscribers must resynchronise
+    /// on their own (the event feeds re-publish on every poll).
+    pub(super) fn subscribe(
+        &self,
+        suffix_pattern: &str,
+        sink: tokio::sync::mpsc::Sender<(String, String)>,
+    ) {
+        use futures_util::StreamExt as _;
+        let inner = Arc::clone(&self.inner);
+        let pattern = format!("{}*:{suffix_pattern}", inner.prefix);
+        tokio::spawn(async move {
+            while !sink.is_closed() {
+                let connected = tokio::time::timeout(
+                    inner.command_timeout.max(Duration::from_secs(1)),
+                    inner.client.get_async_pubsub(),
+                )
+                .await;
+                let mut pubsub = match connected {
+                    Ok(Ok(pubsub)) => pubsub,
+                    _ => {
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        continue;
+                    }
+                };
+                if pubsub.psubscribe(&pattern).await.is_err() {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+                let mut messages = pubsub.on_message();
+                loop {
+                    tokio::select! {
+                        () = sink.closed() => return,
+                        message = messages.next() => {
+                            let Some(message) = message else { break };
+                            let Some(channel) = message.get_channel_name().strip_prefix(&inner.prefix) else {
+                                continue;
+                            };
+                            let Ok(payload) = message.get_payload::<String>() else { continue };
+                            if sink.send((channel.to_owned(), payload)).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        });
+    }
+
     pub(super) async fn ping(&self) -> Result<(), StateError> {
         self.inner.ping().await
     }

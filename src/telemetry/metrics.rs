@@ -80,7 +80,8 @@ struct StateLabels {
 }
 
 /// The state store's operations, the closed label set of `wog_state_errors_total`.
-pub const STATE_OPERATIONS: [&str; 4] = ["get", "compare_and_swap", "rate_check", "ping"];
+pub const STATE_OPERATIONS: [&str; 5] =
+    ["get", "compare_and_swap", "rate_check", "ping", "publish"];
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct BuildLabels {
@@ -111,6 +112,7 @@ struct Inner {
     rate_limit_fallbacks: Counter,
     writes: WriteMetrics,
     credentials: super::CredentialMetrics,
+    events: super::event_metrics::EventMetrics,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -251,6 +253,8 @@ impl Metrics {
         writes.register(&mut registry);
         let credentials = super::CredentialMetrics::default();
         credentials.register(&mut registry);
+        let events = super::event_metrics::EventMetrics::new();
+        events.register(&mut registry);
         Self(Arc::new(Inner {
             registry,
             http_requests,
@@ -269,6 +273,7 @@ impl Metrics {
             rate_limit_fallbacks,
             writes,
             credentials,
+            events,
         }))
     }
 }
@@ -299,6 +304,11 @@ fn method_label(method: &str) -> &'static str {
 }
 
 impl Metrics {
+    /// The live event stream metrics (streams, pollers, events sent).
+    pub fn events(&self) -> &super::event_metrics::EventMetrics {
+        &self.0.events
+    }
+
     /// The temporary-credential metrics (refreshes, time to expiry).
     pub fn credentials(&self) -> &super::CredentialMetrics {
         &self.0.credentials

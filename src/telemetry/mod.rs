@@ -12,6 +12,7 @@
 //! `spans[0]`. The format is a contract with log pipelines (docs/operations.md).
 
 pub mod credential_metrics;
+pub mod event_metrics;
 pub mod metrics;
 pub mod request_id;
 pub mod trace_context;

@@ -32,6 +32,8 @@ pub struct Principal {
     pub user: String,
     /// Granted permissions.
     pub permissions: Permissions,
+    /// When the token expires, seconds since the Unix epoch: an event stream ends then.
+    pub expires_at: u64,
 }
 
 impl Principal {

@@ -3,6 +3,7 @@
 // throws a ProblemError.
 import createClient, { type Client } from "openapi-fetch";
 import { EtagCache } from "./etag-cache.js";
+import { tenantEvents, ticketEvents, type StreamOptions, type TenantEvent, type TicketEvent } from "./events.js";
 import type { components, operations, paths } from "./generated/openapi.js";
 import { ProblemError } from "./problem.js";
 import { DEFAULT_RETRY, type RetryOptions } from "./retry.js";
@@ -71,8 +72,10 @@ export class WorkorderClient {
   readonly raw: Client<paths>;
   private readonly transport: Transport;
   private readonly lang: Language | undefined;
+  private readonly baseUrl: string;
 
   constructor(options: ClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/$/, "");
     const baseFetch = options.fetch ?? ((request: Request) => globalThis.fetch(request));
     this.transport = {
       fetch: baseFetch,
@@ -210,6 +213,21 @@ export class WorkorderClient {
       throw new Error(`upload of ${fileName} to storage failed: HTTP ${response.status}`);
     }
     return slot.objectKey;
+  }
+
+  /** `GET /tickets/{id}/events`: the conversation, then each new note and status change, as
+   * typed events; reconnects with Last-Event-ID (no gap, no repeat) until `signal` aborts. */
+  ticketEvents(id: string, options: StreamOptions = {}): AsyncGenerator<TicketEvent> {
+    return ticketEvents(this.streamTransport(), id, options);
+  }
+
+  /** `GET /events`: the tenant's new tickets and status changes, as typed events. */
+  tenantEvents(options: StreamOptions = {}): AsyncGenerator<TenantEvent> {
+    return tenantEvents(this.streamTransport(), options);
+  }
+
+  private streamTransport() {
+    return { baseUrl: this.baseUrl, token: this.transport.token, fetch: this.transport.fetch };
   }
 
   /** Forgets every cached catalog body (e.g. at logout). */

@@ -23,6 +23,7 @@ export {
   type UploadSlot,
   type WriteOptions,
 } from "./client.js";
+export type { ExpiredEvent, ShutdownEvent, StreamOptions, TenantEvent, TicketEvent } from "./events.js";
 export { ProblemError, type ErrorCode, type FieldError, type Problem } from "./problem.js";
 export { parseRetryAfter, type RetryOptions } from "./retry.js";
 export type { FetchLike, TokenProvider } from "./transport.js";

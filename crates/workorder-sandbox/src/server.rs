@@ -1,6 +1,7 @@
 //! The sandbox's HTTP server: `GET|POST /` answers Workorder calls (both versions, by
-//! `Version`); `/_sandbox/health` and `GET|PUT /_sandbox/faults` are its admin routes (sandbox
-//! only, never fault-injected); `/_sandbox/oss/{key}` takes attachment uploads (`oss`).
+//! `Version`); `/_sandbox/health`, `GET|PUT /_sandbox/faults` and `GET /_sandbox/calls` (calls
+//! answered, by action) are its admin routes (sandbox only, never fault-injected);
+//! `/_sandbox/oss/{key}` takes attachment uploads (`oss`).
 //!
 //! One request: draw its fate and wait its latency, let `fates` answer in its place if
 //! the fate acts before processing, decode parameters, authenticate, apply the account's
@@ -134,6 +135,7 @@ pub async fn spawn(listen: SocketAddr, config: SandboxConfig) -> io::Result<Sand
             .route("/", web::post().to(api))
             .route("/", web::get().to(api))
             .route("/_sandbox/health", web::get().to(health))
+            .route("/_sandbox/calls", web::get().to(calls))
             .route("/_sandbox/faults", web::get().to(get_faults))
             .route("/_sandbox/faults", web::put().to(put_faults))
             .configure(super::oss::routes)
@@ -305,6 +307,7 @@ pub(crate) fn serve_parts(
         access_key_id = %caller.slot.account.access_key_id
     );
     let _entered = span.enter();
+    sandbox.count_call(caller.action);
     caller
         .slot
         .admit(sandbox.faults.config().throttle_per_second)
@@ -431,6 +434,16 @@ async fn health(sandbox: web::Data<Sandbox>) -> HttpResponse {
         "seed": sandbox.faults.seed(),
         "engineer_delay_ms": u64::try_from(sandbox.engineer_delay.as_millis()).unwrap_or(u64::MAX),
     }))
+}
+
+/// Authenticated calls so far, by action: `{"ListTicketNotes": 3, ...}`.
+async fn calls(sandbox: web::Data<Sandbox>) -> HttpResponse {
+    let calls = sandbox
+        .calls
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    HttpResponse::Ok().json(calls)
 }
 
 async fn get_faults(sandbox: web::Data<Sandbox>) -> HttpResponse {

@@ -28,6 +28,9 @@ pub(crate) struct Sandbox {
     pub engineer_delay: Duration,
     /// Signs the upload URLs of 2021 attachments; made at start-up, never leaves the process.
     pub oss_secret: String,
+    /// Authenticated calls answered so far, by action (`GET /_sandbox/calls`): how tests
+    /// count what a gateway asked of the far side. Keys are the closed action list.
+    pub calls: Mutex<HashMap<&'static str, u64>>,
 }
 
 impl Sandbox {
@@ -61,7 +64,18 @@ impl Sandbox {
             faults,
             engineer_delay,
             oss_secret: uuid::Uuid::new_v4().simple().to_string(),
+            calls: Mutex::default(),
         }
+    }
+
+    /// Counts one authenticated call of `action`.
+    pub fn count_call(&self, action: &'static str) {
+        *self
+            .calls
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(action)
+            .or_default() += 1;
     }
 }
 

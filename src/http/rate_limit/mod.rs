@@ -116,6 +116,12 @@ impl RateLimits {
                 }
             }
         }
+        self.check_tenant(tenant).await
+    }
+
+    /// Charges one request to `tenant`'s budget alone, or says how long to wait: what a
+    /// request of no user (an event poller) spends.
+    pub async fn check_tenant(&self, tenant: &str) -> Result<(), Duration> {
         if self.tenant.is_on() {
             match self.shared(tenant, TENANT_BUCKET, self.tenant).await {
                 Ok(decision) => decision.map_err(self.refused(tenant, "tenant"))?,
@@ -177,6 +183,12 @@ impl RateLimits {
                  (counted in wog_rate_limit_fallbacks_total)"
             );
         }
+    }
+}
+
+impl crate::events::PollBudget for RateLimits {
+    fn admit<'a>(&'a self, tenant: &'a str) -> crate::events::Admission<'a> {
+        Box::pin(self.check_tenant(tenant))
     }
 }
 

@@ -6,6 +6,7 @@
 
 mod browser;
 mod cors;
+mod live_ticket;
 mod mounting;
 mod operational;
 mod security_headers;

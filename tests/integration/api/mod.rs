@@ -4,6 +4,7 @@
 mod auth;
 mod catalog;
 mod errors;
+pub(crate) mod events;
 mod exactly_once;
 mod http;
 mod isolation;

@@ -10,6 +10,7 @@
 
 mod redis_server;
 
+mod events;
 mod exactly_once;
 mod outage;
 mod primitives;

@@ -89,3 +89,40 @@ async fn users_reach_only_their_own_tickets_unless_they_hold_the_tenant_wide_per
         204
     );
 }
+
+#[tokio::test]
+async fn with_own_visibility_streams_show_only_ones_own_tickets() {
+    let _serial = serial().await;
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let fingerprint = fingerprint_file();
+    let gateway = own_view_gateway(&redis, fingerprint.path()).await;
+    let alice = gateway.token("demo", "alice", READ_WRITE);
+    let bob = gateway.token("demo", "bob", READ_WRITE);
+    let bobs = gateway.create_ticket(&bob, "bob's problem").await;
+
+    problem(
+        gateway
+            .get(&format!("/tickets/{bobs}/events"), &alice)
+            .await,
+        404,
+        "ticket_not_found",
+    )
+    .await;
+    let mut own =
+        crate::api::events::Sse::open(&gateway, &format!("/tickets/{bobs}/events"), &bob, None)
+            .await;
+    assert_eq!(own.next().await.unwrap().json()["content"], "bob's problem");
+
+    // Alice's list stream hears of her new ticket, not of Bob's.
+    let mut alices_list = crate::api::events::Sse::open(&gateway, "/events", &alice, None).await;
+    tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+    let _ = gateway.create_ticket(&bob, "bob's second problem").await;
+    let alices = gateway.create_ticket(&alice, "alice's problem").await;
+    let event = alices_list.next().await.unwrap();
+    assert_eq!(
+        (event.event.as_str(), event.json()["id"].as_str()),
+        ("ticket", Some(alices.as_str()))
+    );
+}

@@ -46,6 +46,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live updates of the tenant's tickets (Server-Sent Events), for list views.
+         * @description Needs `tickets:read` (with `ticket_visibility = "own"`: one's own tickets only, unless
+         *     `tickets:read:all`). Sends `ticket` for each new ticket and `status` for each status change
+         *     among the tenant's newest 50 tickets, as the tenant's one shared poller sees them; nothing
+         *     about what was there before the stream opened (load the list with `GET /tickets`, then
+         *     listen). These events carry no `id:`: on reconnect, reload the list. Heartbeats, token
+         *     expiry, drain and limits as on `GET /tickets/{id}/events`.
+         */
+        get: operations["tenant_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -251,6 +276,35 @@ export interface paths {
          *     (others are 404), unless the caller holds `tickets:write:all`.
          */
         post: operations["close_ticket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tickets/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live updates of one ticket (Server-Sent Events).
+         * @description Needs `tickets:read` (with `ticket_visibility = "own"`: one's own tickets, unless
+         *     `tickets:read:all`). The stream first sends the conversation (`note` events, oldest first)
+         *     and the ticket (`status`), then each new note and each status change as the gateway's
+         *     shared poller sees them (every watcher of a ticket shares one upstream poll). Every `note`
+         *     and `status` event has an `id:`; reconnecting with `Last-Event-ID` resumes right after it.
+         *     A comment line (`: heartbeat`) comes every `events.heartbeat_ms` (15 s). The stream ends
+         *     with `event: expired` when the token expires (sign in again and reconnect), or with
+         *     `retry:` and `event: shutdown` when the gateway drains (reconnect after the delay).
+         *     429 `rate_limited` beyond `events.max_streams_per_user` or `events.max_streams`; 503
+         *     `draining` while shutting down.
+         */
+        get: operations["ticket_events"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -946,6 +1000,123 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    tenant_events: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An endless `text/event-stream`. Events: `ticket` (data: a new Ticket), `status` (data: the Ticket whose status changed), `expired` and `shutdown` as on GET /tickets/{id}/events; comment lines are heartbeats. Headers: `Cache-Control: no-store`, `X-Accel-Buffering: no`. */
+            200: {
+                headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example event: ticket
+                     *     data: {"id":"ETARNPP","title":"Disk full","status":"in_progress","createdAt":"2020-04-02T10:00:00Z","creatorId":"1234567890"}
+                     *
+                     *     event: status
+                     *     data: {"id":"CAB327A","title":"SSH refused","status":"wait_feedback","createdAt":"2020-04-02T09:04:00Z","creatorId":"1234567890"}
+                     *
+                     *     : heartbeat
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            /** @description unauthenticated: missing, malformed, expired or otherwise invalid bearer token */
+            401: {
+                headers: {
+                    /** @description Bearer error="invalid_token" */
+                    "WWW-Authenticate": string;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden (permission missing) or tenant_not_configured */
+            403: {
+                headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited (this user) or upstream_throttled (this tenant); see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description upstream_error; upstream_credentials_rejected (the tenant's keys were refused); or upstream_credentials_unavailable (a role-based tenant's temporary credentials expired and could not be renewed; nothing was sent) */
+            502: {
+                headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description upstream_unavailable: the upstream failed repeatedly just now; tenant_busy: too many of this tenant's upstream calls are in flight (nothing was sent); or state_unavailable: the shared state is unreachable (writes with Idempotency-Key, own-visibility checks); see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description upstream_timeout */
+            504: {
+                headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2420,6 +2591,148 @@ export interface operations {
                     "X-Request-Id": string;
                     /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
                     "X-Upstream-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ticket_events: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The `id:` of the last event received: the stream resumes right after it, with no gap
+                 *     and no repeat, on any replica. Browsers' `EventSource` sends it by itself on reconnect.
+                 * @example 3.in_progress
+                 */
+                "Last-Event-ID"?: string;
+            };
+            path: {
+                /** @description The ticket's id. */
+                id: components["schemas"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An endless `text/event-stream`. Events: `note` (data: a Note as in GET /tickets/{id}/notes; `id:` set), `status` (data: the Ticket; `id:` set), `expired` (data: `{"reason":"token_expired"}`; last), `shutdown` (after a `retry:` line; data: `{"reason":"draining"}`; last); comment lines are heartbeats. Headers: `Cache-Control: no-store`, `X-Accel-Buffering: no`. */
+            200: {
+                headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example id: 1.
+                     *     event: note
+                     *     data: {"id":"CT24GHXT","content":"Cannot SSH into i-bp1abc","fromOfficial":false,"createdAt":"2020-04-02T09:04:00Z"}
+                     *
+                     *     id: 1.in_progress
+                     *     event: status
+                     *     data: {"id":"CAB327A","title":"SSH refused","status":"in_progress","createdAt":"2020-04-02T09:04:00Z","creatorId":"1234567890"}
+                     *
+                     *     : heartbeat
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            /** @description unauthenticated: missing, malformed, expired or otherwise invalid bearer token */
+            401: {
+                headers: {
+                    /** @description Bearer error="invalid_token" */
+                    "WWW-Authenticate": string;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden (permission missing) or tenant_not_configured */
+            403: {
+                headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description ticket_not_found (also for other tenants' tickets) */
+            404: {
+                headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited (this user) or upstream_throttled (this tenant); see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description upstream_error; upstream_credentials_rejected (the tenant's keys were refused); or upstream_credentials_unavailable (a role-based tenant's temporary credentials expired and could not be renewed; nothing was sent) */
+            502: {
+                headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description upstream_unavailable: the upstream failed repeatedly just now; tenant_busy: too many of this tenant's upstream calls are in flight (nothing was sent); or state_unavailable: the shared state is unreachable (writes with Idempotency-Key, own-visibility checks); see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description upstream_timeout */
+            504: {
+                headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -12,7 +12,7 @@ use crate::support::{TestGateway, demo_config};
 const VIOLATION: &str = "Content Security Policy";
 
 /// The `chromium` executable on the PATH; `None` (after saying so) when the test should skip.
-fn chromium() -> Option<PathBuf> {
+pub(super) fn chromium() -> Option<PathBuf> {
     let found = std::env::var_os("PATH").and_then(|path| {
         std::env::split_paths(&path)
             .map(|dir| dir.join("chromium"))
