@@ -171,13 +171,8 @@ impl Authenticator {
         }
         let claim_set = decoded.map_err(|kind| refusal(&kind, &parts))?;
         let claims = self.rules.read(&claim_set, now)?;
-        if let Some(exp) = claim_set.expires_at() {
-            self.verified.insert(
-                token,
-                claims.clone(),
-                exp.saturating_add(self.rules.leeway_secs),
-            );
-        }
+        let accepted_until = claims.expires_at.saturating_add(self.rules.leeway_secs);
+        self.verified.insert(token, claims.clone(), accepted_until);
         Ok(claims)
     }
 

@@ -41,16 +41,6 @@ pub struct Claims {
 #[derive(Debug)]
 pub(crate) struct ClaimSet(Map<String, Value>);
 
-impl ClaimSet {
-    /// `exp` in whole epoch seconds (rounded down, so a cache never holds a token past it).
-    pub(crate) fn expires_at(&self) -> Option<u64> {
-        self.get("exp")
-            .and_then(numeric_date)
-            .filter(|exp| *exp >= 0.0)
-            .map(|exp| exp as u64)
-    }
-}
-
 impl<'de> Deserialize<'de> for ClaimSet {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct ObjectVisitor;

@@ -87,6 +87,7 @@ mod tests {
             subject: subject.into(),
             tenant: "demo".into(),
             permissions: Permissions::empty(),
+            expires_at: 1_000,
         }
     }
 
