@@ -13,12 +13,12 @@ use utoipa::ToSchema;
 use super::language;
 use super::params::{LangQuery, TicketPath};
 use super::responses::{AuthFailures, UpstreamFailures};
-use super::support::upstream_id_header;
+use super::support::audited_no_content;
 use crate::auth::Permission;
 use crate::error::{ApiError, ErrorCode, FieldError};
 use crate::http::{AppState, Principal};
 use crate::settings::ApiVersion;
-use crate::tickets::{Access, audit, find_ticket};
+use crate::tickets::{Access, find_ticket};
 use crate::upstream::UpstreamError;
 use workorder_api::v2021::{EvaluateTicket, ReopenTicket};
 
@@ -142,7 +142,7 @@ pub async fn reopen_ticket(
         Ok::<_, ApiError>(answer.request_id)
     }
     .await;
-    finish(&principal, "ReopenTicket", &id, result)
+    audited_no_content(&principal, "ReopenTicket", &id, result)
 }
 
 /// Rate a completed ticket, once (Workorder 2021-06-10 tenants).
@@ -230,32 +230,5 @@ pub async fn rate_ticket(
         Ok::<_, ApiError>(answer.request_id)
     }
     .await;
-    finish(&principal, "EvaluateTicket", &id, result)
-}
-
-/// Audits the write and renders 204 or the error.
-fn finish(
-    principal: &Principal,
-    action: &'static str,
-    id: &str,
-    result: Result<Option<String>, ApiError>,
-) -> Result<HttpResponse, ApiError> {
-    match result {
-        Ok(request_id) => {
-            audit(principal, action, Some(id), "ok", request_id.as_deref());
-            let mut response = HttpResponse::NoContent();
-            upstream_id_header(&mut response, request_id.as_deref());
-            Ok(response.finish())
-        }
-        Err(err) => {
-            audit(
-                principal,
-                action,
-                Some(id),
-                err.code().as_str(),
-                err.upstream_request_id(),
-            );
-            Err(err)
-        }
-    }
+    audited_no_content(&principal, "EvaluateTicket", &id, result)
 }

@@ -8,7 +8,7 @@ use super::new_ticket::NewTicketBody;
 use super::new_ticket::TicketExtras;
 use super::params::{IdempotencyKeyHeader, LangQuery, TicketPath};
 use super::responses::{AuthFailures, UpstreamFailures};
-use super::support::upstream_id_header;
+use super::support::{audited_no_content, upstream_id_header};
 use super::ticket_query::{TicketListQuery, TicketListing};
 use super::views::{CreatedTicket, Ticket, TicketPageView};
 use super::{language, ticket_query};
@@ -18,7 +18,7 @@ use crate::http::idempotency::{self, REPLAYED_HEADER};
 use crate::http::{AppState, Principal};
 use crate::settings::ApiVersion;
 use crate::tickets::{Access, WrittenHow, limited_to_own};
-use crate::tickets::{audit, find_ticket, get_ticket_2021};
+use crate::tickets::{find_ticket, get_ticket_2021};
 use workorder_api::actions::{CloseTicket, CreateTicket};
 use workorder_api::v2021::{CreateTicket as V2021Create, SecretInfo};
 
@@ -292,28 +292,5 @@ pub async fn close_ticket(
         Ok::<_, ApiError>(answer.request_id)
     }
     .await;
-    match result {
-        Ok(request_id) => {
-            audit(
-                &principal,
-                "CloseTicket",
-                Some(&id),
-                "ok",
-                request_id.as_deref(),
-            );
-            let mut response = HttpResponse::NoContent();
-            upstream_id_header(&mut response, request_id.as_deref());
-            Ok(response.finish())
-        }
-        Err(err) => {
-            audit(
-                &principal,
-                "CloseTicket",
-                Some(&id),
-                err.code().as_str(),
-                err.upstream_request_id(),
-            );
-            Err(err)
-        }
-    }
+    audited_no_content(&principal, "CloseTicket", &id, result)
 }
