@@ -153,7 +153,8 @@ impl Authenticator {
     }
 
     /// Authenticates the raw `Authorization` header value (`None` when absent).
-    /// A token verified before is answered from [`VerifiedTokens`] until its `exp`.
+    /// A token verified before is answered from the verified-token cache (`auth/verified.rs`)
+    /// until its `exp`.
     pub async fn authenticate(&self, authorization: Option<&str>) -> Result<Claims, AuthError> {
         let token = bearer_token(authorization)?;
         let now = now_secs();
