@@ -21,7 +21,7 @@ use crate::events::cursor::TicketEvent;
 use crate::events::stream::{self, OwnTickets, Shows};
 use crate::events::{Cursor, EventId, FeedKey, Frame, OpenError};
 use crate::http::{AppState, Principal};
-use crate::tickets::{Access, find_ticket, limited_to_own};
+use crate::tickets::{Access, ensure_ticket, limited_to_own};
 
 /// The header that tells nginx (and the ingress-nginx controller) not to buffer the stream.
 pub const NO_BUFFERING_HEADER: &str = "X-Accel-Buffering";
@@ -79,7 +79,7 @@ pub async fn ticket_events(
         .writes
         .ensure_reachable(&principal, &id, Access::Read)
         .await?;
-    find_ticket(&state.client, &principal, &id, principal.tenant.language).await?;
+    ensure_ticket(&state.client, &principal, &id, principal.tenant.language).await?;
     let last = req
         .headers()
         .get("Last-Event-ID")

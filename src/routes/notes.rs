@@ -18,7 +18,7 @@ use crate::error::{ApiError, ErrorCode, FieldError};
 use crate::http::idempotency::{self, REPLAYED_HEADER};
 use crate::http::{AppState, Principal};
 use crate::settings::ApiVersion;
-use crate::tickets::find_ticket;
+use crate::tickets::ensure_ticket;
 use crate::tickets::{Access, NewReply, WrittenHow};
 use workorder_api::actions::ListTicketNotes;
 
@@ -54,7 +54,7 @@ pub async fn list_notes(
         .writes
         .ensure_reachable(&principal, &id, Access::Read)
         .await?;
-    find_ticket(&state.client, &principal, &id, language).await?;
+    ensure_ticket(&state.client, &principal, &id, language).await?;
     let answer = state
         .client
         .call(

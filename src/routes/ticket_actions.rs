@@ -18,7 +18,7 @@ use crate::auth::Permission;
 use crate::error::{ApiError, ErrorCode, FieldError};
 use crate::http::{AppState, Principal};
 use crate::settings::ApiVersion;
-use crate::tickets::{Access, find_ticket};
+use crate::tickets::{Access, ensure_ticket};
 use crate::upstream::UpstreamError;
 use workorder_api::v2021::{EvaluateTicket, ReopenTicket};
 
@@ -126,7 +126,7 @@ pub async fn reopen_ticket(
             .writes
             .ensure_reachable(&principal, &id, Access::Write)
             .await?;
-        find_ticket(&state.client, &principal, &id, language).await?;
+        ensure_ticket(&state.client, &principal, &id, language).await?;
         let answer = state
             .client
             .call(
@@ -210,7 +210,7 @@ pub async fn rate_ticket(
             .writes
             .ensure_reachable(&principal, &id, Access::Write)
             .await?;
-        find_ticket(&state.client, &principal, &id, language).await?;
+        ensure_ticket(&state.client, &principal, &id, language).await?;
         let answer = state
             .client
             .call(

@@ -18,7 +18,7 @@ use crate::http::idempotency::{self, REPLAYED_HEADER};
 use crate::http::{AppState, Principal};
 use crate::settings::ApiVersion;
 use crate::tickets::{Access, WrittenHow, limited_to_own};
-use crate::tickets::{find_ticket, get_ticket_2021};
+use crate::tickets::{ensure_ticket, find_ticket, get_ticket_2021};
 use workorder_api::actions::{CloseTicket, CreateTicket};
 use workorder_api::v2021::{CreateTicket as V2021Create, SecretInfo};
 
@@ -91,6 +91,10 @@ pub async fn list_tickets(
         page_size: data.page_size.filter(|s| *s > 0).unwrap_or(page_size),
         items: data.list.into_iter().map(Ticket::from).collect(),
     };
+    principal
+        .tenant
+        .known_tickets
+        .remember(body.items.iter().map(|t| t.id.as_str()));
     let mut response = HttpResponse::Ok();
     upstream_id_header(&mut response, answer.request_id.as_deref());
     Ok(response.json(body))
@@ -218,6 +222,10 @@ pub async fn create_ticket(
         }
     })?;
     let outcome = written.outcome;
+    principal
+        .tenant
+        .known_tickets
+        .remember([outcome.id.as_str()]);
     let mut response = HttpResponse::build(StatusCode::CREATED);
     response.insert_header((
         LOCATION,
@@ -278,7 +286,7 @@ pub async fn close_ticket(
             .writes
             .ensure_reachable(&principal, &id, Access::Write)
             .await?;
-        find_ticket(&state.client, &principal, &id, language).await?;
+        ensure_ticket(&state.client, &principal, &id, language).await?;
         let answer = state
             .client
             .call(

@@ -62,6 +62,8 @@ pub struct Tenant {
     pub visibility: crate::settings::TicketVisibility,
     /// The Workorder API version the tenant speaks.
     pub api_version: crate::settings::ApiVersion,
+    /// Ticket ids its account has shown lately (emptied with the tenant on reload).
+    pub known_tickets: crate::tickets::KnownTickets,
 }
 
 /// All enabled tenants, by id.
@@ -162,6 +164,7 @@ impl TenantRegistry {
                     default_email: tenant.default_email.clone(),
                     visibility: tenant.ticket_visibility,
                     api_version: tenant.api_version,
+                    known_tickets: crate::tickets::KnownTickets::default(),
                 }),
             );
         }

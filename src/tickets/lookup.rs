@@ -35,13 +35,31 @@ pub async fn find_ticket(
         )
         .await?;
     let request_id = answer.request_id;
-    answer
+    let found = answer
         .data
         .list
         .into_iter()
         .find(|t| t.id == id)
         .map(|t| (t, request_id.clone()))
-        .ok_or_else(|| ApiError::ticket_not_found(id).with_upstream_request_id(request_id))
+        .ok_or_else(|| ApiError::ticket_not_found(id).with_upstream_request_id(request_id))?;
+    principal.tenant.known_tickets.remember([id]);
+    Ok(found)
+}
+
+/// Makes sure the ticket is the tenant's, without an upstream call when its account has shown
+/// the ticket lately ([`super::KnownTickets`]); otherwise as [`find_ticket`]. For the
+/// sub-routes whose own upstream call then answers for the ticket (notes, close, reopen,
+/// rating, events).
+pub async fn ensure_ticket(
+    client: &UpstreamClient,
+    principal: &Principal,
+    id: &str,
+    language: Language,
+) -> Result<(), ApiError> {
+    if is_ticket_id(id) && principal.tenant.known_tickets.contains(id) {
+        return Ok(());
+    }
+    find_ticket(client, principal, id, language).await.map(drop)
 }
 
 /// Reads one ticket in one call (Workorder 2021-06-10 `GetTicket`), for a `2021-06-10`
@@ -70,6 +88,7 @@ pub async fn get_ticket_2021(
             }
             other => ApiError::from(other),
         })?;
+    principal.tenant.known_tickets.remember([id]);
     Ok((answer.data, answer.request_id))
 }
 

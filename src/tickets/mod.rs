@@ -9,13 +9,15 @@
 
 mod create;
 mod exactly_once;
+mod known;
 mod lookup;
 mod ownership;
 mod reply;
 
 pub use create::create_ticket;
 pub use exactly_once::{Written, WrittenHow};
-pub use lookup::{audit, find_ticket, get_ticket_2021};
+pub use known::KnownTickets;
+pub use lookup::{audit, ensure_ticket, find_ticket, get_ticket_2021};
 pub use ownership::{Access, OWNED_INDEX_MAX, limited_to_own};
 pub use reply::{NewReply, reply_to_ticket};
 

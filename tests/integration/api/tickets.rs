@@ -313,3 +313,56 @@ async fn an_unknown_ticket_id_is_404_ticket_not_found_with_the_upstream_request_
     let body = problem(response, 404, "ticket_not_found").await;
     assert!(body["upstreamRequestId"].is_string(), "{body}");
 }
+
+/// Calls the embedded sandbox answered, by action (`GET /_sandbox/calls`).
+async fn sandbox_calls(gateway: &TestGateway) -> serde_json::Value {
+    let url = format!("{}/_sandbox/calls", gateway.sandbox_url.as_ref().unwrap());
+    reqwest::get(url).await.unwrap().json().await.unwrap()
+}
+
+fn count(calls: &serde_json::Value, action: &str) -> u64 {
+    calls[action].as_u64().unwrap_or(0)
+}
+
+/// Issue 12: once the tenant's account has shown a ticket (here: its create), its notes and
+/// its close make one upstream call each, with no `ListTickets` lookup first. A ticket the
+/// tenant has not been shown is still looked up (and another tenant's stays 404: see
+/// isolation.rs).
+#[tokio::test]
+async fn sub_routes_of_a_known_ticket_make_one_upstream_call() {
+    let gateway = TestGateway::start(&demo_config("")).await;
+    let token = gateway.token("demo", "alice", READ_WRITE);
+    let id = gateway.create_ticket(&token, "one call each").await;
+    let before = sandbox_calls(&gateway).await;
+
+    let notes = gateway.get(&format!("/tickets/{id}/notes"), &token).await;
+    assert_eq!(notes.status(), 200);
+    let close = gateway
+        .post_empty(&format!("/tickets/{id}/close"), &token)
+        .await;
+    assert_eq!(close.status(), 204);
+
+    let after = sandbox_calls(&gateway).await;
+    assert_eq!(count(&after, "ListTickets"), count(&before, "ListTickets"));
+    assert_eq!(
+        count(&after, "ListTicketNotes") - count(&before, "ListTicketNotes"),
+        1
+    );
+    assert_eq!(
+        count(&after, "CloseTicket") - count(&before, "CloseTicket"),
+        1
+    );
+
+    // Unknown to this tenant: looked up first, and 404 without the action.
+    let unknown = gateway.get("/tickets/NOSUCH1/notes", &token).await;
+    problem(unknown, 404, "ticket_not_found").await;
+    let last = sandbox_calls(&gateway).await;
+    assert_eq!(
+        count(&last, "ListTickets") - count(&after, "ListTickets"),
+        1
+    );
+    assert_eq!(
+        count(&last, "ListTicketNotes"),
+        count(&after, "ListTicketNotes")
+    );
+}
