@@ -245,15 +245,8 @@ impl NewTicketBody {
     }
 }
 
-/// A category id: a JSON integer (or an integral number such as `793.0`, which JSON Schema
-/// also calls an integer) from 1 to 2^53 - 1, the integers a JavaScript client holds exactly.
+/// A category id: a JSON integer from 1 to 2^53 - 1, the integers a JavaScript client holds
+/// exactly.
 fn category_id_of(n: &serde_json::Number) -> Option<i64> {
-    const MAX_SAFE_INTEGER: i64 = 9_007_199_254_740_991;
-    n.as_i64()
-        .or_else(|| {
-            n.as_f64()
-                .filter(|f| f.fract() == 0.0 && f.abs() <= MAX_SAFE_INTEGER as f64)
-                .map(|f| f as i64)
-        })
-        .filter(|id| (1..=MAX_SAFE_INTEGER).contains(id))
+    super::params::json_integer(n, 1..=9_007_199_254_740_991)
 }

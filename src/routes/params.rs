@@ -273,6 +273,18 @@ impl<'de, const MIN: u32, const MAX: u32> Deserialize<'de> for Bounded<MIN, MAX>
     }
 }
 
+/// A JSON number as an integer in `range`: an integer, or an integral number such as `5.0`,
+/// which JSON Schema also calls an integer (so the document's `type: integer` is exact).
+pub fn json_integer(n: &serde_json::Number, range: std::ops::RangeInclusive<i64>) -> Option<i64> {
+    n.as_i64()
+        .or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() <= 2f64.powi(53))
+                .map(|f| f as i64)
+        })
+        .filter(|i| range.contains(i))
+}
+
 /// `value` as a decimal number when it is 1 to 18 ASCII digits (no sign): larger can't be a
 /// page, and never overflows.
 fn digits(value: &str) -> Option<i64> {
@@ -459,6 +471,17 @@ mod tests {
         );
         for bad in ["-1", "+5", "253402300800", "yesterday", " 5", "2020-04-02"] {
             assert!(parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn json_integers_include_integral_numbers_and_keep_to_the_range() {
+        let n = |text: &str| serde_json::from_str::<serde_json::Number>(text).expect(text);
+        assert_eq!(json_integer(&n("5"), 1..=5), Some(5));
+        assert_eq!(json_integer(&n("5.0"), 1..=5), Some(5));
+        assert_eq!(json_integer(&n("1e0"), 1..=5), Some(1));
+        for bad in ["0", "6", "4.5", "-1", "6.0", "1e300"] {
+            assert_eq!(json_integer(&n(bad), 1..=5), None, "{bad}");
         }
     }
 

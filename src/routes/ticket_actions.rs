@@ -11,7 +11,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::language;
-use super::params::{LangQuery, TicketPath};
+use super::params::{LangQuery, TicketPath, json_integer};
 use super::responses::{AuthFailures, UpstreamFailures};
 use super::support::audited_no_content;
 use crate::auth::Permission;
@@ -177,18 +177,7 @@ pub async fn rate_ticket(
     let language = language::resolve(&req, principal.tenant.language)?;
     require_2021(&principal, "rating a ticket")?;
     let mut errors = Vec::new();
-    let score = rating
-        .score
-        .as_i64()
-        .or_else(|| {
-            rating
-                .score
-                .as_f64()
-                .filter(|f| f.fract() == 0.0 && f.abs() <= 5.0)
-                .map(|f| f as i64)
-        })
-        .and_then(|s| u8::try_from(s).ok())
-        .filter(|s| (1..=5).contains(s));
+    let score = json_integer(&rating.score, 1..=5).and_then(|s| u8::try_from(s).ok());
     if score.is_none() {
         errors.push(FieldError::new("score", "must be an integer from 1 to 5"));
     }

@@ -372,10 +372,13 @@ fn document_bounds_are_the_parsers_bounds() {
         schemas["NewTicket"]["properties"]["productCode"]["pattern"],
         params::PRODUCT_CODE_PATTERN
     );
-    assert_eq!(
-        schemas["NewTicket"]["properties"]["content"]["pattern"],
-        params::NOT_BLANK_PATTERN
-    );
+    for (schema, field) in [("NewTicket", "content"), ("Reopen", "content")] {
+        assert_eq!(
+            schemas[schema]["properties"][field]["pattern"],
+            params::NOT_BLANK_PATTERN,
+            "{schema}.{field}"
+        );
+    }
     assert_eq!(
         schemas["Instant"]["anyOf"][1]["maximum"],
         params::MAX_EPOCH_SECONDS
