@@ -161,6 +161,13 @@ impl Authenticator {
         if let Some(claims) = self.verified.get(token, now) {
             return Ok(claims);
         }
+        // Boxed: the checks' future (a JWKS fetch among them) is over a kilobyte, which a
+        // cache hit's future would otherwise carry and copy (issue 12).
+        Box::pin(self.verify_and_remember(token, now)).await
+    }
+
+    /// Every check of a token not in the verified-token cache; a token that passes is added.
+    async fn verify_and_remember(&self, token: &str, now: u64) -> Result<Claims, AuthError> {
         let parts = split(token)?;
         let mut header_buf = [0u8; HEADER_BUF_LEN];
         let header = parse_header(parts.header, &mut header_buf)?;

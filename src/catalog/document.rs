@@ -2,12 +2,13 @@
 //! it is, and where it came from; plus the `If-None-Match` comparison.
 //!
 //! Invariant: a [`Document`] is built once per fetched upstream value (serialization and the
-//! SHA-256 happen at fetch time, never per hit). Serving it clones a `Bytes` and an `Arc<str>`,
-//! both reference-count bumps.
+//! SHA-256 happen at fetch time, never per hit), with its `ETag` header value ready. Serving it
+//! clones a `Bytes` and a `HeaderValue`, both reference-count bumps.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use actix_web::http::header::HeaderValue;
 use bytes::Bytes;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -36,6 +37,15 @@ impl CacheStatus {
             Self::Stale => "STALE",
         }
     }
+
+    /// [`CacheStatus::as_str`] as a header value, built at compile time.
+    pub fn header_value(self) -> HeaderValue {
+        match self {
+            Self::Hit => HeaderValue::from_static("HIT"),
+            Self::Miss => HeaderValue::from_static("MISS"),
+            Self::Stale => HeaderValue::from_static("STALE"),
+        }
+    }
 }
 
 impl std::fmt::Display for CacheStatus {
@@ -55,9 +65,9 @@ pub struct CachedDocument {
     /// The JSON body, serialized once when the value was fetched.
     pub body: Bytes,
     /// Strong ETag, quoted: `"<32 hex digits of the body's SHA-256>"`. Equal bodies have equal
-    /// ETags, across refreshes and processes. An `Arc<str>` so a hit does not allocate; use it
-    /// as `&str` (`&*doc.etag`).
-    pub etag: Arc<str>,
+    /// ETags, across refreshes and processes. The header value itself, so a hit neither
+    /// allocates nor validates it.
+    pub etag: HeaderValue,
     /// Time left of the TTL (zero when [`CacheStatus::Stale`]), for `Cache-Control: max-age`.
     pub max_age: Duration,
     /// Hit, miss or stale.
@@ -71,7 +81,7 @@ pub struct CachedDocument {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Document {
     pub(crate) body: Bytes,
-    pub(crate) etag: Arc<str>,
+    pub(crate) etag: HeaderValue,
 }
 
 impl Document {
@@ -85,7 +95,8 @@ impl Document {
         let etag = format!("\"{}\"", hex::encode(&digest[..ETAG_HASH_BYTES]));
         Self {
             body: Bytes::from(body),
-            etag: Arc::from(etag),
+            etag: HeaderValue::try_from(etag)
+                .unwrap_or_else(|e| unreachable!("a quoted hex string is a header value: {e}")),
         }
     }
 }
@@ -101,8 +112,9 @@ mod tests {
         let c = Document::json(&serde_json::json!({ "items": [2, 1] }));
         assert_eq!(a.etag, b.etag);
         assert_ne!(a.etag, c.etag);
-        assert!(a.etag.starts_with('"') && a.etag.ends_with('"'));
-        assert_eq!(a.etag.len(), 2 + 2 * ETAG_HASH_BYTES);
+        let tag = a.etag.to_str().unwrap_or_default();
+        assert!(tag.starts_with('"') && tag.ends_with('"'));
+        assert_eq!(tag.len(), 2 + 2 * ETAG_HASH_BYTES);
         assert_eq!(&a.body[..], br#"{"items":[1,2]}"#);
     }
 

@@ -198,7 +198,7 @@ impl Catalog {
         let client = &self.inner.client;
         self.inner
             .products
-            .get(key, async move {
+            .get(key, || async move {
                 let answer = client
                     .call(
                         target,
@@ -233,7 +233,7 @@ impl Catalog {
         let served = self
             .inner
             .categories
-            .get(key, async move {
+            .get(key, || async move {
                 let answer = client
                     .call(
                         target,
@@ -278,7 +278,7 @@ impl CategoriesEntry {
 fn cached<V>(document: &Document, served: &Served<V>) -> CachedDocument {
     CachedDocument {
         body: document.body.clone(),
-        etag: Arc::clone(&document.etag),
+        etag: document.etag.clone(),
         max_age: served.max_age,
         status: served.status,
         upstream_request_id: served.request_id.clone(),

@@ -31,7 +31,7 @@ use super::CatalogSettings;
 use super::document::CacheStatus;
 use super::key::{Key, KeyRef};
 use crate::clock::Clock;
-use crate::telemetry::Metrics;
+use crate::telemetry::{CacheLookupCounters, Metrics};
 use crate::upstream::UpstreamError;
 
 /// A successfully loaded value with when and by which upstream request it was fetched.
@@ -64,8 +64,8 @@ pub(crate) struct Tier<V> {
     kept: Cache<Key, Arc<Stored<V>>>,
     settings: CatalogSettings,
     clock: Clock,
-    /// The application's metrics, where every lookup is counted.
-    metrics: Metrics,
+    /// This cache's lookup counters in the application's metrics.
+    lookups: CacheLookupCounters,
 }
 
 impl<V: Send + Sync + 'static> Tier<V> {
@@ -89,15 +89,21 @@ impl<V: Send + Sync + 'static> Tier<V> {
             kept: build("kept", settings.ttl.saturating_add(settings.stale)),
             settings,
             clock,
-            metrics,
+            lookups: metrics.cache_lookup_counters(name),
         }
     }
 
-    /// Serves `key` from the cache, or loads it with `load` (one load per key at a time).
-    /// `load` yields the value and the upstream `RequestId` of the call that produced it.
-    /// Runs in a `cache_lookup` span (cache, tenant, result), the parent of any upstream call.
-    pub(crate) async fn get<F>(&self, key: KeyRef<'_>, load: F) -> Result<Served<V>, UpstreamError>
+    /// Serves `key` from the cache, or loads it with the future `load` makes (one load per key
+    /// at a time). The load yields the value and the upstream `RequestId` of the call that
+    /// produced it. Runs in a `cache_lookup` span (cache, tenant, result), the parent of any
+    /// upstream call.
+    pub(crate) async fn get<L, F>(
+        &self,
+        key: KeyRef<'_>,
+        load: L,
+    ) -> Result<Served<V>, UpstreamError>
     where
+        L: FnOnce() -> F,
         F: Future<Output = Result<(V, Option<String>), UpstreamError>>,
     {
         let span = tracing::debug_span!(
@@ -109,13 +115,14 @@ impl<V: Send + Sync + 'static> Tier<V> {
         self.lookup(key, load).instrument(span).await
     }
 
-    async fn lookup<F>(&self, key: KeyRef<'_>, load: F) -> Result<Served<V>, UpstreamError>
+    async fn lookup<L, F>(&self, key: KeyRef<'_>, load: L) -> Result<Served<V>, UpstreamError>
     where
+        L: FnOnce() -> F,
         F: Future<Output = Result<(V, Option<String>), UpstreamError>>,
     {
         // Hot path: one lookup with a borrowed key and an `Arc` clone.
-        if let Some(stored) = self.fresh.get(&key).await {
-            if self.age(&stored) < self.settings.ttl {
+        let expired = match self.fresh.get(&key).await {
+            Some(stored) if self.age(&stored) < self.settings.ttl => {
                 self.record(&key, CacheStatus::Hit);
                 return Ok(Served {
                     max_age: self.time_left(&stored),
@@ -124,6 +131,27 @@ impl<V: Send + Sync + 'static> Tier<V> {
                     request_id: None,
                 });
             }
+            other => other,
+        };
+        // Everything else is boxed: its futures (the upstream call's among them) take
+        // kilobytes, which every hit would otherwise carry and copy as its future moves
+        // (13 KB per `GET /products` before, issue 12).
+        Box::pin(self.refresh(key, expired, load)).await
+    }
+
+    /// A miss, or a hit past its TTL (`expired`): loads the value, or serves the last good one
+    /// when the load fails.
+    async fn refresh<L, F>(
+        &self,
+        key: KeyRef<'_>,
+        expired: Option<Arc<Stored<V>>>,
+        load: L,
+    ) -> Result<Served<V>, UpstreamError>
+    where
+        L: FnOnce() -> F,
+        F: Future<Output = Result<(V, Option<String>), UpstreamError>>,
+    {
+        if let Some(stored) = expired {
             // Past its TTL by the clock but not yet dropped by moka: drop exactly this value (a
             // concurrent load may have replaced it already), so the load below runs.
             self.fresh
@@ -139,7 +167,7 @@ impl<V: Send + Sync + 'static> Tier<V> {
         let loaded = self
             .fresh
             .try_get_with(owned.clone(), async {
-                let (value, request_id) = load.await?;
+                let (value, request_id) = load().await?;
                 let stored = Arc::new(Stored {
                     value,
                     fetched_at: self.clock.now(),
@@ -188,12 +216,12 @@ impl<V: Send + Sync + 'static> Tier<V> {
     /// Counts the lookup (metrics), records it on the `cache_lookup` span and logs it at
     /// debug level.
     fn record(&self, key: &KeyRef<'_>, status: CacheStatus) {
-        let result = match status {
-            CacheStatus::Hit => "hit",
-            CacheStatus::Miss => "miss",
-            CacheStatus::Stale => "stale",
+        let (result, counter) = match status {
+            CacheStatus::Hit => ("hit", &self.lookups.hit),
+            CacheStatus::Miss => ("miss", &self.lookups.miss),
+            CacheStatus::Stale => ("stale", &self.lookups.stale),
         };
-        self.metrics.record_cache(self.name, result);
+        counter.inc();
         tracing::Span::current().record("result", result);
         tracing::debug!(
             cache = self.name,
@@ -264,10 +292,10 @@ mod tests {
             language: Language::Zh,
             product: "",
         };
-        let served = tier.get(key, async { Ok((1, None)) }).await.unwrap();
+        let served = tier.get(key, || async { Ok((1, None)) }).await.unwrap();
         assert_eq!(served.status, CacheStatus::Miss);
         assert_eq!(
-            tier.get(key, async { Ok((2, None)) })
+            tier.get(key, || async { Ok((2, None)) })
                 .await
                 .unwrap()
                 .stored
@@ -294,12 +322,12 @@ mod tests {
             product: "",
         };
         let failed = tier
-            .get(key, async { Err(UpstreamError::Timeout { sent: true }) })
+            .get(key, || async { Err(UpstreamError::Timeout { sent: true }) })
             .await;
         assert!(matches!(failed, Err(UpstreamError::Timeout { sent: true })));
         assert_eq!(tier.entry_count().await, 0);
 
-        let served = tier.get(key, async { Ok((7, None)) }).await.unwrap();
+        let served = tier.get(key, || async { Ok((7, None)) }).await.unwrap();
         assert_eq!((served.stored.value, served.status), (7, CacheStatus::Miss));
         assert_eq!(tier.entry_count().await, 1);
     }

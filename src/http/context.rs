@@ -56,9 +56,11 @@ pub async fn request_context(
     if let Some(trace) = &trace {
         span.record("trace_id", trace.trace_id.as_str());
     }
-    // Known before routing (the resource map matches the path), so every line logged while
-    // the handler runs carries the template; recorded again below from the routed request.
-    if let Some(route) = req.match_pattern() {
+    // Known before routing (the resource map matches the path, as it will for the routed
+    // request), so every line logged while the handler runs carries the template. Matched
+    // once: the metrics below use the same answer.
+    let route = req.match_pattern();
+    if let Some(route) = &route {
         span.record("route", route.as_str());
     }
     let started = Instant::now();
@@ -77,17 +79,13 @@ pub async fn request_context(
             // an error from an inner middleware is finished here and returned as a ready response.
             // A panic in a handler must not drop the connection: it becomes a 500 problem.
             let called = AssertUnwindSafe(next.call(req)).catch_unwind().await;
-            let (outcome, route) = match called {
+            let outcome = match called {
                 Ok(Ok(response)) => {
-                    let route = response.request().match_pattern();
                     let (request, response) = response.map_into_boxed_body().into_parts();
-                    (Ok((request, ensure_problem_body(response))), route)
+                    Ok((request, ensure_problem_body(response)))
                 }
-                Ok(Err(err)) => (Err(ensure_problem_body(err.error_response())), None),
-                Err(_) => (
-                    Err(ApiError::internal(&"a handler panicked").error_response()),
-                    None,
-                ),
+                Ok(Err(err)) => Err(ensure_problem_body(err.error_response())),
+                Err(_) => Err(ApiError::internal(&"a handler panicked").error_response()),
             };
             let (status, code) = match &outcome {
                 Ok((_, response)) | Err(response) => (

@@ -12,6 +12,7 @@
 //! on the injected [`Clock`]; moka's idle eviction only bounds memory.
 
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -40,6 +41,13 @@ pub struct FailedAuthLimiter {
     burst: f64,
     clock: Clock,
     buckets: Option<Cache<IpAddr, Arc<Mutex<Bucket>>>>,
+    /// When any address last failed, in milliseconds since `started` (monotonic): while none
+    /// has failed for longer than a whole budget takes to refill, no bucket can be spent and
+    /// [`Self::blocked`] answers without a lookup (the common case on every request).
+    last_failure_ms: Arc<AtomicI64>,
+    started: Instant,
+    /// How long a spent budget takes to refill entirely, in milliseconds (rounded up).
+    refill_ms: i64,
 }
 
 impl std::fmt::Debug for FailedAuthLimiter {
@@ -61,12 +69,26 @@ impl FailedAuthLimiter {
                 .time_to_idle(Duration::from_secs(3_600))
                 .build()
         });
+        let per_second = f64::from(per_minute) / 60.0;
+        let burst = f64::from(burst.max(1));
         Self {
-            per_second: f64::from(per_minute) / 60.0,
-            burst: f64::from(burst.max(1)),
-            clock,
+            per_second,
+            burst,
+            clock: clock.clone(),
             buckets,
+            last_failure_ms: Arc::new(AtomicI64::new(i64::MIN)),
+            started: clock.now(),
+            // +1 ms against rounding; an `f64` far past any `i64` saturates.
+            refill_ms: if per_second > 0.0 {
+                (burst / per_second * 1_000.0).ceil() as i64 + 1
+            } else {
+                i64::MAX
+            },
         }
+    }
+
+    fn elapsed_ms(&self) -> i64 {
+        i64::try_from(self.clock.elapsed(self.started).as_millis()).unwrap_or(i64::MAX)
     }
 
     fn refilled(&self, bucket: &mut Bucket, now: Instant) {
@@ -77,7 +99,12 @@ impl FailedAuthLimiter {
 
     /// How long `address` must wait before it may try again, if its budget is spent.
     pub fn blocked(&self, address: IpAddr) -> Option<Duration> {
-        let bucket = self.buckets.as_ref()?.get(&address)?;
+        let buckets = self.buckets.as_ref()?;
+        let last_failure = self.last_failure_ms.load(Ordering::Acquire);
+        if self.elapsed_ms().saturating_sub(last_failure) > self.refill_ms {
+            return None;
+        }
+        let bucket = buckets.get(&address)?;
         let mut bucket = bucket.lock().unwrap_or_else(PoisonError::into_inner);
         self.refilled(&mut bucket, self.clock.now());
         (bucket.tokens < 1.0)
@@ -89,6 +116,8 @@ impl FailedAuthLimiter {
         let Some(buckets) = &self.buckets else {
             return;
         };
+        self.last_failure_ms
+            .fetch_max(self.elapsed_ms(), Ordering::AcqRel);
         let bucket = buckets.get_with(address, || {
             Arc::new(Mutex::new(Bucket {
                 tokens: self.burst,
@@ -159,6 +188,27 @@ mod tests {
         assert_eq!(wait_ms(attacker), None, "one more try after 10 s");
         limiter.record_failure(attacker);
         assert_eq!(wait_ms(attacker), Some(9_999));
+    }
+
+    #[test]
+    fn the_no_recent_failure_shortcut_never_hides_a_spent_budget() {
+        let clock = Clock::manual();
+        let limiter = FailedAuthLimiter::new(60, 1, clock.clone());
+        let (early, late): (IpAddr, IpAddr) = (
+            "203.0.113.1".parse().unwrap(),
+            "203.0.113.2".parse().unwrap(),
+        );
+        limiter.record_failure(early);
+        clock.advance(Duration::from_millis(999));
+        assert!(limiter.blocked(early).is_some(), "1 ms of its second left");
+        clock.advance(Duration::from_secs(60));
+        assert_eq!(limiter.blocked(early), None, "refilled long ago");
+        limiter.record_failure(late);
+        assert!(
+            limiter.blocked(late).is_some(),
+            "a new failure is seen at once"
+        );
+        assert_eq!(limiter.blocked(early), None);
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! `Cache-Control: private, max-age=<seconds left>`; `X-Cache: HIT | MISS | STALE`.
 
 use actix_web::http::header::{
-    CACHE_CONTROL, CONTENT_TYPE, ETAG, ETag, EntityTag, Header, IfNoneMatch, VARY,
+    CACHE_CONTROL, CONTENT_TYPE, ETAG, EntityTag, Header, HeaderName, HeaderValue, IF_NONE_MATCH,
+    IfNoneMatch, VARY,
 };
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -18,6 +19,11 @@ use crate::validation::is_product_code;
 
 /// Response header telling whether the catalog came from the cache.
 pub const X_CACHE: &str = "x-cache";
+
+// Header names and values built at compile time: a hit builds no header from text (issue 12).
+const X_CACHE_NAME: HeaderName = HeaderName::from_static(X_CACHE);
+const ACCEPT_LANGUAGE_VARY: HeaderValue = HeaderValue::from_static("Accept-Language");
+const JSON: HeaderValue = HeaderValue::from_static("application/json");
 
 /// The product catalog.
 ///
@@ -138,32 +144,33 @@ fn names_current_copy(req: &HttpRequest, ours: Option<&EntityTag>) -> bool {
 /// or lists our tag, compared weakly (RFC 9110 §13.1.2, so `W/"x"` matches `"x"`). Entries that
 /// are not entity tags are skipped; a header that is not text matches nothing.
 fn cached_response(req: &HttpRequest, document: &CachedDocument) -> HttpResponse {
-    let ours = document.etag.parse::<EntityTag>().ok();
-    let not_modified = names_current_copy(req, ours.as_ref());
+    // Parsed only when the caller sent the header: most requests carry none.
+    let not_modified = req.headers().contains_key(IF_NONE_MATCH) && {
+        let ours = document
+            .etag
+            .to_str()
+            .ok()
+            .and_then(|tag| tag.parse::<EntityTag>().ok());
+        names_current_copy(req, ours.as_ref())
+    };
     let mut response = if not_modified {
         HttpResponse::NotModified()
     } else {
         HttpResponse::Ok()
     };
-    match ours {
-        Some(ours) => response.insert_header(ETag(ours)),
-        // Unreachable for the catalog's own tags (quoted hex); sent as they are all the same.
-        None => response.insert_header((ETAG, &*document.etag)),
-    };
+    let max_age = format!("private, max-age={}", document.max_age.as_secs());
     response
-        .insert_header((
-            CACHE_CONTROL,
-            format!("private, max-age={}", document.max_age.as_secs()),
-        ))
-        .insert_header((X_CACHE, document.status.as_str()))
+        .insert_header((ETAG, document.etag.clone()))
+        .insert_header((CACHE_CONTROL, max_age))
+        .insert_header((X_CACHE_NAME, document.status.header_value()))
         // The body depends on Accept-Language when `?lang=` is absent: shared caches must key on it.
-        .insert_header((VARY, "Accept-Language"));
+        .insert_header((VARY, ACCEPT_LANGUAGE_VARY));
     upstream_id_header(&mut response, document.upstream_request_id.as_deref());
     if not_modified {
         response.finish()
     } else {
         response
-            .insert_header((CONTENT_TYPE, "application/json"))
+            .insert_header((CONTENT_TYPE, JSON))
             .body(document.body.clone())
     }
 }

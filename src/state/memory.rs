@@ -7,13 +7,19 @@
 //! idempotency key that vanishes at once is a duplicate waiting to happen. With LRU a new value
 //! is always kept, and a full tenant loses its least recently used keys first.
 //!
-//! Expiry is a rule (a lease, a rate bucket, an outcome's lifetime), so each entry carries its
-//! expiry instant from the injected [`Clock`] and a read past it finds nothing. moka's own
-//! per-entry expiry only frees memory: it runs on system time, so on a manual clock it is put
-//! off ([`Clock::cache_lifetime`]), and an entry it has not yet dropped is still expired by
-//! rule.
+//! Expiry is a rule (a lease, an outcome's lifetime), so each entry carries its expiry instant
+//! from the injected [`Clock`] and a read past it finds nothing. moka's own per-entry expiry
+//! only frees memory: it runs on system time, so on a manual clock it is put off
+//! ([`Clock::cache_lifetime`]), and an entry it has not yet dropped is still expired by rule.
+//!
+//! Rate buckets, checked on every request, live apart: one atomic GCRA arrival time per bucket,
+//! charged with a compare-and-swap after a plain cache read, so the hot path never takes moka's
+//! write path (an entry replaced per request cost more than the rest of the check, issue 12).
+//! A bucket idle for longer than its whole burst takes to refill is full, so dropping it then
+//! changes no decision.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
 use moka::Expiry;
@@ -61,20 +67,62 @@ impl Expiry<String, Entry> for PerEntryTtl {
 
 type TenantCache = Cache<String, Entry>;
 
-/// Per-tenant caches of values with a time to live.
+/// One rate bucket: the GCRA theoretical arrival time in microseconds ([`FRESH`] for none yet).
+struct Bucket {
+    tat_us: AtomicI64,
+    /// How long it may stay unused before it is certainly full again (memory only).
+    idle_lifetime: Duration,
+}
+
+/// The arrival time of a bucket never charged.
+const FRESH: i64 = i64::MIN;
+
+/// moka drops a bucket once it has been idle for its `idle_lifetime`.
+struct IdleBucket;
+
+impl Expiry<String, Arc<Bucket>> for IdleBucket {
+    fn expire_after_create(
+        &self,
+        _key: &String,
+        bucket: &Arc<Bucket>,
+        _now: Instant,
+    ) -> Option<Duration> {
+        Some(bucket.idle_lifetime)
+    }
+
+    fn expire_after_read(
+        &self,
+        _key: &String,
+        bucket: &Arc<Bucket>,
+        _now: Instant,
+        _current: Option<Duration>,
+        _last_modified_at: Instant,
+    ) -> Option<Duration> {
+        Some(bucket.idle_lifetime)
+    }
+}
+
+type BucketCache = Cache<String, Arc<Bucket>>;
+
+/// Per-tenant caches of values with a time to live, and of rate buckets.
 #[derive(Clone)]
 pub struct MemoryBackend {
     tenants: Cache<String, TenantCache>,
+    buckets: Cache<String, BucketCache>,
     capacity_per_tenant: u64,
     clock: Clock,
 }
 
 impl MemoryBackend {
-    /// At most `capacity_per_tenant` keys per tenant; the least recently used go first. Values
-    /// expire on `clock`.
+    /// At most `capacity_per_tenant` keys and as many rate buckets per tenant; the least
+    /// recently used go first. Values expire on `clock`.
     pub fn new(capacity_per_tenant: u64, clock: Clock) -> Self {
         Self {
             tenants: Cache::builder()
+                .max_capacity(MAX_TENANTS)
+                .eviction_policy(EvictionPolicy::lru())
+                .build(),
+            buckets: Cache::builder()
                 .max_capacity(MAX_TENANTS)
                 .eviction_policy(EvictionPolicy::lru())
                 .build(),
@@ -89,6 +137,16 @@ impl MemoryBackend {
                 .max_capacity(self.capacity_per_tenant)
                 .eviction_policy(EvictionPolicy::lru())
                 .expire_after(PerEntryTtl)
+                .build()
+        })
+    }
+
+    fn tenant_buckets(&self, tenant: &str) -> BucketCache {
+        self.buckets.get_with_by_ref(tenant, || {
+            Cache::builder()
+                .max_capacity(self.capacity_per_tenant)
+                .eviction_policy(EvictionPolicy::lru())
+                .expire_after(IdleBucket)
                 .build()
         })
     }
@@ -148,24 +206,38 @@ impl MemoryBackend {
         now_ms: i64,
     ) -> RateDecision {
         let now_us = now_ms.saturating_mul(1000);
-        let mut decision = RateDecision::Allowed;
-        self.tenant(tenant)
-            .entry_by_ref(bucket)
-            .and_compute_with(|current| {
-                let stored = current
-                    .and_then(|e| self.live(e.into_value()))
-                    .and_then(|e| e.value.parse::<i64>().ok());
-                let (verdict, new_tat) = gcra::step(stored, now_us, per_second, burst);
-                decision = verdict;
-                match new_tat {
-                    Some(tat) => Op::Put(self.entry(
-                        tat.to_string().into(),
-                        Duration::from_micros(u64::try_from(tat - now_us).unwrap_or(0).max(1_000)),
-                    )),
-                    None => Op::Nop,
-                }
-            });
-        decision
+        let buckets = self.tenant_buckets(tenant);
+        let cell = buckets.get(bucket).unwrap_or_else(|| {
+            buckets.get_with_by_ref(bucket, || {
+                // Full again once the most it can owe (a whole burst) has been paid back, plus
+                // a second of margin.
+                let refill = gcra::emission_interval_us(per_second)
+                    .saturating_mul(i64::from(burst.max(1)))
+                    .saturating_add(1_000_000);
+                let refill = Duration::from_micros(u64::try_from(refill).unwrap_or(u64::MAX));
+                Arc::new(Bucket {
+                    tat_us: AtomicI64::new(FRESH),
+                    idle_lifetime: self.clock.cache_lifetime(refill.min(MAX_TTL)),
+                })
+            })
+        });
+        let mut current = cell.tat_us.load(Ordering::Acquire);
+        loop {
+            let stored = (current != FRESH).then_some(current);
+            let (decision, new_tat) = gcra::step(stored, now_us, per_second, burst);
+            let Some(new_tat) = new_tat else {
+                return decision;
+            };
+            match cell.tat_us.compare_exchange_weak(
+                current,
+                new_tat,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return decision,
+                Err(actual) => current = actual,
+            }
+        }
     }
 }
 
@@ -238,6 +310,34 @@ mod tests {
         memory.tenant("t").run_pending_tasks();
         assert!(memory.tenant("t").entry_count() <= 50);
         assert_eq!(memory.get("t", "k0"), None, "the oldest went first");
+    }
+
+    #[test]
+    fn concurrent_rate_checks_of_one_bucket_allow_exactly_its_burst() {
+        let memory = MemoryBackend::new(100, Clock::manual());
+        let now = 1_700_000_000_000;
+        let allowed = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|scope| {
+            for _ in 0..8 {
+                scope.spawn(|| {
+                    for _ in 0..500 {
+                        if memory.rate_check("t", "u", 1, 1_000, now) == RateDecision::Allowed {
+                            allowed.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                });
+            }
+        });
+        assert_eq!(
+            allowed.into_inner(),
+            1_000,
+            "4000 tries at one instant, burst 1000"
+        );
+        assert_eq!(
+            memory.rate_check("t", "u", 1, 1_000, now + 1_000),
+            RateDecision::Allowed,
+            "one more a second later"
+        );
     }
 
     #[test]

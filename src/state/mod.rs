@@ -171,10 +171,10 @@ impl StateStore {
             Backend::Memory(memory) => {
                 Ok(memory.rate_check(tenant, bucket, per_second, burst, now_ms))
             }
+            // Boxed: the round trip's future would otherwise make every memory check's future
+            // (on every request) as large as its own.
             Backend::Redis(redis) => {
-                redis
-                    .rate_check(tenant, bucket, per_second, burst, now_ms)
-                    .await
+                Box::pin(redis.rate_check(tenant, bucket, per_second, burst, now_ms)).await
             }
         };
         self.counted("rate_check", result)

@@ -303,6 +303,18 @@ fn method_label(method: &str) -> &'static str {
         .unwrap_or("other")
 }
 
+/// One catalog cache's `wog_cache_lookups_total` series, by result
+/// ([`Metrics::cache_lookup_counters`]).
+#[derive(Clone, Debug)]
+pub struct CacheLookupCounters {
+    /// `result="hit"`.
+    pub hit: Counter,
+    /// `result="miss"`.
+    pub miss: Counter,
+    /// `result="stale"`.
+    pub stale: Counter,
+}
+
 impl Metrics {
     /// The live event stream metrics (streams, pollers, events sent).
     pub fn events(&self) -> &super::event_metrics::EventMetrics {
@@ -381,12 +393,20 @@ impl Metrics {
         InFlight(self.0.in_flight.clone())
     }
 
-    /// Records a catalog cache lookup; `result` is `hit`, `miss` or `stale`.
-    pub fn record_cache(&self, cache: &'static str, result: &'static str) {
-        self.0
-            .cache_lookups
-            .get_or_create(&CacheLabels { cache, result })
-            .inc();
+    /// The lookup counters of catalog cache `cache`, resolved once so that counting a lookup
+    /// is one atomic add, not a search by labels (issue 12: a hit is counted on every request).
+    pub fn cache_lookup_counters(&self, cache: &'static str) -> CacheLookupCounters {
+        let counter = |result| {
+            self.0
+                .cache_lookups
+                .get_or_create(&CacheLabels { cache, result })
+                .clone()
+        };
+        CacheLookupCounters {
+            hit: counter("hit"),
+            miss: counter("miss"),
+            stale: counter("stale"),
+        }
     }
 
     /// Records a JWKS fetch; `result` is `ok` or `failed`.

@@ -19,7 +19,7 @@ pub mod trace_context;
 pub mod write_metrics;
 
 pub use credential_metrics::CredentialMetrics;
-pub use metrics::{CallObserver, Metrics};
+pub use metrics::{CacheLookupCounters, CallObserver, Metrics};
 
 use std::io::IsTerminal as _;
 

@@ -18,8 +18,15 @@ pub fn accept_or_generate(given: Option<&str>) -> String {
         {
             id.to_owned()
         }
-        _ => uuid::Uuid::new_v4().to_string(),
+        _ => random_uuid().to_string(),
     }
+}
+
+/// A version 4 UUID from the thread's CSPRNG (`rand::rng()`: ChaCha, seeded from the OS and
+/// reseeded periodically), not `Uuid::new_v4`, which asks the kernel (`getrandom`, a syscall)
+/// for every id: one syscall per request on the hot path (issue 12).
+pub fn random_uuid() -> uuid::Uuid {
+    uuid::Builder::from_random_bytes(rand::random()).into_uuid()
 }
 
 /// Runs `future` with `id` as the current request id.
@@ -43,6 +50,10 @@ mod tests {
             let id = accept_or_generate(bad);
             assert!(uuid::Uuid::parse_str(&id).is_ok(), "{bad:?} -> {id}");
         }
+        let (a, b) = (random_uuid(), random_uuid());
+        assert_eq!(a.get_version(), Some(uuid::Version::Random));
+        assert_eq!(a.get_variant(), uuid::Variant::RFC4122);
+        assert_ne!(a, b);
         let long = "a".repeat(129);
         assert_ne!(accept_or_generate(Some(&long)), long);
         let max = "a".repeat(128);

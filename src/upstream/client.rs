@@ -27,7 +27,7 @@ use super::wire::header_map;
 use crate::clock::Clock;
 use crate::identity::TenantCredentials;
 use crate::settings::{ClientSettings, Endpoint};
-use crate::telemetry::CallObserver;
+use crate::telemetry::{CallObserver, request_id};
 
 /// Who is calling, where, and how they sign: everything tenant-specific about a call.
 #[derive(Debug, Clone)]
@@ -281,7 +281,9 @@ impl UpstreamClient {
             span_id = field::Empty,
         );
         let started = Instant::now();
-        let nonce = uuid::Uuid::new_v4().simple().to_string();
+        // A signature nonce need only be unique and unpredictable: the thread's CSPRNG, no
+        // syscall per call.
+        let nonce = request_id::random_uuid().simple().to_string();
         let mut signed = sign_api_call(
             target.signature,
             A::VERSION,

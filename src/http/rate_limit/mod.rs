@@ -9,8 +9,9 @@
 //! Redis (tested call for call) and under a manual clock. Replicas' clocks disagree by their
 //! skew (NTP keeps it to milliseconds); a replica ahead of the others may admit a request up to
 //! that skew early, one behind refuses up to that much longer — an error of about
-//! `skew × rate` requests, far below any burst. The buckets' expiry (`PX`) is Redis's own. Buckets are `rl:user:{hash}` (a keyed hash of the `sub`,
-//! so the store holds no user id) and `rl:tenant`, under the tenant.
+//! `skew × rate` requests, far below any burst. The buckets' expiry (`PX`) is Redis's own.
+//! Buckets are `rl:user:{hash}` (a keyed hash of the `sub`, so a shared store holds no user id;
+//! in memory, `rl:user:{sub}`) and `rl:tenant`, under the tenant.
 //!
 //! Invariant: the store failing never fails a request: that check is then decided by this
 //! replica's own buckets ([`RateLimiter`]), counted in `wog_rate_limit_fallbacks_total` and
@@ -104,8 +105,7 @@ impl RateLimits {
     /// is checked first, so a user over it does not use up the tenant's budget.
     pub async fn check(&self, tenant: &str, user: &str) -> Result<(), Duration> {
         if self.user.is_on() {
-            let hash = self.fingerprinter.of("rate-limit-user", &[user.as_bytes()]);
-            let bucket = format!("rl:user:{}", hash.to_hex());
+            let bucket = self.user_bucket(user);
             match self.shared(tenant, &bucket, self.user).await {
                 Ok(decision) => decision.map_err(self.refused(tenant, "user"))?,
                 Err(error) => {
@@ -117,6 +117,19 @@ impl RateLimits {
             }
         }
         self.check_tenant(tenant).await
+    }
+
+    /// The name of `user`'s bucket: in a shared store, a keyed hash of the `sub` (the store
+    /// holds no user id); in this process's memory, where nobody else reads it, the `sub`
+    /// itself, which spares every request an HMAC (issue 12). The two never meet: a store is
+    /// one or the other for the process's life.
+    fn user_bucket(&self, user: &str) -> String {
+        if self.store.is_shared() {
+            let hash = self.fingerprinter.of("rate-limit-user", &[user.as_bytes()]);
+            format!("rl:user:{}", hash.to_hex())
+        } else {
+            format!("rl:user:{user}")
+        }
     }
 
     /// Charges one request to `tenant`'s budget alone, or says how long to wait: what a
