@@ -261,6 +261,7 @@ mod tests {
         );
         let key = KeyRef {
             tenant: "acme",
+            version: crate::settings::ApiVersion::V2020,
             language: Language::Zh,
             product: "",
         };
@@ -290,6 +291,7 @@ mod tests {
         );
         let key = KeyRef {
             tenant: "acme",
+            version: crate::settings::ApiVersion::V2020,
             language: Language::Zh,
             product: "",
         };
