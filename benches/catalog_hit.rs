@@ -79,7 +79,10 @@ async fn run() {
         workorder_gateway::clock::Clock::system(),
         &workorder_gateway::telemetry::Metrics::new(),
     );
-    let warm = catalog.products(&target, V2020, Language::Zh).await.unwrap();
+    let warm = catalog
+        .products(&target, V2020, Language::Zh)
+        .await
+        .unwrap();
     catalog
         .check_category(&target, V2020, Language::Zh, "product42", 710)
         .await
@@ -155,7 +158,12 @@ async fn parallel_hits_per_second(catalog: &Catalog, target: &Target) -> f64 {
             let (catalog, target) = (catalog.clone(), target.clone());
             tokio::spawn(async move {
                 for _ in 0..HITS_PER_ROUND * ROUNDS as u32 {
-                    black_box(catalog.products(&target, V2020, Language::Zh).await.unwrap());
+                    black_box(
+                        catalog
+                            .products(&target, V2020, Language::Zh)
+                            .await
+                            .unwrap(),
+                    );
                 }
             })
         })

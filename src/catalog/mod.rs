@@ -44,7 +44,9 @@ use crate::telemetry::Metrics;
 use crate::upstream::{Target, UpstreamClient, UpstreamError};
 use workorder_api::Language;
 use workorder_api::actions::{ListCategories, ListProducts};
-use workorder_api::v2021::{ListCategories as ListCategories2021, ListProducts as ListProducts2021};
+use workorder_api::v2021::{
+    ListCategories as ListCategories2021, ListProducts as ListProducts2021,
+};
 
 /// The answer of [`Catalog::check_category`]: the verdict, and the upstream request it took
 /// (when the catalog had to be fetched), for `X-Upstream-Request-Id` on a 422.
@@ -261,17 +263,22 @@ impl Catalog {
         lang: Language,
         product_code: &str,
     ) -> Result<(Option<Served<CategoriesEntry>>, Option<Arc<str>>), UpstreamError> {
-        if !names_a_product(version, product_code) {
-            return Ok((None, None));
-        }
+        // A 2021 tenant's categories are asked by `ProductId`; a code that is none is no product.
+        let product_2021 = match version {
+            ApiVersion::V2020 => None,
+            ApiVersion::V2021 => match v2021::product_id(product_code) {
+                Some(id) => Some(id),
+                None => return Ok((None, None)),
+            },
+        };
         let products = self.products_served(target, version, lang).await?;
         if !products.stored.value.by_code.contains_key(product_code) {
             return Ok((None, products.request_id));
         }
         // 2021 ListCategories takes fewer languages: the key names the one asked for.
-        let lang = match version {
-            ApiVersion::V2020 => lang,
-            ApiVersion::V2021 => v2021::categories_language(lang),
+        let lang = match product_2021 {
+            None => lang,
+            Some(_) => v2021::categories_language(lang),
         };
         let key = KeyRef {
             tenant: &target.tenant,
@@ -284,8 +291,8 @@ impl Catalog {
             .inner
             .categories
             .get(key, async move {
-                let (items, request_id) = match (version, v2021::product_id(product_code)) {
-                    (ApiVersion::V2021, Some(product_id)) => {
+                let (items, request_id) = match product_2021 {
+                    Some(product_id) => {
                         let answer = client
                             .call(
                                 target,
@@ -298,7 +305,7 @@ impl Catalog {
                             .await?;
                         (v2021::categories(answer.data), answer.request_id)
                     }
-                    _ => {
+                    None => {
                         let answer = client
                             .call(
                                 target,

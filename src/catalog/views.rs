@@ -55,7 +55,10 @@ pub struct ProductView {
     pub name: String,
     /// What kind of problems the product covers. Null for a `2021-06-10` tenant (its catalogue
     /// has no descriptions).
-    #[schema(required = true, example = "服务器无法远程、网站无法访问、安全等服务器咨询或技术问题")]
+    #[schema(
+        required = true,
+        example = "服务器无法远程、网站无法访问、安全等服务器咨询或技术问题"
+    )]
     pub description: Option<String>,
     /// Technical or consultation. Null for a `2021-06-10` tenant (its catalogue does not say).
     #[schema(value_type = Option<ProductKind>, required = true)]
@@ -158,7 +161,11 @@ impl Merger {
                 if item.name.trim().is_empty() {
                     item.name = product.name;
                 }
-                if item.description.as_deref().is_none_or(|d| d.trim().is_empty()) {
+                if item
+                    .description
+                    .as_deref()
+                    .is_none_or(|d| d.trim().is_empty())
+                {
                     item.description = Some(product.description);
                 }
             }

@@ -55,7 +55,11 @@ pub async fn list_products(
     let language = language::resolve(&req, principal.tenant.language)?;
     let document = state
         .catalog
-        .products(&principal.tenant.target, principal.tenant.api_version, language)
+        .products(
+            &principal.tenant.target,
+            principal.tenant.api_version,
+            language,
+        )
         .await?;
     Ok(cached_response(&req, &document))
 }

@@ -47,7 +47,9 @@ pub(crate) fn dispatch(
     let slot = &caller.slot;
     let ok = |data: Option<Value>| Ok(answer(request_id, data, &[]));
     let result = match caller.action {
-        "GetTicket" => get_ticket(sandbox, slot, params).map(|data| answer(request_id, Some(data), &[])),
+        "GetTicket" => {
+            get_ticket(sandbox, slot, params).map(|data| answer(request_id, Some(data), &[]))
+        }
         "CreateTicket" => create_ticket(sandbox, slot, params).and_then(|id| ok(Some(json!(id)))),
         "ReplyTicket" => reply_ticket(sandbox, slot, params).and_then(|id| ok(Some(json!(id)))),
         "CloseTicket" => {

@@ -297,9 +297,7 @@ mod tests {
         use crate::catalog_data::ID_2020_LIMIT;
         let ids_2020: HashSet<i64> = PRODUCTS
             .iter()
-            .flat_map(|p| {
-                std::iter::once(i64::from(p.id)).chain(p.categories.iter().map(|c| c.id))
-            })
+            .flat_map(|p| std::iter::once(i64::from(p.id)).chain(p.categories.iter().map(|c| c.id)))
             .collect();
         assert!(ids_2020.iter().all(|id| (0..ID_2020_LIMIT).contains(id)));
         let products_2021: Vec<i64> = PRODUCTS.iter().map(ProductSeed::id_2021).collect();
@@ -307,7 +305,11 @@ mod tests {
             .iter()
             .flat_map(|p| p.categories.iter().map(|c| c.id_2021()))
             .collect();
-        let all_2021: HashSet<i64> = products_2021.iter().chain(&categories_2021).copied().collect();
+        let all_2021: HashSet<i64> = products_2021
+            .iter()
+            .chain(&categories_2021)
+            .copied()
+            .collect();
         assert_eq!(all_2021.len(), products_2021.len() + categories_2021.len());
         assert!(all_2021.is_disjoint(&ids_2020));
         let ecs = &PRODUCTS[0];

@@ -162,8 +162,7 @@ async fn a_2021_tenant_files_reads_reopens_and_rates_with_attachments() {
 async fn a_2021_create_is_exactly_once_per_idempotency_key_and_checks_its_keys() {
     let gateway = TestGateway::start(&demo_config(V2021_TENANT)).await;
     let token = gateway.token("v21", "alice", READ_WRITE);
-    let body =
-        json!({ "productCode": ECS_2021, "categoryId": ECS_REMOTE_2021, "content": "once", "severity": "normal" });
+    let body = json!({ "productCode": ECS_2021, "categoryId": ECS_REMOTE_2021, "content": "once", "severity": "normal" });
     let send = || async {
         reqwest::Client::new()
             .post(format!("{}/tickets", gateway.url))

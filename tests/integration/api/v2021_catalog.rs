@@ -73,10 +73,18 @@ async fn a_2021_tenant_lists_categories_by_2021_product_id_with_2021_ids() {
     let v21 = gateway.token("v21", "alice", READ_WRITE);
     let demo = gateway.token("demo", "bob", READ_WRITE);
 
-    let new = items(&gateway, &format!("/products/{ECS_2021}/categories?lang=zh"), &v21).await;
+    let new = items(
+        &gateway,
+        &format!("/products/{ECS_2021}/categories?lang=zh"),
+        &v21,
+    )
+    .await;
     let old = items(&gateway, "/products/ecs/categories?lang=zh", &demo).await;
 
-    assert_eq!(new[0], json!({ "id": ECS_REMOTE_2021, "name": "ECS无法远程" }));
+    assert_eq!(
+        new[0],
+        json!({ "id": ECS_REMOTE_2021, "name": "ECS无法远程" })
+    );
     assert_eq!(old[0], json!({ "id": 793, "name": "ECS无法远程" }));
     assert_eq!(field(&new, "name"), field(&old, "name"));
     let new_ids: HashSet<i64> = new.iter().map(|c| c["id"].as_i64().unwrap()).collect();
@@ -107,10 +115,10 @@ async fn a_2021_tenant_lists_categories_by_2021_product_id_with_2021_ids() {
 async fn a_2021_create_in_a_2021_category_reads_back_with_that_category() {
     let gateway = TestGateway::start(&demo_config(V2021_TENANT)).await;
     let v21 = gateway.token("v21", "alice", READ_WRITE);
-    let category = items(&gateway, &format!("/products/{ECS_2021}/categories"), &v21).await[1]
-        ["id"]
-        .as_i64()
-        .unwrap();
+    let category =
+        items(&gateway, &format!("/products/{ECS_2021}/categories"), &v21).await[1]["id"]
+            .as_i64()
+            .unwrap();
 
     let created = gateway
         .post_json(
@@ -140,7 +148,12 @@ async fn the_other_versions_ids_are_field_errors_before_any_upstream_call() {
     let gateway = TestGateway::start(&demo_config(&extra)).await;
     let token = gateway.token("faulty", "alice", READ_WRITE);
     // Warm the tenant's catalog, then make every upstream call fail.
-    items(&gateway, &format!("/products/{ECS_2021}/categories"), &token).await;
+    items(
+        &gateway,
+        &format!("/products/{ECS_2021}/categories"),
+        &token,
+    )
+    .await;
     set_faults(&sandbox.url(), json!({ "error_rate": 1.0 })).await;
     let valid = json!({ "productCode": ECS_2021, "categoryId": ECS_REMOTE_2021, "content": "x" });
     problem(
@@ -151,8 +164,14 @@ async fn the_other_versions_ids_are_field_errors_before_any_upstream_call() {
     .await;
 
     let cases = [
-        (json!({ "productCode": ECS_2021, "categoryId": 793 }), "categoryId"),
-        (json!({ "productCode": "ecs", "categoryId": 793 }), "productCode"),
+        (
+            json!({ "productCode": ECS_2021, "categoryId": 793 }),
+            "categoryId",
+        ),
+        (
+            json!({ "productCode": "ecs", "categoryId": 793 }),
+            "productCode",
+        ),
         (
             json!({ "productCode": "ecs", "categoryId": ECS_REMOTE_2021 }),
             "productCode",
@@ -214,10 +233,7 @@ async fn the_product_code_ticket_filter_is_refused_for_a_2021_tenant_only() {
             "{refused}"
         );
     }
-    assert_eq!(
-        gateway.ticket_ids("productCode=ecs", &demo).await.len(),
-        1
-    );
+    assert_eq!(gateway.ticket_ids("productCode=ecs", &demo).await.len(), 1);
     assert_eq!(gateway.ticket_ids("", &v21).await.len(), 1, "lists work");
 }
 
@@ -240,7 +256,12 @@ async fn a_reload_that_switches_a_tenants_version_switches_its_catalog() {
 
     std::fs::write(&file, tenant("2021-06-10")).unwrap();
     gateway.handle.reload().await.unwrap();
-    let after = items(&gateway, &format!("/products/{ECS_2021}/categories"), &token).await;
+    let after = items(
+        &gateway,
+        &format!("/products/{ECS_2021}/categories"),
+        &token,
+    )
+    .await;
 
     assert_eq!(before[0]["id"], 793);
     assert_eq!(after[0]["id"], ECS_REMOTE_2021);

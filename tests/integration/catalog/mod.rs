@@ -280,8 +280,14 @@ async fn tenants_never_see_each_others_entries() {
 
     let products_a = catalog.products(&a, V2020, Language::Zh).await.unwrap();
     let products_b = catalog.products(&b, V2020, Language::Zh).await.unwrap();
-    let categories_a = catalog.categories(&a, V2020, Language::Zh, "ecs").await.unwrap();
-    let categories_b = catalog.categories(&b, V2020, Language::Zh, "ecs").await.unwrap();
+    let categories_a = catalog
+        .categories(&a, V2020, Language::Zh, "ecs")
+        .await
+        .unwrap();
+    let categories_b = catalog
+        .categories(&b, V2020, Language::Zh, "ecs")
+        .await
+        .unwrap();
     let check_b = catalog
         .check_category(&b, V2020, Language::Zh, "ecs", 1)
         .await
@@ -305,9 +311,18 @@ async fn one_product_is_served_as_its_item_and_an_unknown_code_as_none() {
     let catalog = long_lived_catalog();
     let acme = target("acme", &mock);
 
-    let ecs = catalog.product(&acme, V2020, Language::Zh, "ecs").await.unwrap();
-    let unknown = catalog.product(&acme, V2020, Language::Zh, "nope").await.unwrap();
-    let ecs_again = catalog.product(&acme, V2020, Language::Zh, "ecs").await.unwrap();
+    let ecs = catalog
+        .product(&acme, V2020, Language::Zh, "ecs")
+        .await
+        .unwrap();
+    let unknown = catalog
+        .product(&acme, V2020, Language::Zh, "nope")
+        .await
+        .unwrap();
+    let ecs_again = catalog
+        .product(&acme, V2020, Language::Zh, "ecs")
+        .await
+        .unwrap();
 
     let ecs = ecs.expect("ecs is in the catalog");
     assert_eq!(
@@ -446,11 +461,17 @@ async fn invalidating_a_tenant_refetches_its_entries_and_keeps_the_others() {
     let catalog = long_lived_catalog();
     let (acme, globex) = (target("acme", &mock), target("globex", &mock));
     catalog.products(&acme, V2020, Language::Zh).await.unwrap();
-    catalog.products(&globex, V2020, Language::Zh).await.unwrap();
+    catalog
+        .products(&globex, V2020, Language::Zh)
+        .await
+        .unwrap();
 
     catalog.invalidate_tenant("acme");
     let acme_after = catalog.products(&acme, V2020, Language::Zh).await.unwrap();
-    let globex_after = catalog.products(&globex, V2020, Language::Zh).await.unwrap();
+    let globex_after = catalog
+        .products(&globex, V2020, Language::Zh)
+        .await
+        .unwrap();
 
     assert_eq!(acme_after.status, CacheStatus::Miss);
     assert_eq!(globex_after.status, CacheStatus::Hit);

@@ -59,7 +59,10 @@ async fn a_2021_tenant_lists_2021_product_ids_by_directory_with_nulls_where_2021
     let acme = target("acme", &mock);
 
     let products = catalog.products(&acme, V2021, Language::Zh).await.unwrap();
-    let ecs = catalog.product(&acme, V2021, Language::Zh, "7160").await.unwrap();
+    let ecs = catalog
+        .product(&acme, V2021, Language::Zh, "7160")
+        .await
+        .unwrap();
     let categories = catalog
         .categories(&acme, V2021, Language::Zh, "7160")
         .await
@@ -117,7 +120,10 @@ async fn a_2021_check_takes_only_2021_ids() {
     };
 
     assert_eq!(check("7160", 7161).await, CategoryCheck::Valid);
-    assert_eq!(check("7160", 793).await, CategoryCheck::CategoryNotInProduct);
+    assert_eq!(
+        check("7160", 793).await,
+        CategoryCheck::CategoryNotInProduct
+    );
     assert_eq!(check("ecs", 793).await, CategoryCheck::UnknownProduct);
     assert_eq!(check("7999", 7161).await, CategoryCheck::UnknownProduct);
 }
@@ -133,7 +139,10 @@ async fn a_code_that_is_no_2021_product_id_makes_no_upstream_call() {
             .categories(&acme, V2021, Language::Zh, code)
             .await
             .unwrap();
-        let product = catalog.product(&acme, V2021, Language::Zh, code).await.unwrap();
+        let product = catalog
+            .product(&acme, V2021, Language::Zh, code)
+            .await
+            .unwrap();
         assert_eq!((categories, product), (None, None), "{code}");
     }
     let received: Vec<Value> = mock
