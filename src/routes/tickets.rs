@@ -134,7 +134,7 @@ pub async fn list_tickets(
             ("Reopen" = (operation_id = "reopen_ticket", parameters(("id" = "$response.body#/id")))),
             ("Rate" = (operation_id = "rate_ticket", parameters(("id" = "$response.body#/id")))),
          ),
-         example = json!({"id": "CAB327A", "title": "SSH refused", "status": "in_progress", "createdAt": "2020-04-02T09:04:00Z", "creatorId": "1234567890", "description": "Cannot SSH into i-bp1abc since 09:00", "categoryId": "793", "severity": "urgent", "detailedStatus": "dealing"})),
+         example = json!({"id": "CAB327A", "title": "SSH refused", "status": "in_progress", "createdAt": "2020-04-02T09:04:00Z", "creatorId": "1234567890", "description": "Cannot SSH into i-bp1abc since 09:00", "categoryId": "7161", "severity": "urgent", "detailedStatus": "dealing"})),
         (status = 400, description = "Bad lang", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = format!("{} (also for other tenants' tickets)", ErrorCode::TicketNotFound), body = crate::error::Problem, content_type = "application/problem+json"),
         AuthFailures, UpstreamFailures,

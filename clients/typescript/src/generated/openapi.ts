@@ -715,9 +715,10 @@ export interface components {
         /** @description A support ticket. */
         Ticket: {
             /**
-             * @description The ticket's category id (a string: 2021-06-10 sends it so). Null for a `2020-03-26`
-             *     tenant and in lists.
-             * @example 793
+             * @description The ticket's category id: a 2021-06-10 category id, as in the tenant's
+             *     `GET /products/{code}/categories` (a string: 2021-06-10 sends it so), whichever version
+             *     filed the ticket. Null for a `2020-03-26` tenant and in lists.
+             * @example 7161
              */
             categoryId?: string | null;
             /**
@@ -2319,7 +2320,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "categoryId": "793",
+                     *       "categoryId": "7161",
                      *       "createdAt": "2020-04-02T09:04:00Z",
                      *       "creatorId": "1234567890",
                      *       "description": "Cannot SSH into i-bp1abc since 09:00",
