@@ -8,7 +8,8 @@ use serde_json::{Value, json};
 
 use crate::support::{ECS_2021, ECS_REMOTE_2021, READ_WRITE, TestGateway, demo_config, problem};
 
-const V2021_TENANT: &str = r#"
+/// Tenant `v21`: the embedded sandbox's demo account through Workorder API 2021-06-10.
+pub(super) const V2021_TENANT: &str = r#"
 [tenants.v21]
 endpoint = "sandbox"
 signature = "v3"

@@ -8,20 +8,11 @@ use std::collections::HashSet;
 
 use serde_json::{Value, json};
 
+use super::v2021::V2021_TENANT;
 use crate::support::{
     ECS_2021, ECS_REMOTE_2021, READ_WRITE, TestGateway, demo_account_tenant, demo_config, problem,
     set_faults, start_sandbox,
 };
-
-const V2021_TENANT: &str = r#"
-[tenants.v21]
-endpoint = "sandbox"
-signature = "v3"
-api_version = "2021-06-10"
-access_key_id = "LTAIsandboxDEMO"
-access_key_secret = "sandbox-demo-secret"
-default_email = "demo@example.com"
-"#;
 
 /// The `items` of a catalog answer (200 asserted).
 async fn items(gateway: &TestGateway, path: &str, token: &str) -> Vec<Value> {
