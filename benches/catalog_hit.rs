@@ -18,6 +18,7 @@ use wiremock::matchers::query_param;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 use workorder_api::{Credentials, Language, SignatureVersion};
 use workorder_gateway::catalog::{Catalog, CatalogSettings, CategoryCheck};
+use workorder_gateway::settings::ApiVersion::V2020;
 use workorder_gateway::upstream::{ClientSettings, Endpoint, Target, UpstreamClient};
 
 const ROUNDS: usize = 7;
@@ -78,9 +79,12 @@ async fn run() {
         workorder_gateway::clock::Clock::system(),
         &workorder_gateway::telemetry::Metrics::new(),
     );
-    let warm = catalog.products(&target, Language::Zh).await.unwrap();
+    let warm = catalog
+        .products(&target, V2020, Language::Zh)
+        .await
+        .unwrap();
     catalog
-        .check_category(&target, Language::Zh, "product42", 710)
+        .check_category(&target, V2020, Language::Zh, "product42", 710)
         .await
         .unwrap();
     println!(
@@ -91,11 +95,11 @@ async fn run() {
     let c = &catalog;
     let t = &target;
     let products = per_op(HITS_PER_ROUND, || async {
-        c.products(t, Language::Zh).await.unwrap()
+        c.products(t, V2020, Language::Zh).await.unwrap()
     })
     .await;
     let product = per_op(HITS_PER_ROUND, || async {
-        c.product(t, Language::Zh, "product42")
+        c.product(t, V2020, Language::Zh, "product42")
             .await
             .unwrap()
             .unwrap()
@@ -103,7 +107,7 @@ async fn run() {
     .await;
     let check = per_op(HITS_PER_ROUND, || async {
         let check = c
-            .check_category(t, Language::Zh, "product42", 710)
+            .check_category(t, V2020, Language::Zh, "product42", 710)
             .await
             .unwrap()
             .check;
@@ -154,7 +158,12 @@ async fn parallel_hits_per_second(catalog: &Catalog, target: &Target) -> f64 {
             let (catalog, target) = (catalog.clone(), target.clone());
             tokio::spawn(async move {
                 for _ in 0..HITS_PER_ROUND * ROUNDS as u32 {
-                    black_box(catalog.products(&target, Language::Zh).await.unwrap());
+                    black_box(
+                        catalog
+                            .products(&target, V2020, Language::Zh)
+                            .await
+                            .unwrap(),
+                    );
                 }
             })
         })

@@ -55,8 +55,10 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     /// 422: field errors (the problem's `errors`).
     ValidationFailed,
-    /// 422: the tenant's Workorder API version (`api_version = "2020-03-26"`) cannot do this
-    /// (reopen, rating, attachments, severity); it needs `2021-06-10`.
+    /// 422: the tenant's Workorder API version cannot do this: `2020-03-26` has no reopen,
+    /// rating, attachments or severity (they need `2021-06-10`); `2021-06-10` cannot filter
+    /// `GET /tickets` by `productCode` (tickets are listed through 2020's ListTickets, whose
+    /// product codes are another namespace than a 2021 tenant's catalog).
     ApiVersionUnsupported,
     /// 429: this user, tenant or client address is over its limit.
     RateLimited,
@@ -334,6 +336,16 @@ impl ApiError {
             format!(
                 "{what} needs Workorder API 2021-06-10; this tenant uses 2020-03-26 (an operator sets api_version)"
             ),
+        )
+    }
+
+    /// 422 `api_version_unsupported` for a tenant on 2021-06-10: `what` cannot be done through
+    /// that version, for the reason `why` (both name only the feature, never request data).
+    pub fn unsupported_on_2021(what: &str, why: &str) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::ApiVersionUnsupported,
+            format!("{what} is not available to a Workorder API 2021-06-10 tenant: {why}"),
         )
     }
 

@@ -1,8 +1,9 @@
 //! The upstream answer decoder: an HTTP status and body as a broken or malicious upstream (or
-//! a proxy in front of it) could send them, read for each of the seven actions exactly as the
-//! client reads them (`interpret`: envelope, classification, the action's `Data` decoder), then
-//! rendered as the gateway would render them: the success views, or the error withheld of
-//! confidential values and mapped to the client's problem response.
+//! a proxy in front of it) could send them, read for each of the seven 2020 actions and 2021's
+//! two catalogue actions exactly as the client reads them (`interpret`: envelope,
+//! classification, the action's `Data` decoder), then rendered as the gateway would render them:
+//! the success views, or the error withheld of confidential values and mapped to the client's
+//! problem response.
 //!
 //! Input: `STATUS \n BODY` (status in decimal); without a leading status line the whole input is
 //! the body of a 200. The seeds are the JSON examples of the upstream document
@@ -21,6 +22,7 @@ use workorder_api::actions::{
     CloseTicket, CreateTicket, ListCategories, ListProducts, ListTicketNotes, ListTickets,
     ReplyTicket,
 };
+use workorder_gateway::catalog::v2021::{categories as categories_2021, merge_directories};
 use workorder_gateway::catalog::views::{CategoryView, merge_products};
 use workorder_gateway::error::ApiError;
 use workorder_gateway::fuzzing::interpret;
@@ -48,6 +50,12 @@ fuzz_target!(|data: &[u8]| {
                 .map(CategoryView::from)
                 .collect::<Vec<_>>(),
         );
+    });
+    check::<workorder_api::v2021::ListProducts>(status, body, |directories| {
+        render(&merge_directories(directories));
+    });
+    check::<workorder_api::v2021::ListCategories>(status, body, |rows| {
+        render(&categories_2021(rows));
     });
 });
 

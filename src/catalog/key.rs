@@ -1,10 +1,15 @@
-//! Cache keys: every key names the tenant, the language and (for category lists) the product.
+//! Cache keys: every key names the tenant, the tenant's Workorder API version, the language and
+//! (for category lists) the product. The version is in the key because the two versions'
+//! catalogues are different id namespaces: an entry fetched while a tenant spoke one version is
+//! never served after a reload switched it to the other (reloads also drop the tenant's
+//! entries; the key makes it hold even for a fetch in flight across the reload).
 //!
 //! Lookups use [`KeyRef`], borrowed from the request, so a hit allocates nothing; its derived
 //! `Hash` equals [`Key`]'s because `String` hashes exactly as `str`.
 
 use moka::Equivalent;
 
+use crate::settings::ApiVersion;
 use workorder_api::Language;
 
 /// A cache key. `product` is empty for products lists. The derived `Hash` equals [`KeyRef`]'s
@@ -12,6 +17,7 @@ use workorder_api::Language;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct Key {
     pub(crate) tenant: String,
+    pub(crate) version: ApiVersion,
     pub(crate) language: Language,
     pub(crate) product: String,
 }
@@ -20,6 +26,7 @@ pub(crate) struct Key {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct KeyRef<'a> {
     pub(crate) tenant: &'a str,
+    pub(crate) version: ApiVersion,
     pub(crate) language: Language,
     pub(crate) product: &'a str,
 }
@@ -28,6 +35,7 @@ impl KeyRef<'_> {
     pub(crate) fn to_key(self) -> Key {
         Key {
             tenant: self.tenant.to_owned(),
+            version: self.version,
             language: self.language,
             product: self.product.to_owned(),
         }
@@ -36,7 +44,10 @@ impl KeyRef<'_> {
 
 impl Equivalent<Key> for KeyRef<'_> {
     fn equivalent(&self, key: &Key) -> bool {
-        self.tenant == key.tenant && self.language == key.language && self.product == key.product
+        self.tenant == key.tenant
+            && self.version == key.version
+            && self.language == key.language
+            && self.product == key.product
     }
 }
 
@@ -51,6 +62,7 @@ mod tests {
         let hasher = RandomState::new();
         let borrowed = KeyRef {
             tenant: "acme",
+            version: ApiVersion::V2020,
             language: Language::En,
             product: "ecs",
         };
@@ -62,5 +74,10 @@ mod tests {
             ..borrowed
         };
         assert!(!other_tenant.equivalent(&owned));
+        let other_version = KeyRef {
+            version: ApiVersion::V2021,
+            ..borrowed
+        };
+        assert!(!other_version.equivalent(&owned));
     }
 }

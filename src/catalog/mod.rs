@@ -1,8 +1,12 @@
-//! Cached product and category catalogs, per tenant and language (API.md "Products
-//! (cached)").
+//! Cached product and category catalogs, per tenant, API version and language (API.md
+//! "Products (cached)").
 //!
-//! - Products lists are cached per (tenant, language), category lists per (tenant, product,
-//!   language); each for [`CatalogSettings::ttl`].
+//! - A tenant's catalog comes from its own Workorder API version: 2020-03-26's ListProducts and
+//!   ListCategories(ProductCode), or 2021-06-10's ListProducts and ListCategories(ProductId)
+//!   ([`v2021`]). The two are different id namespaces that cannot be translated, so a
+//!   2021 tenant's product codes, category ids and create-time checks are 2021's throughout.
+//! - Products lists are cached per (tenant, version, language), category lists per (tenant,
+//!   version, product, language); each for [`CatalogSettings::ttl`].
 //! - Concurrent requests for a key that is cold or past its TTL make one upstream call
 //!   (moka's `try_get_with`); the others wait for its result.
 //! - Errors are never cached. When a refresh fails, the last good value is served as
@@ -12,11 +16,13 @@
 //! - Bodies are serialized and hashed into an ETag once per fetch ([`views`] for the shapes and
 //!   the product merge rules); a hit is a cache lookup and reference-count bumps.
 //! - Categories are only fetched for products in the tenant's (cached) product list, so unknown
-//!   codes neither reach the upstream nor fill the cache.
+//!   codes neither reach the upstream nor fill the cache; for a 2021 tenant a code that is no
+//!   `ProductId` at all (`ecs`, `007`, out of range) does not even fetch the product list.
 
 mod document;
 mod key;
 mod tier;
+pub mod v2021;
 pub mod views;
 
 use std::collections::{HashMap, HashSet};
@@ -33,10 +39,14 @@ use key::KeyRef;
 use tier::{Served, Tier};
 
 use crate::clock::Clock;
+use crate::settings::ApiVersion;
 use crate::telemetry::Metrics;
 use crate::upstream::{Target, UpstreamClient, UpstreamError};
 use workorder_api::Language;
 use workorder_api::actions::{ListCategories, ListProducts};
+use workorder_api::v2021::{
+    ListCategories as ListCategories2021, ListProducts as ListProducts2021,
+};
 
 /// The answer of [`Catalog::check_category`]: the verdict, and the upstream request it took
 /// (when the catalog had to be fetched), for `X-Upstream-Request-Id` on a 422.
@@ -53,9 +63,11 @@ pub struct CategoryVerdict {
 pub enum CategoryCheck {
     /// The product is in the tenant's catalog and the category belongs to it.
     Valid,
-    /// The product code is not in the tenant's catalog.
+    /// The product code is not in the tenant's catalog (for a 2021 tenant: also any code that
+    /// is not a 2021 `ProductId`, such as a 2020 code).
     UnknownProduct,
-    /// The product exists but has no category with this id.
+    /// The product exists but has no category with this id (for a 2021 tenant: also a 2020
+    /// category id, which is no 2021 `CategoryId`).
     CategoryNotInProduct,
 }
 
@@ -107,13 +119,15 @@ impl Catalog {
         }
     }
 
-    /// The `GET /products` body ([`ProductsView`]) for `target`'s tenant in `lang`.
+    /// The `GET /products` body ([`ProductsView`]) for `target`'s tenant, which speaks
+    /// `version`, in `lang`.
     pub async fn products(
         &self,
         target: &Target,
+        version: ApiVersion,
         lang: Language,
     ) -> Result<CachedDocument, UpstreamError> {
-        let served = self.products_served(target, lang).await?;
+        let served = self.products_served(target, version, lang).await?;
         Ok(cached(&served.stored.value.list, &served))
     }
 
@@ -122,10 +136,14 @@ impl Catalog {
     pub async fn product(
         &self,
         target: &Target,
+        version: ApiVersion,
         lang: Language,
         code: &str,
     ) -> Result<Option<CachedDocument>, UpstreamError> {
-        let served = self.products_served(target, lang).await?;
+        if !names_a_product(version, code) {
+            return Ok(None);
+        }
+        let served = self.products_served(target, version, lang).await?;
         Ok(served
             .stored
             .value
@@ -140,11 +158,13 @@ impl Catalog {
     pub async fn categories(
         &self,
         target: &Target,
+        version: ApiVersion,
         lang: Language,
         product_code: &str,
     ) -> Result<Option<CachedDocument>, UpstreamError> {
-        let (Some(served), products_request_id) =
-            self.categories_served(target, lang, product_code).await?
+        let (Some(served), products_request_id) = self
+            .categories_served(target, version, lang, product_code)
+            .await?
         else {
             return Ok(None);
         };
@@ -154,17 +174,19 @@ impl Catalog {
         Ok(Some(document))
     }
 
-    /// Whether `product_code` is in the tenant's catalog and `category_id` is one of its
-    /// categories; for `POST /tickets`, before any upstream write.
+    /// Whether `product_code` is in the tenant's catalog (of its `version`) and `category_id`
+    /// is one of its categories; for `POST /tickets`, before any upstream write.
     pub async fn check_category(
         &self,
         target: &Target,
+        version: ApiVersion,
         lang: Language,
         product_code: &str,
         category_id: i64,
     ) -> Result<CategoryVerdict, UpstreamError> {
-        let (served, products_request_id) =
-            self.categories_served(target, lang, product_code).await?;
+        let (served, products_request_id) = self
+            .categories_served(target, version, lang, product_code)
+            .await?;
         let check = match &served {
             None => CategoryCheck::UnknownProduct,
             Some(served) if served.stored.value.ids.contains(&category_id) => CategoryCheck::Valid,
@@ -188,10 +210,12 @@ impl Catalog {
     async fn products_served(
         &self,
         target: &Target,
+        version: ApiVersion,
         lang: Language,
     ) -> Result<Served<ProductsEntry>, UpstreamError> {
         let key = KeyRef {
             tenant: &target.tenant,
+            version,
             language: lang,
             product: "",
         };
@@ -199,15 +223,33 @@ impl Catalog {
         self.inner
             .products
             .get(key, || async move {
-                let answer = client
-                    .call(
-                        target,
-                        &ListProducts {
-                            language: Some(lang),
-                        },
-                    )
-                    .await?;
-                Ok((ProductsEntry::new(lang, answer.data), answer.request_id))
+                match version {
+                    ApiVersion::V2020 => {
+                        let answer = client
+                            .call(
+                                target,
+                                &ListProducts {
+                                    language: Some(lang),
+                                },
+                            )
+                            .await?;
+                        let items = views::merge_products(answer.data);
+                        Ok((ProductsEntry::new(lang, items), answer.request_id))
+                    }
+                    ApiVersion::V2021 => {
+                        let answer = client
+                            .call(
+                                target,
+                                &ListProducts2021 {
+                                    name: None,
+                                    language: Some(lang),
+                                },
+                            )
+                            .await?;
+                        let items = v2021::merge_directories(answer.data);
+                        Ok((ProductsEntry::new(lang, items), answer.request_id))
+                    }
+                }
             })
             .await
     }
@@ -217,15 +259,30 @@ impl Catalog {
     async fn categories_served(
         &self,
         target: &Target,
+        version: ApiVersion,
         lang: Language,
         product_code: &str,
     ) -> Result<(Option<Served<CategoriesEntry>>, Option<Arc<str>>), UpstreamError> {
-        let products = self.products_served(target, lang).await?;
+        // A 2021 tenant's categories are asked by `ProductId`; a code that is none is no product.
+        let product_2021 = match version {
+            ApiVersion::V2020 => None,
+            ApiVersion::V2021 => match v2021::product_id(product_code) {
+                Some(id) => Some(id),
+                None => return Ok((None, None)),
+            },
+        };
+        let products = self.products_served(target, version, lang).await?;
         if !products.stored.value.by_code.contains_key(product_code) {
             return Ok((None, products.request_id));
         }
+        // 2021 ListCategories takes fewer languages: the key names the one asked for.
+        let lang = match product_2021 {
+            None => lang,
+            Some(_) => v2021::categories_language(lang),
+        };
         let key = KeyRef {
             tenant: &target.tenant,
+            version,
             language: lang,
             product: product_code,
         };
@@ -234,25 +291,52 @@ impl Catalog {
             .inner
             .categories
             .get(key, || async move {
-                let answer = client
-                    .call(
-                        target,
-                        &ListCategories {
-                            product_code: product_code.to_owned(),
-                            language: Some(lang),
-                        },
-                    )
-                    .await?;
-                Ok((CategoriesEntry::new(lang, answer.data), answer.request_id))
+                let (items, request_id) = match product_2021 {
+                    Some(product_id) => {
+                        let answer = client
+                            .call(
+                                target,
+                                &ListCategories2021 {
+                                    product_id,
+                                    name: None,
+                                    language: Some(lang),
+                                },
+                            )
+                            .await?;
+                        (v2021::categories(answer.data), answer.request_id)
+                    }
+                    None => {
+                        let answer = client
+                            .call(
+                                target,
+                                &ListCategories {
+                                    product_code: product_code.to_owned(),
+                                    language: Some(lang),
+                                },
+                            )
+                            .await?;
+                        let items = answer.data.list.into_iter().map(CategoryView::from);
+                        (items.collect(), answer.request_id)
+                    }
+                };
+                Ok((CategoriesEntry::new(lang, items), request_id))
             })
             .await?;
         Ok((Some(served), products.request_id))
     }
 }
 
+/// Whether `code` can name a product of a `version` catalog at all: any code (already
+/// pattern-checked by the route) for 2020, a canonical in-range `ProductId` for 2021.
+fn names_a_product(version: ApiVersion, code: &str) -> bool {
+    match version {
+        ApiVersion::V2020 => true,
+        ApiVersion::V2021 => v2021::product_id(code).is_some(),
+    }
+}
+
 impl ProductsEntry {
-    fn new(language: Language, catalog: workorder_api::actions::ProductCatalog) -> Self {
-        let items = views::merge_products(catalog);
+    fn new(language: Language, items: Vec<ProductView>) -> Self {
         let by_code = items
             .iter()
             .map(|item| (item.code.clone(), Document::json(item)))
@@ -265,8 +349,7 @@ impl ProductsEntry {
 }
 
 impl CategoriesEntry {
-    fn new(language: Language, list: workorder_api::actions::CategoryList) -> Self {
-        let items: Vec<CategoryView> = list.list.into_iter().map(CategoryView::from).collect();
+    fn new(language: Language, items: Vec<CategoryView>) -> Self {
         Self {
             ids: items.iter().map(|c| c.id).collect(),
             list: Document::json(&CategoriesView { language, items }),

@@ -289,6 +289,7 @@ mod tests {
         );
         let key = KeyRef {
             tenant: "acme",
+            version: crate::settings::ApiVersion::V2020,
             language: Language::Zh,
             product: "",
         };
@@ -318,6 +319,7 @@ mod tests {
         );
         let key = KeyRef {
             tenant: "acme",
+            version: crate::settings::ApiVersion::V2020,
             language: Language::Zh,
             product: "",
         };

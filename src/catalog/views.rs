@@ -1,6 +1,12 @@
 //! The JSON bodies of `GET /products`, `GET /products/{code}` and
-//! `GET /products/{code}/categories` (API.md "Products (cached)"), and how the upstream's four
-//! product lists are merged into one.
+//! `GET /products/{code}/categories` (API.md "Products (cached)"), and how the 2020-03-26
+//! upstream's four product lists are merged into one (2021-06-10's directories: [`super::v2021`]).
+//!
+//! One shape serves both versions; the fields a version has no source for are null, never
+//! invented: a 2021 product has no `description`, `kind` or `hot` (its ListProducts reports a
+//! directory, an id and a name). The ids differ by version: a 2020 `code` is a product code
+//! (`ecs`) and a category `id` a 2020 category id (793); a 2021 `code` is the decimal
+//! `ProductId` (`7160`) and a category `id` a 2021 `CategoryId` (7161).
 //!
 //! Merge rules ([`merge_products`]):
 //! - One item per product code. The lists are walked in the order `HotTech`, `TechMore` (group
@@ -38,22 +44,33 @@ pub enum ProductKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ProductView {
-    /// Product code, as `productCode` in `POST /tickets` wants it.
+    /// Product code, as `productCode` in `POST /tickets` wants it: a 2020-03-26 product code
+    /// (`ecs`) for a `2020-03-26` tenant, the decimal 2021 `ProductId` (`7160`) for a
+    /// `2021-06-10` tenant. The two are different namespaces: use the code your own tenant's
+    /// catalog lists.
     #[schema(example = "ecs")]
     pub code: String,
     /// Display name, in the requested language.
     #[schema(example = "云服务器 ECS")]
     pub name: String,
-    /// What kind of problems the product covers.
-    #[schema(example = "服务器无法远程、网站无法访问、安全等服务器咨询或技术问题")]
-    pub description: String,
-    /// Technical or consultation.
-    pub kind: ProductKind,
-    /// The upstream product group (`TechMore` group name); null where there is none.
+    /// What kind of problems the product covers. Null for a `2021-06-10` tenant (its catalogue
+    /// has no descriptions).
+    #[schema(
+        required = true,
+        example = "服务器无法远程、网站无法访问、安全等服务器咨询或技术问题"
+    )]
+    pub description: Option<String>,
+    /// Technical or consultation. Null for a `2021-06-10` tenant (its catalogue does not say).
+    #[schema(value_type = Option<ProductKind>, required = true)]
+    pub kind: Option<ProductKind>,
+    /// The upstream product group: the `TechMore` group name (2020-03-26) or the
+    /// `DirectoryName` (2021-06-10); null where there is none.
     #[schema(example = "弹性计算")]
     pub group: Option<String>,
-    /// Listed among the upstream's hot products.
-    pub hot: bool,
+    /// Listed among the upstream's hot products. Null for a `2021-06-10` tenant (its
+    /// catalogue has no hot lists).
+    #[schema(required = true)]
+    pub hot: Option<bool>,
 }
 
 /// `GET /products`: every product of the tenant's catalog.
@@ -71,7 +88,9 @@ pub struct ProductsView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CategoryView {
-    /// Category id.
+    /// Category id: a 2020-03-26 category id (793) for a `2020-03-26` tenant, a 2021
+    /// `CategoryId` (7161) for a `2021-06-10` tenant. A JSON integer either way (2021 ids are
+    /// int64 upstream and stay below 2^53 in practice).
     #[schema(example = 793)]
     pub id: i64,
     /// Display name, in the requested language.
@@ -135,15 +154,19 @@ impl Merger {
             .and_then(|&at| self.items.get_mut(at));
         match existing {
             Some(item) => {
-                item.hot |= hot;
+                item.hot = Some(item.hot == Some(true) || hot);
                 if item.group.is_none() {
                     item.group = group.map(str::to_owned);
                 }
                 if item.name.trim().is_empty() {
                     item.name = product.name;
                 }
-                if item.description.trim().is_empty() {
-                    item.description = product.description;
+                if item
+                    .description
+                    .as_deref()
+                    .is_none_or(|d| d.trim().is_empty())
+                {
+                    item.description = Some(product.description);
                 }
             }
             None => {
@@ -151,10 +174,10 @@ impl Merger {
                 self.items.push(ProductView {
                     code: product.code,
                     name: product.name,
-                    description: product.description,
-                    kind,
+                    description: Some(product.description),
+                    kind: Some(kind),
                     group: group.map(str::to_owned),
-                    hot,
+                    hot: Some(hot),
                 });
             }
         }
@@ -184,7 +207,14 @@ mod tests {
     fn summary(items: &[ProductView]) -> Vec<(&str, ProductKind, Option<&str>, bool)> {
         items
             .iter()
-            .map(|i| (i.code.as_str(), i.kind, i.group.as_deref(), i.hot))
+            .map(|i| {
+                (
+                    i.code.as_str(),
+                    i.kind.unwrap(),
+                    i.group.as_deref(),
+                    i.hot.unwrap(),
+                )
+            })
             .collect()
     }
 
@@ -212,7 +242,7 @@ mod tests {
             items[0].name, "云服务器 ECS",
             "the first appearance names it"
         );
-        assert_eq!(items[0].description, "服务器无法远程");
+        assert_eq!(items[0].description.as_deref(), Some("服务器无法远程"));
     }
 
     #[test]
@@ -260,8 +290,8 @@ mod tests {
             ..ProductCatalog::default()
         });
         assert_eq!(
-            (items[0].name.as_str(), items[0].description.as_str()),
-            ("ECS", "远程")
+            (items[0].name.as_str(), items[0].description.as_deref()),
+            ("ECS", Some("远程"))
         );
     }
 

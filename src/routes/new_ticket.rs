@@ -28,10 +28,13 @@ const MAX_TITLE_CHARS: usize = 200;
 #[serde(rename_all = "camelCase")]
 #[schema(as = NewTicket)]
 pub struct NewTicketBody {
-    /// Product code from `GET /products`.
+    /// Product code from `GET /products`: a 2020-03-26 product code (`ecs`) for a `2020-03-26`
+    /// tenant, a 2021 product id in decimal (`7160`) for a `2021-06-10` tenant.
     #[schema(value_type = String, required = true, pattern = "^[A-Za-z0-9._-]{1,64}$", example = "ecs")]
     product_code: Option<String>,
-    /// Category id from `GET /products/{code}/categories`.
+    /// Category id from `GET /products/{code}/categories` of the same tenant: a 2020-03-26 id
+    /// (793) or, for a `2021-06-10` tenant, a 2021 id (7161). The two are different
+    /// namespaces: the other version's id is 422 `validation_failed` naming `categoryId`.
     #[schema(value_type = i64, required = true, minimum = 1, maximum = 9007199254740991_i64, example = 793)]
     category_id: Option<Value>,
     /// Problem description: not blank, at most 10 000 characters.

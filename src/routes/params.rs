@@ -169,7 +169,8 @@ pub struct TicketPath {
     pub id: TicketId,
 }
 
-/// A product code (1 to 64 of `[A-Za-z0-9._-]`).
+/// A product code (1 to 64 of `[A-Za-z0-9._-]`): a 2020-03-26 product code (`ecs`), or a
+/// 2021-06-10 product id in decimal (`7160`) for a `2021-06-10` tenant.
 #[derive(Debug, Clone, PartialEq, Eq, ToSchema)]
 #[schema(value_type = String, pattern = "^[A-Za-z0-9._-]{1,64}$", example = "ecs")]
 pub struct ProductCode(pub String);
@@ -190,7 +191,8 @@ impl<'de> Deserialize<'de> for ProductCode {
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Path)]
 pub struct ProductPath {
-    /// The product's code.
+    /// The product's code from `GET /products`: a product code (`ecs`) for a `2020-03-26`
+    /// tenant, a 2021 product id in decimal (`7160`) for a `2021-06-10` tenant.
     pub code: ProductCode,
 }
 

@@ -1,4 +1,6 @@
-//! `/products`, `/products/{code}`, `/products/{code}/categories`: the tenant's cached catalog.
+//! `/products`, `/products/{code}`, `/products/{code}/categories`: the tenant's cached catalog,
+//! from the tenant's own Workorder API version (2020-03-26 product codes and category ids, or
+//! 2021-06-10 product and category ids: different namespaces, see [`crate::catalog`]).
 //! Answers are pre-serialized bytes with an `ETag`; `If-None-Match` gets 304;
 //! `Cache-Control: private, max-age=<seconds left>`; `X-Cache: HIT | MISS | STALE`.
 
@@ -27,6 +29,10 @@ const JSON: HeaderValue = HeaderValue::from_static("application/json");
 
 /// The product catalog.
 ///
+/// From the tenant's Workorder API version: a `2020-03-26` tenant's codes are product codes
+/// (`ecs`); a `2021-06-10` tenant's are 2021 product ids in decimal (`7160`), grouped by
+/// directory, with `description`, `kind` and `hot` null.
+///
 /// Any authenticated user of a configured tenant may read the catalog.
 #[utoipa::path(
     get, path = "/products", tag = "catalog",
@@ -37,7 +43,10 @@ const JSON: HeaderValue = HeaderValue::from_static("application/json");
             ("GetProduct" = (operation_id = "get_product", parameters(("code" = "$response.body#/items/0/code")), description = "The first product")),
             ("ListCategories" = (operation_id = "list_categories", parameters(("code" = "$response.body#/items/0/code")), description = "The first product's categories")),
          ),
-         example = json!({"language": "en", "items": [{"code": "ecs", "name": "Elastic Compute Service", "description": "Remote login, website access and other server issues", "kind": "technical", "group": "Elastic Computing", "hot": true}]})),
+         examples(
+            ("2020-03-26" = (summary = "A 2020-03-26 tenant", value = json!({"language": "en", "items": [{"code": "ecs", "name": "Elastic Compute Service", "description": "Remote login, website access and other server issues", "kind": "technical", "group": "Elastic Computing", "hot": true}]}))),
+            ("2021-06-10" = (summary = "A 2021-06-10 tenant: 2021 product ids", value = json!({"language": "zh", "items": [{"code": "7160", "name": "云服务器 ECS", "description": null, "kind": null, "group": "云服务器", "hot": null}]}))),
+         )),
         (status = 304, description = "Not modified"),
         (status = 400, description = "Bad lang", body = crate::error::Problem, content_type = "application/problem+json"),
         AuthFailures, UpstreamFailures,
@@ -52,12 +61,20 @@ pub async fn list_products(
     let language = language::resolve(&req, principal.tenant.language)?;
     let document = state
         .catalog
-        .products(&principal.tenant.target, language)
+        .products(
+            &principal.tenant.target,
+            principal.tenant.api_version,
+            language,
+        )
         .await?;
     Ok(cached_response(&req, &document))
 }
 
 /// One product.
+///
+/// `code` is a product code for a `2020-03-26` tenant and a 2021 product id (canonical
+/// decimal, 0 to 99 999 999 999) for a `2021-06-10` tenant; anything else is 404
+/// `product_not_found` without an upstream call.
 ///
 /// Any authenticated user of a configured tenant may read the catalog.
 #[utoipa::path(
@@ -66,7 +83,10 @@ pub async fn list_products(
     responses(
         (status = 200, description = "The product", body = crate::catalog::ProductView,
          links(("ListCategories" = (operation_id = "list_categories", parameters(("code" = "$response.body#/code")), description = "Its categories"))),
-         example = json!({"code": "ecs", "name": "Elastic Compute Service", "description": "Remote login, website access and other server issues", "kind": "technical", "group": "Elastic Computing", "hot": true})),
+         examples(
+            ("2020-03-26" = (summary = "A 2020-03-26 tenant", value = json!({"code": "ecs", "name": "Elastic Compute Service", "description": "Remote login, website access and other server issues", "kind": "technical", "group": "Elastic Computing", "hot": true}))),
+            ("2021-06-10" = (summary = "A 2021-06-10 tenant", value = json!({"code": "7160", "name": "云服务器 ECS", "description": null, "kind": null, "group": "云服务器", "hot": null}))),
+         )),
         (status = 304, description = "Not modified"),
         (status = 400, description = "Bad lang", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = ErrorCode::ProductNotFound.as_str(), body = crate::error::Problem, content_type = "application/problem+json"),
@@ -86,13 +106,22 @@ pub async fn get_product(
     let language = language::resolve(&req, principal.tenant.language)?;
     let document = state
         .catalog
-        .product(&principal.tenant.target, language, &code)
+        .product(
+            &principal.tenant.target,
+            principal.tenant.api_version,
+            language,
+            &code,
+        )
         .await?
         .ok_or_else(|| ApiError::product_not_found(&code))?;
     Ok(cached_response(&req, &document))
 }
 
 /// A product's problem categories (their ids are what `POST /tickets` takes).
+///
+/// 2020-03-26 category ids for a `2020-03-26` tenant, 2021 category ids for a `2021-06-10`
+/// tenant (whose `jp` names fall back to `en`: 2021 lists categories in `zh` and `en` only;
+/// the body's `language` says which).
 ///
 /// Any authenticated user of a configured tenant may read the catalog.
 #[utoipa::path(
@@ -105,7 +134,10 @@ pub async fn get_product(
             request_body = json!({"productCode": "$request.path.code", "categoryId": "$response.body#/items/0/id"}),
             description = "File a ticket in the first category (the body's other fields are the caller's)",
          ))),
-         example = json!({"language": "zh", "items": [{"id": 793, "name": "ECS无法远程"}]})),
+         examples(
+            ("2020-03-26" = (summary = "A 2020-03-26 tenant", value = json!({"language": "zh", "items": [{"id": 793, "name": "ECS无法远程"}]}))),
+            ("2021-06-10" = (summary = "A 2021-06-10 tenant: 2021 category ids", value = json!({"language": "zh", "items": [{"id": 7161, "name": "ECS无法远程"}]}))),
+         )),
         (status = 304, description = "Not modified"),
         (status = 400, description = "Bad lang", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = ErrorCode::ProductNotFound.as_str(), body = crate::error::Problem, content_type = "application/problem+json"),
@@ -125,7 +157,12 @@ pub async fn list_categories(
     let language = language::resolve(&req, principal.tenant.language)?;
     let document = state
         .catalog
-        .categories(&principal.tenant.target, language, &code)
+        .categories(
+            &principal.tenant.target,
+            principal.tenant.api_version,
+            language,
+            &code,
+        )
         .await?
         .ok_or_else(|| ApiError::product_not_found(&code))?;
     Ok(cached_response(&req, &document))

@@ -41,7 +41,9 @@ pub struct TicketListQuery {
     /// Only tickets in these statuses, comma-separated (`in_progress,wait_feedback`).
     #[param(value_type = Option<Vec<TicketStatus>>, style = Form, explode = false, min_items = 1, max_items = 4, example = json!(["in_progress", "wait_feedback"]))]
     status: Option<CommaList<TicketStatus, MAX_STATUSES>>,
-    /// Only tickets for this product.
+    /// Only tickets for this product (a 2020-03-26 product code). `2020-03-26` tenants only:
+    /// a `2021-06-10` tenant answers 422 `api_version_unsupported` (its catalog's codes are
+    /// 2021 product ids; tickets are listed by 2020 codes).
     #[param(value_type = Option<ProductCode>)]
     product_code: Option<ProductCode>,
     /// Only these tickets: 1 to 100 ids, comma-separated.

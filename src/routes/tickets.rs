@@ -24,6 +24,10 @@ use workorder_api::v2021::{CreateTicket as V2021Create, SecretInfo};
 
 /// List the tenant's tickets.
 ///
+/// `productCode` is for `2020-03-26` tenants: a `2021-06-10` tenant's product codes are 2021
+/// product ids, and tickets are listed through 2020-03-26, so it answers 422
+/// `api_version_unsupported`.
+///
 /// Needs `tickets:read`. Every `tickets:read` user of the tenant sees every ticket of it, unless
 /// the tenant has `ticket_visibility = "own"`: then only the caller's own tickets (others are
 /// 404), unless the caller holds `tickets:read:all`.
@@ -35,6 +39,7 @@ use workorder_api::v2021::{CreateTicket as V2021Create, SecretInfo};
          links(("GetTicket" = (operation_id = "get_ticket", parameters(("id" = "$response.body#/items/0/id")), description = "The first ticket of the page"))),
          example = json!({"items": [{"id": "CAB327A", "title": "SSH refused", "status": "in_progress", "createdAt": "2020-04-02T09:04:00Z", "creatorId": "1234567890", "description": null, "categoryId": null, "severity": null, "detailedStatus": null}], "page": 1, "pageSize": 20, "total": 1})),
         (status = 400, description = "A bad query parameter (named in detail)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "api_version_unsupported: productCode for a 2021-06-10 tenant (its product ids are not the 2020 product codes tickets are listed by)", body = crate::error::Problem, content_type = "application/problem+json"),
         AuthFailures, UpstreamFailures,
     ),
     security(("bearer" = []))
@@ -50,6 +55,15 @@ pub async fn list_tickets(
         mut request,
         matches_nothing,
     } = ticket_query::parse(req.query_string(), language)?;
+    if request.product_code.is_some() && principal.tenant.api_version == ApiVersion::V2021 {
+        // Tickets are listed through 2020's ListTickets, whose ProductCode is a 2020 code; this
+        // tenant's codes are 2021 ProductIds, which cannot be translated. Refused, not guessed.
+        return Err(ApiError::unsupported_on_2021(
+            "the productCode filter",
+            "tickets are listed through Workorder API 2020-03-26, whose product codes are not \
+             this tenant's 2021 product ids (and cannot be translated)",
+        ));
+    }
     let (page, page_size) = (
         request.page_start.unwrap_or(1),
         request.page_size.unwrap_or(ticket_query::DEFAULT_PAGE_SIZE),
@@ -120,7 +134,7 @@ pub async fn list_tickets(
             ("Reopen" = (operation_id = "reopen_ticket", parameters(("id" = "$response.body#/id")))),
             ("Rate" = (operation_id = "rate_ticket", parameters(("id" = "$response.body#/id")))),
          ),
-         example = json!({"id": "CAB327A", "title": "SSH refused", "status": "in_progress", "createdAt": "2020-04-02T09:04:00Z", "creatorId": "1234567890", "description": "Cannot SSH into i-bp1abc since 09:00", "categoryId": "793", "severity": "urgent", "detailedStatus": "dealing"})),
+         example = json!({"id": "CAB327A", "title": "SSH refused", "status": "in_progress", "createdAt": "2020-04-02T09:04:00Z", "creatorId": "1234567890", "description": "Cannot SSH into i-bp1abc since 09:00", "categoryId": "7161", "severity": "urgent", "detailedStatus": "dealing"})),
         (status = 400, description = "Bad lang", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = format!("{} (also for other tenants' tickets)", ErrorCode::TicketNotFound), body = crate::error::Problem, content_type = "application/problem+json"),
         AuthFailures, UpstreamFailures,
@@ -178,7 +192,7 @@ pub async fn get_ticket(
         (status = 413, description = "Body too large", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = format!("{}: a request with this Idempotency-Key is still running; see Retry-After", ErrorCode::IdempotencyInProgress), body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "validation_failed: field errors (product, category, contact…); api_version_unsupported: severity or attachments for a 2020-03-26 tenant", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "validation_failed: field errors (product, category, contact…; a 2021-06-10 tenant's productCode and categoryId must be 2021 ids from its catalog); api_version_unsupported: severity or attachments for a 2020-03-26 tenant", body = crate::error::Problem, content_type = "application/problem+json"),
         AuthFailures, UpstreamFailures,
     ),
     security(("bearer" = []))
@@ -238,7 +252,8 @@ pub async fn create_ticket(
     Ok(response.json(CreatedTicket { id: outcome.id }))
 }
 
-/// The Workorder 2021-06-10 create of a validated ticket: the same category, content, title,
+/// The Workorder 2021-06-10 create of a validated ticket: the same category (a 2021
+/// `CategoryId`: a 2021 tenant's catalog check is against 2021's catalogue), content, title,
 /// contact and confidential text, plus severity (default normal) and attachments. Phone,
 /// notification hours and language have no 2021 counterpart and are dropped.
 fn as_2021(request: &CreateTicket, extras: TicketExtras) -> V2021Create {

@@ -30,9 +30,10 @@ pub struct Ticket {
     /// The problem as first described. Null for a `2020-03-26` tenant (its API has no
     /// one-call read) and in lists.
     pub description: Option<String>,
-    /// The ticket's category id (a string: 2021-06-10 sends it so). Null for a `2020-03-26`
-    /// tenant and in lists.
-    #[schema(example = "793")]
+    /// The ticket's category id: a 2021-06-10 category id, as in the tenant's
+    /// `GET /products/{code}/categories` (a string: 2021-06-10 sends it so), whichever version
+    /// filed the ticket. Null for a `2020-03-26` tenant and in lists.
+    #[schema(example = "7161")]
     pub category_id: Option<String>,
     /// `normal` or `urgent`. Null for a `2020-03-26` tenant and in lists.
     #[schema(value_type = Option<Severity>)]

@@ -81,11 +81,12 @@ pub struct TenantSettings {
 }
 
 /// The Workorder API version a tenant speaks. Both versions address the same account's
-/// tickets, so a 2021 tenant still lists, reads notes, closes and browses the catalog through
-/// the 2020 actions (whose answers the REST shape was built on) and uses 2021 where it adds
-/// something: `GET /tickets/{id}`, creates and replies (severity, attachments), reopen, rating,
-/// uploads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+/// tickets, so a 2021 tenant still lists, reads notes and closes through the 2020 actions
+/// (whose answers the REST shape was built on) and uses 2021 where it adds something:
+/// `GET /tickets/{id}`, creates and replies (severity, attachments), reopen, rating, uploads.
+/// The catalog is the exception: the two versions' product and category ids are different
+/// namespaces, so a 2021 tenant browses, and files against, 2021's catalogue only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize)]
 pub enum ApiVersion {
     /// `2020-03-26`.
     #[default]

@@ -5,11 +5,16 @@
 //! first note — the ticket's content — has the same keyed hash as the request's content, and
 //! that no other write has claimed. `ListTickets` in API 2020-03-26 does not report a ticket's
 //! category, so the category cannot take part in the match.
+//!
+//! The create-time check runs against the tenant's own version's catalog: a `2021-06-10`
+//! tenant's `productCode` is a 2021 `ProductId` and its `categoryId` a 2021 `CategoryId` (sent
+//! as CreateTicket's `CategoryId`); a 2020 id there is a field error before any upstream write.
 
 use super::Backends;
 use super::exactly_once::{Claims, Write, Written, WrittenHow, audit_written, run};
 use crate::catalog::CategoryCheck;
 use crate::error::{ApiError, ErrorCode, FieldError};
+use crate::settings::ApiVersion;
 use crate::state::Fingerprint;
 use crate::state::writes::{Outcome, WriteKey};
 use crate::tenants::Principal;
@@ -92,22 +97,34 @@ impl Write for CreateWrite<'_> {
             .catalog
             .check_category(
                 &self.principal.tenant.target,
+                self.principal.tenant.api_version,
                 self.language,
                 &request.product_code,
                 request.category_id,
             )
             .await
             .map_err(ApiError::from)?;
+        // Which namespace the tenant's ids are in, for a caller who mixed the two up.
+        let namespace = match self.principal.tenant.api_version {
+            ApiVersion::V2020 => "",
+            ApiVersion::V2021 => {
+                " (this tenant uses Workorder API 2021-06-10: product codes and category ids \
+                 are 2021's, from GET /products and GET /products/{code}/categories)"
+            }
+        };
         let field_error = match verdict.check {
             CategoryCheck::Valid => return Ok(()),
             CategoryCheck::UnknownProduct => FieldError::new(
                 "productCode",
-                format!("product {} is not in the catalog", request.product_code),
+                format!(
+                    "product {} is not in the catalog{namespace}",
+                    request.product_code
+                ),
             ),
             CategoryCheck::CategoryNotInProduct => FieldError::new(
                 "categoryId",
                 format!(
-                    "categoryId {} does not belong to product {}",
+                    "categoryId {} does not belong to product {}{namespace}",
                     request.category_id, request.product_code
                 ),
             ),

@@ -39,10 +39,25 @@ def v2021_checks(checks: Checks, mode: str, endpoint: str) -> None:
         ecs = next(x for x in products if "ECS" in (x.get("ProductName") or ""))
         rows = ok(client.call("ListCategories", {"ProductId": ecs["ProductId"]}))["Data"]
         ids = [row.get("CategoryId") for row in rows]
-        assert 793 in ids, f"categories of ECS: {rows}"
-        return "793"
+        assert ids and all(isinstance(i, int) for i in ids), f"categories of ECS: {rows}"
+        # 2021's catalogue is its own namespace: none of its ids is one of 2020's.
+        old = make_client(mode, endpoint, DEMO)
+        listed = ok(old.call("ListProducts", {"Language": "en"}))["Data"]
+        lists = [listed.get(k) or [] for k in ("HotTech", "HotConsultation", "ConsultationMore")]
+        lists += [g.get("ProductList") or [] for g in listed.get("TechMore") or []]
+        # The SDK's model may drop the documentation's numeric `Id`; read it where it is kept.
+        old_products = {int(x["Id"]) for lst in lists for x in lst if x.get("Id") is not None}
+        old_rows = ok(old.call("ListCategories", {"ProductCode": "ecs"}))["Data"].get("List") or []
+        old_ids = {int(row["Id"]) for row in old_rows}
+        assert 793 in old_ids and 793 not in ids, (old_ids, ids)
+        assert not old_products & {x["ProductId"] for x in products}, old_products
+        assert not old_ids & set(ids), (old_ids, ids)
+        return str(ids[0])
 
-    category = checks.run(f"{p} ListProducts by directory, ListCategories with int ids", catalogue)
+    category = checks.run(
+        f"{p} ListProducts by directory, ListCategories with int ids of 2021's own namespace",
+        catalogue,
+    )
     if category is None:
         return
 
@@ -174,7 +189,14 @@ def v2021_checks(checks: Checks, mode: str, endpoint: str) -> None:
             "FileNameList": [pending["ObjectKey"]],
         }
         expect_error(lambda: client.call("CreateTicket", create), 400, "param.illegal")
+        # A 2020 category id (ecs's 793) names no 2021 category.
+        old_id = {"CategoryId": "793", "Description": "d", "Severity": 1}
+        expect_error(lambda: client.call("CreateTicket", old_id), 400, "param.illegal")
         assert put_file(pending["PutSignedUrl"], b"x", "text/html") == 400
         assert put_file(pending["PutSignedUrl"] + "0", b"x") == 403
 
-    checks.run(f"{p} refusals: illegal.param, MissingParameter, keys not uploaded, bad PUTs", strict)
+    checks.run(
+        f"{p} refusals: illegal.param, MissingParameter, a 2020 category id, keys not uploaded, "
+        "bad PUTs",
+        strict,
+    )

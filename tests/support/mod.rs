@@ -158,11 +158,22 @@ impl TestGateway {
 
     /// Creates a ticket for `token`'s user (product ecs, category 793) and returns its id.
     pub async fn create_ticket(&self, token: &str, content: &str) -> String {
+        self.create_in(token, "ecs", 793, content).await
+    }
+
+    /// [`TestGateway::create_ticket`] for a `2021-06-10` tenant: the same sandbox product and
+    /// category under their 2021 ids ([`ECS_2021`], [`ECS_REMOTE_2021`]).
+    pub async fn create_ticket_2021(&self, token: &str, content: &str) -> String {
+        self.create_in(token, ECS_2021, ECS_REMOTE_2021, content)
+            .await
+    }
+
+    async fn create_in(&self, token: &str, product: &str, category: i64, content: &str) -> String {
         let response = self
             .post_json(
                 "/tickets",
                 token,
-                &serde_json::json!({ "productCode": "ecs", "categoryId": 793, "content": content }),
+                &serde_json::json!({ "productCode": product, "categoryId": category, "content": content }),
             )
             .await;
         assert_eq!(
@@ -175,6 +186,12 @@ impl TestGateway {
         body["id"].as_str().unwrap().to_owned()
     }
 }
+
+/// The sandbox's `ecs` under 2021-06-10: its `ProductId` as a REST product code (2020's
+/// product `Id` 11 plus 7 100 000, docs/sandbox.md).
+pub const ECS_2021: &str = "7100011";
+/// The sandbox's category 793 of `ecs` ("cannot connect remotely") under 2021-06-10.
+pub const ECS_REMOTE_2021: i64 = 7_200_793;
 
 /// A token signed with [`SECRET`].
 pub fn token(tenant: &str, sub: &str, roles: &[&str]) -> String {

@@ -47,7 +47,9 @@ pub(crate) fn dispatch(
     let slot = &caller.slot;
     let ok = |data: Option<Value>| Ok(answer(request_id, data, &[]));
     let result = match caller.action {
-        "GetTicket" => get_ticket(slot, params).map(|data| answer(request_id, Some(data), &[])),
+        "GetTicket" => {
+            get_ticket(sandbox, slot, params).map(|data| answer(request_id, Some(data), &[]))
+        }
         "CreateTicket" => create_ticket(sandbox, slot, params).and_then(|id| ok(Some(json!(id)))),
         "ReplyTicket" => reply_ticket(sandbox, slot, params).and_then(|id| ok(Some(json!(id)))),
         "CloseTicket" => {
@@ -130,10 +132,16 @@ fn mq_tag(uid: &str) -> String {
     format!("{:0>8}", &digits[start..])
 }
 
-fn get_ticket(slot: &AccountSlot, params: &Params) -> Result<Value, ErrorReply> {
+fn get_ticket(sandbox: &Sandbox, slot: &AccountSlot, params: &Params) -> Result<Value, ErrorReply> {
     let id = params.required("TicketId")?;
     let book = slot.tickets();
     let t = book.get(id)?;
+    // The store keeps the 2020 id; a ticket filed through either version shows 2021's here.
+    // Every stored category is a seeded one, so the fallback (no category) cannot show.
+    let category = sandbox
+        .catalog
+        .category_to_2021(t.category_id)
+        .map_or_else(String::new, |id| id.to_string());
     Ok(json!({
         "TicketId": t.id,
         "Title": t.title,
@@ -141,7 +149,7 @@ fn get_ticket(slot: &AccountSlot, params: &Params) -> Result<Value, ErrorReply> 
         "CreateTime": t.created_ms,
         "CreatorId": t.creator_id,
         "CreatorName": t.creator_id,
-        "CategoryId": t.category_id.to_string(),
+        "CategoryId": category,
         "Status": labeled(t.status.label(), t.status.value()),
         "Severity": labeled(t.severity.label(), &t.severity.value().to_string()),
     }))
@@ -224,13 +232,14 @@ fn create_ticket(
         .ok()
         .and_then(|n| Severity::from_value(&n.to_string()))
         .ok_or_else(|| ErrorReply::param_illegal("Severity must be 1 (normal) or 2 (urgent)"))?;
-    let category_id: i64 = category
+    let category_2021: i64 = category
         .trim()
         .parse()
         .map_err(|_| ErrorReply::param_illegal("CategoryId must be a category id"))?;
-    let product = sandbox
+    // Only 2021 ids: a 2020 category id is another namespace, refused like any unknown id.
+    let (category_id, product) = sandbox
         .catalog
-        .product_of_category(category_id)
+        .category_from_2021(category_2021)
         .ok_or_else(|| ErrorReply::param_illegal("CategoryId does not exist"))?;
     if let Some(email) = params.non_empty("Email")
         && !email.contains('@')

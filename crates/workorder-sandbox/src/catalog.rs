@@ -2,8 +2,12 @@
 //! `Data` of ListProducts and of each ListCategories answer is rendered to JSON per language in
 //! advance, so answering is a lookup and a splice (no per-request serialisation).
 //!
-//! 2021-06-10 lists the same products by directory under their numeric `Id` (its
-//! `ProductId`), with the same category ids: one catalogue behind both versions.
+//! 2021-06-10 lists the same products by directory, but in its own id namespace, as the real
+//! service does: every product and category has a 2021 id besides its 2020 one
+//! ([`super::catalog_data`] derives them). The store keeps a ticket's 2020 category id; the
+//! 2021 actions translate at their edge (GetTicket reports the 2021 `CategoryId`, CreateTicket
+//! takes only a 2021 one), so a ticket filed through either version shows its category in the
+//! id of the version that reads it, and an id of the other version is refused.
 //!
 //! Products carry both `ProductCode` (the SDK's field) and `Id` (the reference document's
 //! examples), so clients written against either shape work.
@@ -29,7 +33,12 @@ fn index(language: Language) -> usize {
 pub(crate) struct SimulatedCatalog {
     products: [String; 3],
     categories: HashMap<&'static str, [String; 3]>,
+    /// 2020 category id → its product code.
     category_product: HashMap<i64, &'static str>,
+    /// 2021 `CategoryId` → the category's 2020 id.
+    category_from_2021: HashMap<i64, i64>,
+    /// 2020 category id → its 2021 `CategoryId`.
+    category_to_2021: HashMap<i64, i64>,
 }
 
 impl SimulatedCatalog {
@@ -50,10 +59,17 @@ impl SimulatedCatalog {
             .iter()
             .flat_map(|p| p.categories.iter().map(move |c| (c.id, p.code)))
             .collect();
+        let pairs = || {
+            PRODUCTS
+                .iter()
+                .flat_map(|p| p.categories.iter().map(|c| (c.id, c.id_2021())))
+        };
         Self {
             products,
             categories,
             category_product,
+            category_from_2021: pairs().map(|(old, new)| (new, old)).collect(),
+            category_to_2021: pairs().collect(),
         }
     }
 
@@ -79,12 +95,20 @@ impl SimulatedCatalog {
         self.category_product.get(&id) == Some(&product)
     }
 
-    /// The product code a category id belongs to (2021 CreateTicket names only the category).
-    pub fn product_of_category(&self, id: i64) -> Option<&'static str> {
-        self.category_product.get(&id).copied()
+    /// The 2020 category id and product code of a 2021 `CategoryId` (2021 CreateTicket names
+    /// only the category); `None` for any other number, a 2020 category id included.
+    pub fn category_from_2021(&self, id_2021: i64) -> Option<(i64, &'static str)> {
+        let id = *self.category_from_2021.get(&id_2021)?;
+        Some((id, self.category_product.get(&id)?))
     }
 
-    /// `Data` of 2021 ListProducts: directories of `{ProductId, ProductName}`, products whose
+    /// The 2021 `CategoryId` of a 2020 category id (2021 GetTicket of any stored ticket).
+    pub fn category_to_2021(&self, id: i64) -> Option<i64> {
+        self.category_to_2021.get(&id).copied()
+    }
+
+    /// `Data` of 2021 ListProducts: directories of `{ProductId, ProductName}` (2021 ids),
+    /// products whose
     /// name holds `name` (any case) when given; directories left empty are left out.
     pub fn products_2021(&self, language: Language, name: Option<&str>) -> Value {
         let lang = index(language);
@@ -100,7 +124,7 @@ impl SimulatedCatalog {
                 let products: Vec<Value> = PRODUCTS
                     .iter()
                     .filter(|p| placements.contains(&p.placement) && matches(p))
-                    .map(|p| json!({ "ProductId": p.id, "ProductName": p.name[lang] }))
+                    .map(|p| json!({ "ProductId": p.id_2021(), "ProductName": p.name[lang] }))
                     .collect();
                 (!products.is_empty()).then(|| {
                 json!({ "DirectoryId": id, "DirectoryName": names[lang], "ProductList": products })
@@ -109,7 +133,8 @@ impl SimulatedCatalog {
         Value::Array(directories.collect())
     }
 
-    /// `Data` of 2021 ListCategories for a numeric product id; `None` for an unknown product.
+    /// `Data` of 2021 ListCategories for a 2021 `ProductId`, with 2021 `CategoryId`s; `None`
+    /// for an unknown product (a 2020 product `Id` included).
     pub fn categories_2021(
         &self,
         product_id: i64,
@@ -117,7 +142,7 @@ impl SimulatedCatalog {
         name: Option<&str>,
     ) -> Option<Value> {
         let lang = index(language);
-        let product = PRODUCTS.iter().find(|p| i64::from(p.id) == product_id)?;
+        let product = PRODUCTS.iter().find(|p| p.id_2021() == product_id)?;
         let needle = name.map(|n| n.trim().to_lowercase());
         let list = product
             .categories
@@ -127,7 +152,7 @@ impl SimulatedCatalog {
                     .as_ref()
                     .is_none_or(|n| c.name[lang].to_lowercase().contains(n.as_str()))
             })
-            .map(|c| json!({ "CategoryId": c.id, "CategoryName": c.name[lang] }))
+            .map(|c| json!({ "CategoryId": c.id_2021(), "CategoryName": c.name[lang] }))
             .collect();
         Some(Value::Array(list))
     }
@@ -135,7 +160,7 @@ impl SimulatedCatalog {
 
 /// The 2021 directories: `(DirectoryId, names, the 2020 placements it gathers)`. 2021 lists
 /// products by directory where 2020 had hot lists and groups; the sandbox derives one from the
-/// other so both versions show the same products under the same numeric ids.
+/// other so both versions show the same products (each under its own version's id).
 fn directories_2021() -> Vec<(usize, [&'static str; 3], Vec<Placement>)> {
     let mut directories = vec![(
         1,
@@ -265,5 +290,59 @@ mod tests {
                 .contains("Object Storage Service")
         );
         assert!(en.products_json(Language::Jp).contains("専有ホスト"));
+    }
+
+    #[test]
+    fn the_2021_catalogue_has_its_own_ids_disjoint_from_2020s() {
+        use crate::catalog_data::ID_2020_LIMIT;
+        let ids_2020: HashSet<i64> = PRODUCTS
+            .iter()
+            .flat_map(|p| std::iter::once(i64::from(p.id)).chain(p.categories.iter().map(|c| c.id)))
+            .collect();
+        assert!(ids_2020.iter().all(|id| (0..ID_2020_LIMIT).contains(id)));
+        let products_2021: Vec<i64> = PRODUCTS.iter().map(ProductSeed::id_2021).collect();
+        let categories_2021: Vec<i64> = PRODUCTS
+            .iter()
+            .flat_map(|p| p.categories.iter().map(|c| c.id_2021()))
+            .collect();
+        let all_2021: HashSet<i64> = products_2021
+            .iter()
+            .chain(&categories_2021)
+            .copied()
+            .collect();
+        assert_eq!(all_2021.len(), products_2021.len() + categories_2021.len());
+        assert!(all_2021.is_disjoint(&ids_2020));
+        let ecs = &PRODUCTS[0];
+        assert_eq!((ecs.code, ecs.id_2021()), ("ecs", 7_100_011));
+        assert_eq!(ecs.categories[0].id_2021(), 7_200_793);
+    }
+
+    #[test]
+    fn lists_of_2021_show_2021_ids_and_know_no_2020_id() {
+        let catalog = SimulatedCatalog::seeded();
+        let directories = catalog.products_2021(Language::En, Some("elastic compute"));
+        let ecs = &directories[0]["ProductList"][0];
+        assert_eq!(
+            ecs,
+            &json!({"ProductId": 7_100_011, "ProductName": "Elastic Compute Service (ECS)"})
+        );
+        let categories = catalog
+            .categories_2021(7_100_011, Language::Zh, None)
+            .unwrap();
+        assert_eq!(
+            categories[0],
+            json!({"CategoryId": 7_200_793, "CategoryName": "ECS无法远程"})
+        );
+        assert_eq!(catalog.categories_2021(11, Language::Zh, None), None);
+    }
+
+    #[test]
+    fn a_category_maps_both_ways_and_a_2020_id_is_no_2021_category() {
+        let catalog = SimulatedCatalog::seeded();
+        assert_eq!(catalog.category_from_2021(7_200_793), Some((793, "ecs")));
+        assert_eq!(catalog.category_to_2021(793), Some(7_200_793));
+        assert_eq!(catalog.category_from_2021(793), None);
+        assert_eq!(catalog.category_from_2021(7_100_011), None, "a product id");
+        assert_eq!(catalog.category_to_2021(7_200_793), None);
     }
 }

@@ -3,6 +3,15 @@
 //! 1205, 1215, 1209 with the same names and descriptions; categories 793 and 794 under `ecs`,
 //! and 157 from the CreateTicket example) plus a realistic set around them. Every name and
 //! description is given in `[zh, en, jp]` order.
+//!
+//! Ids are seeded once, in 2020-03-26's namespace (product `Id`, category `Id`, all below
+//! [`ID_2020_LIMIT`]). 2021-06-10's catalogue is a different namespace (the reference
+//! document: its ids cannot be translated from 2020's), so each product and category also has a
+//! 2021 id, derived here and nowhere else: `ProductId` = [`PRODUCT_ID_2021_BASE`] + the 2020
+//! product `Id` (ecs 11 → 7 100 011), `CategoryId` = [`CATEGORY_ID_2021_BASE`] + the 2020
+//! category `Id` (793 → 7 200 793). Both bases exceed every 2020 id and lie [`ID_2020_LIMIT`]
+//! apart, so no 2021 id equals a 2020 id and no 2021 product id equals a 2021 category id: a
+//! client that sends one version's id to the other is refused, never silently matched.
 
 /// Where a product is listed in `ListProducts`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +29,7 @@ pub(crate) enum Placement {
 /// One seeded category.
 #[derive(Debug)]
 pub(crate) struct CategorySeed {
+    /// The 2020-03-26 category `Id`.
     pub id: i64,
     pub name: [&'static str; 3],
 }
@@ -28,7 +38,7 @@ pub(crate) struct CategorySeed {
 #[derive(Debug)]
 pub(crate) struct ProductSeed {
     pub code: &'static str,
-    /// Numeric id, as the document's XML/JSON examples list products.
+    /// The 2020-03-26 numeric `Id`, as the document's XML/JSON examples list products.
     pub id: u32,
     pub placement: Placement,
     pub name: [&'static str; 3],
@@ -49,6 +59,32 @@ pub(crate) const TECH_GROUPS: &[[&str; 3]] = &[
     ["安全", "Security", "セキュリティ"],
     ["更多", "More", "その他"],
 ];
+
+/// Every seeded 2020 id (product or category) is below this (a test checks it).
+pub(crate) const ID_2020_LIMIT: i64 = 100_000;
+/// A product's 2021 `ProductId` is this plus its 2020 `Id`.
+pub(crate) const PRODUCT_ID_2021_BASE: i64 = 7_100_000;
+/// A category's 2021 `CategoryId` is this plus its 2020 `Id`.
+pub(crate) const CATEGORY_ID_2021_BASE: i64 = 7_200_000;
+// The bases keep the three ranges apart (2020 ids, 2021 products, 2021 categories).
+const _: () = assert!(
+    PRODUCT_ID_2021_BASE >= ID_2020_LIMIT
+        && CATEGORY_ID_2021_BASE - PRODUCT_ID_2021_BASE >= ID_2020_LIMIT
+);
+
+impl ProductSeed {
+    /// The product's 2021-06-10 `ProductId` (module documentation).
+    pub const fn id_2021(&self) -> i64 {
+        PRODUCT_ID_2021_BASE + self.id as i64
+    }
+}
+
+impl CategorySeed {
+    /// The category's 2021-06-10 `CategoryId` (module documentation).
+    pub const fn id_2021(&self) -> i64 {
+        CATEGORY_ID_2021_BASE + self.id
+    }
+}
 
 const fn cat(id: i64, name: [&'static str; 3]) -> CategorySeed {
     CategorySeed { id, name }

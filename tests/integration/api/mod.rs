@@ -15,4 +15,5 @@ mod ticket_creation;
 mod tickets;
 mod upstream_errors;
 mod v2021;
+mod v2021_catalog;
 mod walkthrough;

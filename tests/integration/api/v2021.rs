@@ -6,9 +6,10 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{READ_WRITE, TestGateway, demo_config, problem};
+use crate::support::{ECS_2021, ECS_REMOTE_2021, READ_WRITE, TestGateway, demo_config, problem};
 
-const V2021_TENANT: &str = r#"
+/// Tenant `v21`: the embedded sandbox's demo account through Workorder API 2021-06-10.
+pub(super) const V2021_TENANT: &str = r#"
 [tenants.v21]
 endpoint = "sandbox"
 signature = "v3"
@@ -65,7 +66,7 @@ async fn a_2021_tenant_files_reads_reopens_and_rates_with_attachments() {
                 "/tickets",
                 &token,
                 &json!({
-                    "productCode": "ecs", "categoryId": 793, "content": "disk full",
+                    "productCode": ECS_2021, "categoryId": ECS_REMOTE_2021, "content": "disk full",
                     "severity": "urgent", "attachments": [key], "secretContent": "pw"
                 }),
             )
@@ -77,7 +78,8 @@ async fn a_2021_tenant_files_reads_reopens_and_rates_with_attachments() {
 
     let ticket = json_of(gateway.get(&format!("/tickets/{id}"), &token).await, 200).await;
     assert_eq!(ticket["description"], "disk full");
-    assert_eq!(ticket["categoryId"], "793");
+    // The 2021 category it was filed in, as 2021's GetTicket reports it.
+    assert_eq!(ticket["categoryId"], ECS_REMOTE_2021.to_string());
     assert_eq!(ticket["severity"], "urgent");
     assert_eq!(ticket["status"], "in_progress");
     assert_eq!(ticket["detailedStatus"], "assigned");
@@ -161,8 +163,7 @@ async fn a_2021_tenant_files_reads_reopens_and_rates_with_attachments() {
 async fn a_2021_create_is_exactly_once_per_idempotency_key_and_checks_its_keys() {
     let gateway = TestGateway::start(&demo_config(V2021_TENANT)).await;
     let token = gateway.token("v21", "alice", READ_WRITE);
-    let body =
-        json!({ "productCode": "ecs", "categoryId": 793, "content": "once", "severity": "normal" });
+    let body = json!({ "productCode": ECS_2021, "categoryId": ECS_REMOTE_2021, "content": "once", "severity": "normal" });
     let send = || async {
         reqwest::Client::new()
             .post(format!("{}/tickets", gateway.url))
@@ -186,7 +187,7 @@ async fn a_2021_create_is_exactly_once_per_idempotency_key_and_checks_its_keys()
         .post_json(
             "/tickets",
             &token,
-            &json!({ "productCode": "ecs", "categoryId": 793, "content": "x", "attachments": ["nope.png"] }),
+            &json!({ "productCode": ECS_2021, "categoryId": ECS_REMOTE_2021, "content": "x", "attachments": ["nope.png"] }),
         )
         .await;
     problem(unknown, 422, "validation_failed").await;
@@ -194,7 +195,7 @@ async fn a_2021_create_is_exactly_once_per_idempotency_key_and_checks_its_keys()
         .post_json(
             "/tickets",
             &token,
-            &json!({ "productCode": "ecs", "categoryId": 793, "content": "x", "severity": "panic" }),
+            &json!({ "productCode": ECS_2021, "categoryId": ECS_REMOTE_2021, "content": "x", "severity": "panic" }),
         )
         .await;
     let body = problem(bad_severity, 422, "validation_failed").await;
@@ -246,7 +247,7 @@ async fn faulty_2021() -> (workorder_sandbox::SandboxHandle, TestGateway, String
     );
     let gateway = TestGateway::start(&demo_config(&extra)).await;
     let token = gateway.token("faulty", "alice", READ_WRITE);
-    gateway.create_ticket(&token, "warm-up").await;
+    gateway.create_ticket_2021(&token, "warm-up").await;
     (sandbox, gateway, token)
 }
 
@@ -269,7 +270,7 @@ async fn a_2021_create_or_reply_whose_answer_is_lost_is_201_and_made_once() {
             .post_json(
                 "/tickets",
                 &token,
-                &json!({ "productCode": "ecs", "categoryId": 793, "content": format!("lost {action}"), "severity": "urgent" }),
+                &json!({ "productCode": ECS_2021, "categoryId": ECS_REMOTE_2021, "content": format!("lost {action}"), "severity": "urgent" }),
             )
             .await;
         assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
@@ -277,7 +278,7 @@ async fn a_2021_create_or_reply_whose_answer_is_lost_is_201_and_made_once() {
         assert_eq!(after.len(), before.len() + 1, "exactly one ticket made");
     }
 
-    let id = gateway.create_ticket(&token, "to reply to").await;
+    let id = gateway.create_ticket_2021(&token, "to reply to").await;
     crate::support::set_faults(
         &sandbox.url(),
         json!({ "lost_error_rate": 1.0, "actions": ["ReplyTicket"] }),

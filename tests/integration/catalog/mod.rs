@@ -4,6 +4,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod upstream;
+mod versions;
 
 use std::time::Duration;
 
@@ -12,6 +13,7 @@ use serde_json::{Value, json};
 use wiremock::MockServer;
 use workorder_api::Language;
 use workorder_gateway::catalog::{CacheStatus, CachedDocument, CategoryCheck};
+use workorder_gateway::settings::ApiVersion::V2020;
 use workorder_gateway::upstream::UpstreamError;
 
 use upstream::{
@@ -32,7 +34,7 @@ async fn products_are_merged_into_one_item_per_code_in_first_appearance_order() 
     let catalog = long_lived_catalog();
 
     let document = catalog
-        .products(&target("acme", &mock), Language::Zh)
+        .products(&target("acme", &mock), V2020, Language::Zh)
         .await
         .unwrap();
 
@@ -61,8 +63,8 @@ async fn a_first_call_misses_and_the_next_hits_the_same_bytes_without_an_upstrea
     let catalog = long_lived_catalog();
     let acme = target("acme", &mock);
 
-    let first = catalog.products(&acme, Language::Zh).await.unwrap();
-    let second = catalog.products(&acme, Language::Zh).await.unwrap();
+    let first = catalog.products(&acme, V2020, Language::Zh).await.unwrap();
+    let second = catalog.products(&acme, V2020, Language::Zh).await.unwrap();
 
     assert_eq!(first.status, CacheStatus::Miss);
     assert_eq!(first.upstream_request_id.as_deref(), Some("RID-PRODUCTS"));
@@ -87,9 +89,9 @@ async fn products_are_cached_per_language() {
     let catalog = long_lived_catalog();
     let acme = target("acme", &mock);
 
-    let zh = catalog.products(&acme, Language::Zh).await.unwrap();
-    let en = catalog.products(&acme, Language::En).await.unwrap();
-    let zh_again = catalog.products(&acme, Language::Zh).await.unwrap();
+    let zh = catalog.products(&acme, V2020, Language::Zh).await.unwrap();
+    let en = catalog.products(&acme, V2020, Language::En).await.unwrap();
+    let zh_again = catalog.products(&acme, V2020, Language::Zh).await.unwrap();
 
     assert_eq!(en.status, CacheStatus::Miss);
     assert_eq!(json_of(&en)["language"], "en");
@@ -107,7 +109,7 @@ async fn fifty_concurrent_callers_on_a_cold_key_make_one_upstream_call() {
 
     let tasks = (0..50).map(|_| {
         let (catalog, acme) = (catalog.clone(), acme.clone());
-        tokio::spawn(async move { catalog.products(&acme, Language::Zh).await })
+        tokio::spawn(async move { catalog.products(&acme, V2020, Language::Zh).await })
     });
     let documents: Vec<CachedDocument> = join_all(tasks)
         .await
@@ -129,8 +131,8 @@ async fn errors_are_not_cached_and_the_next_call_fetches_again() {
     let catalog = long_lived_catalog();
     let acme = target("acme", &mock);
 
-    let failed = catalog.products(&acme, Language::Zh).await;
-    let recovered = catalog.products(&acme, Language::Zh).await.unwrap();
+    let failed = catalog.products(&acme, V2020, Language::Zh).await;
+    let recovered = catalog.products(&acme, V2020, Language::Zh).await.unwrap();
 
     let error = failed.unwrap_err();
     assert!(matches!(error, UpstreamError::Unavailable(_)), "{error}");
@@ -146,7 +148,7 @@ async fn concurrent_callers_on_a_failing_cold_key_share_one_failed_call() {
     let catalog = long_lived_catalog();
     let acme = target("acme", &mock);
 
-    let results = join_all((0..20).map(|_| catalog.products(&acme, Language::Zh))).await;
+    let results = join_all((0..20).map(|_| catalog.products(&acme, V2020, Language::Zh))).await;
 
     assert!(
         results
@@ -167,11 +169,11 @@ async fn after_the_ttl_the_value_is_fetched_again() {
     let (catalog, clock) = catalog(Duration::from_secs(300), Duration::from_secs(60));
     let acme = target("acme", &mock);
 
-    catalog.products(&acme, Language::Zh).await.unwrap();
+    catalog.products(&acme, V2020, Language::Zh).await.unwrap();
     clock.advance(Duration::from_millis(299_999));
-    let cached = catalog.products(&acme, Language::Zh).await.unwrap();
+    let cached = catalog.products(&acme, V2020, Language::Zh).await.unwrap();
     clock.advance(Duration::from_millis(1));
-    let refreshed = catalog.products(&acme, Language::Zh).await.unwrap();
+    let refreshed = catalog.products(&acme, V2020, Language::Zh).await.unwrap();
 
     assert_eq!(
         (cached.status, cached.max_age),
@@ -188,12 +190,12 @@ async fn fifty_concurrent_callers_after_the_ttl_make_one_refresh_call() {
     mount_products(&mock, "ECS", Duration::from_millis(200)).await;
     let (catalog, clock) = catalog(Duration::from_secs(300), Duration::from_secs(60));
     let acme = target("acme", &mock);
-    catalog.products(&acme, Language::Zh).await.unwrap();
+    catalog.products(&acme, V2020, Language::Zh).await.unwrap();
     clock.advance(Duration::from_secs(300));
 
     let tasks = (0..50).map(|_| {
         let (catalog, acme) = (catalog.clone(), acme.clone());
-        tokio::spawn(async move { catalog.products(&acme, Language::Zh).await })
+        tokio::spawn(async move { catalog.products(&acme, V2020, Language::Zh).await })
     });
     for joined in join_all(tasks).await {
         joined.unwrap().unwrap();
@@ -208,12 +210,12 @@ async fn a_failed_refresh_serves_the_last_good_value_as_stale() {
     mount_products(&mock, "ECS", NO_DELAY).await;
     let (catalog, clock) = catalog(Duration::from_secs(300), Duration::from_secs(60));
     let acme = target("acme", &mock);
-    let good = catalog.products(&acme, Language::Zh).await.unwrap();
+    let good = catalog.products(&acme, V2020, Language::Zh).await.unwrap();
     mock.reset().await;
     mount_products_outage(&mock, None).await;
     clock.advance(Duration::from_secs(300));
 
-    let stale = catalog.products(&acme, Language::Zh).await.unwrap();
+    let stale = catalog.products(&acme, V2020, Language::Zh).await.unwrap();
 
     assert_eq!(stale.status, CacheStatus::Stale);
     assert_eq!(stale.max_age, Duration::ZERO);
@@ -232,14 +234,14 @@ async fn beyond_the_stale_window_the_refresh_error_is_returned() {
     mount_products(&mock, "ECS", NO_DELAY).await;
     let (catalog, clock) = catalog(Duration::from_secs(200), Duration::from_secs(200));
     let acme = target("acme", &mock);
-    catalog.products(&acme, Language::Zh).await.unwrap();
+    catalog.products(&acme, V2020, Language::Zh).await.unwrap();
     mock.reset().await;
     mount_products_outage(&mock, None).await;
     clock.advance(Duration::from_millis(399_999));
-    let last_moment = catalog.products(&acme, Language::Zh).await.unwrap();
+    let last_moment = catalog.products(&acme, V2020, Language::Zh).await.unwrap();
     clock.advance(Duration::from_millis(1));
 
-    let result = catalog.products(&acme, Language::Zh).await;
+    let result = catalog.products(&acme, V2020, Language::Zh).await;
 
     assert_eq!(last_moment.status, CacheStatus::Stale, "within ttl + stale");
     assert!(matches!(result, Err(UpstreamError::Unavailable(_))));
@@ -251,14 +253,14 @@ async fn a_recovered_upstream_replaces_the_stale_value() {
     mount_products(&mock, "ECS old", NO_DELAY).await;
     let (catalog, clock) = catalog(Duration::from_secs(300), Duration::from_secs(60));
     let acme = target("acme", &mock);
-    let old = catalog.products(&acme, Language::Zh).await.unwrap();
+    let old = catalog.products(&acme, V2020, Language::Zh).await.unwrap();
     mock.reset().await;
     mount_products_outage(&mock, Some(1)).await;
     mount_products(&mock, "ECS new", NO_DELAY).await;
     clock.advance(Duration::from_secs(300));
 
-    let stale = catalog.products(&acme, Language::Zh).await.unwrap();
-    let fresh = catalog.products(&acme, Language::Zh).await.unwrap();
+    let stale = catalog.products(&acme, V2020, Language::Zh).await.unwrap();
+    let fresh = catalog.products(&acme, V2020, Language::Zh).await.unwrap();
 
     assert_eq!(stale.status, CacheStatus::Stale);
     assert_eq!(fresh.status, CacheStatus::Miss);
@@ -276,12 +278,18 @@ async fn tenants_never_see_each_others_entries() {
     let catalog = long_lived_catalog();
     let (a, b) = (target("tenant-a", &mock_a), target("tenant-b", &mock_b));
 
-    let products_a = catalog.products(&a, Language::Zh).await.unwrap();
-    let products_b = catalog.products(&b, Language::Zh).await.unwrap();
-    let categories_a = catalog.categories(&a, Language::Zh, "ecs").await.unwrap();
-    let categories_b = catalog.categories(&b, Language::Zh, "ecs").await.unwrap();
+    let products_a = catalog.products(&a, V2020, Language::Zh).await.unwrap();
+    let products_b = catalog.products(&b, V2020, Language::Zh).await.unwrap();
+    let categories_a = catalog
+        .categories(&a, V2020, Language::Zh, "ecs")
+        .await
+        .unwrap();
+    let categories_b = catalog
+        .categories(&b, V2020, Language::Zh, "ecs")
+        .await
+        .unwrap();
     let check_b = catalog
-        .check_category(&b, Language::Zh, "ecs", 1)
+        .check_category(&b, V2020, Language::Zh, "ecs", 1)
         .await
         .unwrap()
         .check;
@@ -303,9 +311,18 @@ async fn one_product_is_served_as_its_item_and_an_unknown_code_as_none() {
     let catalog = long_lived_catalog();
     let acme = target("acme", &mock);
 
-    let ecs = catalog.product(&acme, Language::Zh, "ecs").await.unwrap();
-    let unknown = catalog.product(&acme, Language::Zh, "nope").await.unwrap();
-    let ecs_again = catalog.product(&acme, Language::Zh, "ecs").await.unwrap();
+    let ecs = catalog
+        .product(&acme, V2020, Language::Zh, "ecs")
+        .await
+        .unwrap();
+    let unknown = catalog
+        .product(&acme, V2020, Language::Zh, "nope")
+        .await
+        .unwrap();
+    let ecs_again = catalog
+        .product(&acme, V2020, Language::Zh, "ecs")
+        .await
+        .unwrap();
 
     let ecs = ecs.expect("ecs is in the catalog");
     assert_eq!(
@@ -337,19 +354,19 @@ async fn categories_of_a_known_product_are_fetched_once_per_product_and_language
     let acme = target("acme", &mock);
 
     let ecs = catalog
-        .categories(&acme, Language::Zh, "ecs")
+        .categories(&acme, V2020, Language::Zh, "ecs")
         .await
         .unwrap();
     let ecs_again = catalog
-        .categories(&acme, Language::Zh, "ecs")
+        .categories(&acme, V2020, Language::Zh, "ecs")
         .await
         .unwrap();
     let oss = catalog
-        .categories(&acme, Language::Zh, "oss")
+        .categories(&acme, V2020, Language::Zh, "oss")
         .await
         .unwrap();
     let ecs_en = catalog
-        .categories(&acme, Language::En, "ecs")
+        .categories(&acme, V2020, Language::En, "ecs")
         .await
         .unwrap();
 
@@ -376,7 +393,7 @@ async fn categories_of_an_unknown_product_are_none_without_a_list_categories_cal
     let catalog = long_lived_catalog();
 
     let categories = catalog
-        .categories(&target("acme", &mock), Language::Zh, "rds")
+        .categories(&target("acme", &mock), V2020, Language::Zh, "rds")
         .await
         .unwrap();
 
@@ -400,7 +417,7 @@ async fn fifty_concurrent_category_callers_make_one_call_of_each_kind() {
 
     let tasks = (0..50).map(|_| {
         let (catalog, acme) = (catalog.clone(), acme.clone());
-        tokio::spawn(async move { catalog.categories(&acme, Language::Zh, "ecs").await })
+        tokio::spawn(async move { catalog.categories(&acme, V2020, Language::Zh, "ecs").await })
     });
     for joined in join_all(tasks).await {
         assert!(joined.unwrap().unwrap().is_some());
@@ -427,7 +444,7 @@ async fn category_checks_tell_valid_unknown_product_and_foreign_category_apart()
     ];
     for (product, category, expected) in cases {
         let check = catalog
-            .check_category(&acme, Language::Zh, product, category)
+            .check_category(&acme, V2020, Language::Zh, product, category)
             .await
             .unwrap()
             .check;
@@ -443,12 +460,18 @@ async fn invalidating_a_tenant_refetches_its_entries_and_keeps_the_others() {
     mount_products(&mock, "ECS", NO_DELAY).await;
     let catalog = long_lived_catalog();
     let (acme, globex) = (target("acme", &mock), target("globex", &mock));
-    catalog.products(&acme, Language::Zh).await.unwrap();
-    catalog.products(&globex, Language::Zh).await.unwrap();
+    catalog.products(&acme, V2020, Language::Zh).await.unwrap();
+    catalog
+        .products(&globex, V2020, Language::Zh)
+        .await
+        .unwrap();
 
     catalog.invalidate_tenant("acme");
-    let acme_after = catalog.products(&acme, Language::Zh).await.unwrap();
-    let globex_after = catalog.products(&globex, Language::Zh).await.unwrap();
+    let acme_after = catalog.products(&acme, V2020, Language::Zh).await.unwrap();
+    let globex_after = catalog
+        .products(&globex, V2020, Language::Zh)
+        .await
+        .unwrap();
 
     assert_eq!(acme_after.status, CacheStatus::Miss);
     assert_eq!(globex_after.status, CacheStatus::Hit);
@@ -461,12 +484,12 @@ async fn an_invalidated_tenant_gets_no_stale_fallback() {
     mount_products(&mock, "ECS", NO_DELAY).await;
     let catalog = long_lived_catalog();
     let acme = target("acme", &mock);
-    catalog.products(&acme, Language::Zh).await.unwrap();
+    catalog.products(&acme, V2020, Language::Zh).await.unwrap();
     mock.reset().await;
     mount_products_outage(&mock, None).await;
 
     catalog.invalidate_tenant("acme");
-    let result = catalog.products(&acme, Language::Zh).await;
+    let result = catalog.products(&acme, V2020, Language::Zh).await;
 
     assert!(matches!(result, Err(UpstreamError::Unavailable(_))));
 }

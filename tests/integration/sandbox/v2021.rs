@@ -88,6 +88,8 @@ async fn every_2021_action_runs_in_both_schemes_on_the_store_2020_sees() {
         )
         .await;
         let category = categories[0].category_id.clone().unwrap();
+        // 2021's own namespace: not ecs's 2020 `Id` 11 nor its category 793.
+        assert_eq!((ecs.as_str(), category.as_str()), ("7100011", "7200793"));
 
         let key = upload(&client, &target, &http, "screen.png").await;
         let id = call(
@@ -277,7 +279,7 @@ async fn every_2021_action_runs_in_both_schemes_on_the_store_2020_sees() {
 }
 
 #[tokio::test]
-async fn a_2020_ticket_reads_through_get_ticket_with_its_description_and_category() {
+async fn a_2020_ticket_reads_through_get_ticket_with_its_description_and_2021_category() {
     let sandbox = start().await;
     let client = UpstreamClient::new(ClientSettings::default()).unwrap();
     let target = target(&sandbox, SignatureVersion::V3);
@@ -292,7 +294,8 @@ async fn a_2020_ticket_reads_through_get_ticket_with_its_description_and_categor
     )
     .await;
     assert_eq!(detail.description.as_deref(), Some("filed through 2020"));
-    assert_eq!(detail.category_id.as_deref(), Some("793"));
+    // Filed through 2020 in category 793 (ecs); 2021 reports that category's own id.
+    assert_eq!(detail.category_id.as_deref(), Some("7200793"));
     assert_eq!(detail.severity.unwrap().severity(), Some(Severity::Normal));
     sandbox.stop().await;
 }
@@ -312,7 +315,7 @@ async fn attachment_keys_are_good_only_uploaded_and_only_for_their_account() {
         ..target(&sandbox, SignatureVersion::V1)
     };
     let create = |file: String| CreateTicket {
-        category_id: "793".to_owned(),
+        category_id: "7200793".to_owned(),
         description: "d".to_owned(),
         severity: Severity::Normal,
         title: None,
@@ -471,13 +474,44 @@ async fn the_2021_api_is_as_strict_as_2020_on_required_fields_enums_and_ranges()
                 &[
                     ("Description", "d"),
                     ("Severity", "3"),
-                    ("CategoryId", "793"),
+                    ("CategoryId", "7200793"),
                 ],
             ),
             DEMO_SECRET,
         )
         .await
         .assert_error(400, "param.illegal");
+    // 793 is ecs's 2020 category id: another namespace, unknown to 2021.
+    for category in ["793", "7100011", "99999999999"] {
+        sandbox
+            .send_v1_pairs(
+                &v2021(
+                    "CreateTicket",
+                    &[
+                        ("Description", "d"),
+                        ("Severity", "1"),
+                        ("CategoryId", category),
+                    ],
+                ),
+                DEMO_SECRET,
+            )
+            .await
+            .assert_error(400, "param.illegal");
+    }
+    sandbox
+        .send_v1_pairs(
+            &v2021(
+                "CreateTicket",
+                &[
+                    ("Description", "d"),
+                    ("Severity", "1"),
+                    ("CategoryId", "7200793"),
+                ],
+            ),
+            DEMO_SECRET,
+        )
+        .await
+        .assert_ok();
     sandbox
         .send_v1_pairs(
             &v2021(

@@ -131,7 +131,11 @@ export interface paths {
         };
         /**
          * The product catalog.
-         * @description Any authenticated user of a configured tenant may read the catalog.
+         * @description From the tenant's Workorder API version: a `2020-03-26` tenant's codes are product codes
+         *     (`ecs`); a `2021-06-10` tenant's are 2021 product ids in decimal (`7160`), grouped by
+         *     directory, with `description`, `kind` and `hot` null.
+         *
+         *     Any authenticated user of a configured tenant may read the catalog.
          */
         get: operations["list_products"];
         put?: never;
@@ -151,7 +155,11 @@ export interface paths {
         };
         /**
          * One product.
-         * @description Any authenticated user of a configured tenant may read the catalog.
+         * @description `code` is a product code for a `2020-03-26` tenant and a 2021 product id (canonical
+         *     decimal, 0 to 99 999 999 999) for a `2021-06-10` tenant; anything else is 404
+         *     `product_not_found` without an upstream call.
+         *
+         *     Any authenticated user of a configured tenant may read the catalog.
          */
         get: operations["get_product"];
         put?: never;
@@ -171,7 +179,11 @@ export interface paths {
         };
         /**
          * A product's problem categories (their ids are what `POST /tickets` takes).
-         * @description Any authenticated user of a configured tenant may read the catalog.
+         * @description 2020-03-26 category ids for a `2020-03-26` tenant, 2021 category ids for a `2021-06-10`
+         *     tenant (whose `jp` names fall back to `en`: 2021 lists categories in `zh` and `en` only;
+         *     the body's `language` says which).
+         *
+         *     Any authenticated user of a configured tenant may read the catalog.
          */
         get: operations["list_categories"];
         put?: never;
@@ -213,7 +225,11 @@ export interface paths {
         };
         /**
          * List the tenant's tickets.
-         * @description Needs `tickets:read`. Every `tickets:read` user of the tenant sees every ticket of it, unless
+         * @description `productCode` is for `2020-03-26` tenants: a `2021-06-10` tenant's product codes are 2021
+         *     product ids, and tickets are listed through 2020-03-26, so it answers 422
+         *     `api_version_unsupported`.
+         *
+         *     Needs `tickets:read`. Every `tickets:read` user of the tenant sees every ticket of it, unless
          *     the tenant has `ticket_visibility = "own"`: then only the caller's own tickets (others are
          *     404), unless the caller holds `tickets:read:all`.
          */
@@ -401,7 +417,9 @@ export interface components {
         CategoryView: {
             /**
              * Format: int64
-             * @description Category id.
+             * @description Category id: a 2020-03-26 category id (793) for a `2020-03-26` tenant, a 2021
+             *     `CategoryId` (7161) for a `2021-06-10` tenant. A JSON integer either way (2021 ids are
+             *     int64 upstream and stay below 2^53 in practice).
              * @example 793
              */
             id: number;
@@ -484,7 +502,9 @@ export interface components {
             attachments?: string[] | null;
             /**
              * Format: int64
-             * @description Category id from `GET /products/{code}/categories`.
+             * @description Category id from `GET /products/{code}/categories` of the same tenant: a 2020-03-26 id
+             *     (793) or, for a `2021-06-10` tenant, a 2021 id (7161). The two are different
+             *     namespaces: the other version's id is 422 `validation_failed` naming `categoryId`.
              * @example 793
              */
             categoryId: number;
@@ -508,7 +528,8 @@ export interface components {
              */
             phone?: string | null;
             /**
-             * @description Product code from `GET /products`.
+             * @description Product code from `GET /products`: a 2020-03-26 product code (`ecs`) for a `2020-03-26`
+             *     tenant, a 2021 product id in decimal (`7160`) for a `2021-06-10` tenant.
              * @example ecs
              */
             productCode: string;
@@ -572,7 +593,8 @@ export interface components {
             upstreamRequestId?: string | null;
         };
         /**
-         * @description A product code (1 to 64 of `[A-Za-z0-9._-]`).
+         * @description A product code (1 to 64 of `[A-Za-z0-9._-]`): a 2020-03-26 product code (`ecs`), or a
+         *     2021-06-10 product id in decimal (`7160`) for a `2021-06-10` tenant.
          * @example ecs
          */
         ProductCode: string;
@@ -584,24 +606,31 @@ export interface components {
         /** @description A product a ticket can be filed against (`GET /products/{code}`). */
         ProductView: {
             /**
-             * @description Product code, as `productCode` in `POST /tickets` wants it.
+             * @description Product code, as `productCode` in `POST /tickets` wants it: a 2020-03-26 product code
+             *     (`ecs`) for a `2020-03-26` tenant, the decimal 2021 `ProductId` (`7160`) for a
+             *     `2021-06-10` tenant. The two are different namespaces: use the code your own tenant's
+             *     catalog lists.
              * @example ecs
              */
             code: string;
             /**
-             * @description What kind of problems the product covers.
+             * @description What kind of problems the product covers. Null for a `2021-06-10` tenant (its catalogue
+             *     has no descriptions).
              * @example 服务器无法远程、网站无法访问、安全等服务器咨询或技术问题
              */
-            description: string;
+            description: string | null;
             /**
-             * @description The upstream product group (`TechMore` group name); null where there is none.
+             * @description The upstream product group: the `TechMore` group name (2020-03-26) or the
+             *     `DirectoryName` (2021-06-10); null where there is none.
              * @example 弹性计算
              */
             group?: string | null;
-            /** @description Listed among the upstream's hot products. */
-            hot: boolean;
-            /** @description Technical or consultation. */
-            kind: components["schemas"]["ProductKind"];
+            /**
+             * @description Listed among the upstream's hot products. Null for a `2021-06-10` tenant (its
+             *     catalogue has no hot lists).
+             */
+            hot: boolean | null;
+            kind: components["schemas"]["ProductKind"] | null;
             /**
              * @description Display name, in the requested language.
              * @example 云服务器 ECS
@@ -686,9 +715,10 @@ export interface components {
         /** @description A support ticket. */
         Ticket: {
             /**
-             * @description The ticket's category id (a string: 2021-06-10 sends it so). Null for a `2020-03-26`
-             *     tenant and in lists.
-             * @example 793
+             * @description The ticket's category id: a 2021-06-10 category id, as in the tenant's
+             *     `GET /products/{code}/categories` (a string: 2021-06-10 sends it so), whichever version
+             *     filed the ticket. Null for a `2020-03-26` tenant and in lists.
+             * @example 7161
              */
             categoryId?: string | null;
             /**
@@ -1241,21 +1271,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "items": [
-                     *         {
-                     *           "code": "ecs",
-                     *           "description": "Remote login, website access and other server issues",
-                     *           "group": "Elastic Computing",
-                     *           "hot": true,
-                     *           "kind": "technical",
-                     *           "name": "Elastic Compute Service"
-                     *         }
-                     *       ],
-                     *       "language": "en"
-                     *     }
-                     */
                     "application/json": components["schemas"]["ProductsView"];
                 };
             };
@@ -1408,7 +1423,10 @@ export interface operations {
                 "If-None-Match"?: string;
             };
             path: {
-                /** @description The product's code. */
+                /**
+                 * @description The product's code from `GET /products`: a product code (`ecs`) for a `2020-03-26`
+                 *     tenant, a 2021 product id in decimal (`7160`) for a `2021-06-10` tenant.
+                 */
                 code: components["schemas"]["ProductCode"];
             };
             cookie?: never;
@@ -1435,16 +1453,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "code": "ecs",
-                     *       "description": "Remote login, website access and other server issues",
-                     *       "group": "Elastic Computing",
-                     *       "hot": true,
-                     *       "kind": "technical",
-                     *       "name": "Elastic Compute Service"
-                     *     }
-                     */
                     "application/json": components["schemas"]["ProductView"];
                 };
             };
@@ -1612,7 +1620,10 @@ export interface operations {
                 "If-None-Match"?: string;
             };
             path: {
-                /** @description The product's code. */
+                /**
+                 * @description The product's code from `GET /products`: a product code (`ecs`) for a `2020-03-26`
+                 *     tenant, a 2021 product id in decimal (`7160`) for a `2021-06-10` tenant.
+                 */
                 code: components["schemas"]["ProductCode"];
             };
             cookie?: never;
@@ -1639,17 +1650,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "items": [
-                     *         {
-                     *           "id": 793,
-                     *           "name": "ECS无法远程"
-                     *         }
-                     *       ],
-                     *       "language": "zh"
-                     *     }
-                     */
                     "application/json": components["schemas"]["CategoriesView"];
                 };
             };
@@ -1861,7 +1861,11 @@ export interface operations {
                  *     ]
                  */
                 status?: components["schemas"]["TicketStatus"][];
-                /** @description Only tickets for this product. */
+                /**
+                 * @description Only tickets for this product (a 2020-03-26 product code). `2020-03-26` tenants only:
+                 *     a `2021-06-10` tenant answers 422 `api_version_unsupported` (its catalog's codes are
+                 *     2021 product ids; tickets are listed by 2020 codes).
+                 */
                 productCode?: components["schemas"]["ProductCode"];
                 /**
                  * @description Only these tickets: 1 to 100 ids, comma-separated.
@@ -1971,6 +1975,21 @@ export interface operations {
             };
             /** @description forbidden (permission missing) or tenant_not_configured */
             403: {
+                headers: {
+                    /** @description Always nosniff */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description The caller's X-Request-Id when it is 1 to 128 of [A-Za-z0-9._-], else a fresh UUID: quote it in support requests */
+                    "X-Request-Id": string;
+                    /** @description The upstream RequestId of the Workorder API call this answer came from, for tracing a case end to end */
+                    "X-Upstream-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description api_version_unsupported: productCode for a 2021-06-10 tenant (its product ids are not the 2020 product codes tickets are listed by) */
+            422: {
                 headers: {
                     /** @description Always nosniff */
                     "X-Content-Type-Options": "nosniff";
@@ -2191,7 +2210,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description validation_failed: field errors (product, category, contact…); api_version_unsupported: severity or attachments for a 2020-03-26 tenant */
+            /** @description validation_failed: field errors (product, category, contact…; a 2021-06-10 tenant's productCode and categoryId must be 2021 ids from its catalog); api_version_unsupported: severity or attachments for a 2020-03-26 tenant */
             422: {
                 headers: {
                     /** @description Always nosniff */
@@ -2301,7 +2320,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "categoryId": "793",
+                     *       "categoryId": "7161",
                      *       "createdAt": "2020-04-02T09:04:00Z",
                      *       "creatorId": "1234567890",
                      *       "description": "Cannot SSH into i-bp1abc since 09:00",

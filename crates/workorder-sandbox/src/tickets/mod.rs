@@ -68,7 +68,7 @@ pub(crate) struct Ticket {
     pub id: String,
     pub title: String,
     pub product_code: String,
-    /// The category id (2020 `Category`, 2021 `CategoryId`: one number in the sandbox).
+    /// The 2020 category id; 2021 actions translate it (`SimulatedCatalog::category_to_2021`).
     pub category_id: i64,
     pub severity: Severity,
     pub status: Status,
