@@ -11,8 +11,12 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);
-    let listen = args.next().expect("usage: bare_actix LISTEN FILE [WORKERS]");
-    let file = args.next().expect("usage: bare_actix LISTEN FILE [WORKERS]");
+    let listen = args
+        .next()
+        .expect("usage: bare_actix LISTEN FILE [WORKERS]");
+    let file = args
+        .next()
+        .expect("usage: bare_actix LISTEN FILE [WORKERS]");
     let workers: usize = args
         .next()
         .map(|w| w.parse().expect("WORKERS is a number"))

@@ -8,7 +8,8 @@ use serde_json::{Value, json};
 
 use crate::support::{READ_WRITE, TestGateway, demo_config, problem};
 
-const V2021_TENANT: &str = r#"
+/// A Workorder 2021-06-10 tenant `v21` on the demo tenant's sandbox account.
+pub(super) const V2021_TENANT: &str = r#"
 [tenants.v21]
 endpoint = "sandbox"
 signature = "v3"
