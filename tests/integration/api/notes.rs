@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use super::v2021::V2021_TENANT;
-use crate::support::{READ_WRITE, TestGateway, demo_config, problem, start_tweaked};
+use crate::support::{READ_WRITE, TestGateway, demo_config, metric, problem, start_tweaked};
 
 async fn reply(gateway: &TestGateway, token: &str, id: &str, body: serde_json::Value) -> u16 {
     gateway
@@ -193,21 +193,8 @@ fn calls(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {
 
 /// The value of `wog_writes_total` for replies ending in `result`.
 async fn reply_writes(gateway: &TestGateway, result: &str) -> f64 {
-    let series = format!(r#"wog_writes_total{{operation="reply_ticket",result="{result}"}} "#);
-    let text = gateway
-        .http
-        .get(format!("{}/metrics", gateway.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|line| line.strip_prefix(&series))
-        .unwrap_or_else(|| panic!("no sample {series} in\n{text}"))
-        .parse()
-        .unwrap()
+    let series = format!(r#"wog_writes_total{{operation="reply_ticket",result="{result}"}}"#);
+    metric(gateway, &series).await
 }
 
 /// A reply to a ticket the tenant's account has shown (here: its create) is the `ReplyTicket`
