@@ -1,12 +1,15 @@
 //! One rate check (`StateStore::rate_check`, what every authenticated request pays per limit)
 //! in process, memory backend vs Redis backend on a `redis-server` on loopback, measured in
-//! the same run: the latency of one check at a time (a Redis round trip each) and the rate of
-//! 16 concurrent checkers sharing the connection. Isolates the store from HTTP, which
+//! the same run: the time of one check at a time (a Redis round trip each) and the rate of 16
+//! concurrent checkers sharing the connection. Isolates the store from HTTP, which
 //! `benches/http_rate_limit.sh` measures end to end.
 //!
-//! `cargo bench --bench state_rate_check` (release; `BENCH_CALLS`, default 20 000 per round,
-//! median of 5 rounds). Run any other way (`cargo test --all-targets`), it does a tiny smoke
-//! run. Needs `redis-server` (skipped with a note without it).
+//! Run: `cargo bench --bench state_rate_check` (criterion, release profile). Needs
+//! `redis-server`: the benchmark starts its own on a free loopback port (never 6379) and kills
+//! it at the end; without the binary, only the memory backend is measured, after a note.
+//! Everything runs on one Tokio thread, as one actix-web worker would; a sample runs its checks
+//! inside one `block_on`, timed around the loop (`iter_custom`), since a memory check is about
+//! a microsecond and entering the runtime per check would be measured with it.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, missing_docs)]
 
@@ -15,17 +18,12 @@ mod redis_server;
 
 use std::time::{Duration, Instant};
 
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use secrecy::SecretString;
+use tokio::runtime::Runtime;
 use workorder_gateway::state::{RedisOptions, StateStore};
 
-const CONCURRENCY: usize = 16;
-
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+const CONCURRENCY: u64 = 16;
 
 fn now_ms() -> i64 {
     i64::try_from(
@@ -37,107 +35,106 @@ fn now_ms() -> i64 {
     .unwrap()
 }
 
-/// `calls` checks one after the other on distinct users (so none is limited): sorted latencies.
-async fn sequential(store: &StateStore, calls: usize) -> Vec<Duration> {
-    let mut latencies = Vec::with_capacity(calls);
-    for i in 0..calls {
-        let bucket = format!("rl:user:{}", i % 1_000);
+/// One check of a limit far above the load, so it is counted and never refuses.
+async fn check(store: &StateStore, bucket: &str) {
+    let decision = store
+        .rate_check("bench", bucket, 1_000_000, 1_000_000, now_ms())
+        .await
+        .unwrap();
+    std::hint::black_box(decision);
+}
+
+/// `iters` checks one after the other, on 1 000 distinct users.
+fn sequential(runtime: &Runtime, store: &StateStore, iters: u64) -> Duration {
+    let buckets: Vec<String> = (0..1_000).map(|i| format!("rl:user:{i}")).collect();
+    runtime.block_on(async {
         let started = Instant::now();
-        store
-            .rate_check("bench", &bucket, 1_000_000, 1_000_000, now_ms())
-            .await
-            .unwrap();
-        latencies.push(started.elapsed());
-    }
-    latencies.sort();
-    latencies
+        for i in 0..iters {
+            check(store, &buckets[(i % 1_000) as usize]).await;
+        }
+        started.elapsed()
+    })
 }
 
-/// `calls` checks from [`CONCURRENCY`] tasks: checks per second.
-async fn concurrent(store: &StateStore, calls: usize) -> f64 {
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for t in 0..CONCURRENCY {
-        let store = store.clone();
-        tasks.push(tokio::spawn(async move {
-            for i in 0..calls / CONCURRENCY {
-                let bucket = format!("rl:user:{t}-{}", i % 100);
-                store
-                    .rate_check("bench", &bucket, 1_000_000, 1_000_000, now_ms())
-                    .await
-                    .unwrap();
-            }
-        }));
-    }
-    for task in tasks {
-        task.await.unwrap();
-    }
-    calls as f64 / started.elapsed().as_secs_f64()
+/// `iters` checks from each of [`CONCURRENCY`] tasks at once.
+fn concurrent(runtime: &Runtime, store: &StateStore, iters: u64) -> Duration {
+    runtime.block_on(async {
+        let started = Instant::now();
+        let tasks: Vec<_> = (0..CONCURRENCY)
+            .map(|t| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let buckets: Vec<String> =
+                        (0..100).map(|i| format!("rl:user:{t}-{i}")).collect();
+                    for i in 0..iters {
+                        check(&store, &buckets[(i % 100) as usize]).await;
+                    }
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+        started.elapsed()
+    })
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() - 1) as f64 * p) as usize]
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
-#[tokio::main(flavor = "current_thread")]
-async fn main() {
-    let smoke = !std::env::args().any(|arg| arg == "--bench");
-    let (calls, rounds) = if smoke {
-        (200, 1)
-    } else {
-        (env_or("BENCH_CALLS", 20_000), 5)
-    };
-    let Some(redis) = redis_server::RedisServer::start() else {
-        return;
-    };
+fn bench(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let metrics = workorder_gateway::telemetry::Metrics::new();
     let memory = StateStore::memory(100_000, workorder_gateway::clock::Clock::system(), &metrics);
-    let shared = StateStore::redis(
-        RedisOptions {
-            url: SecretString::from(redis.url()),
-            key_prefix: "bench:".into(),
-            connect_timeout: Duration::from_secs(1),
-            command_timeout: Duration::from_secs(1),
-        },
-        &metrics,
-    )
-    .unwrap();
-    shared.ping().await.unwrap();
+    let redis = redis_server::RedisServer::start();
+    let shared = redis.as_ref().map(|redis| {
+        // The connection manager is spawned on the runtime it is made in.
+        let _entered = runtime.enter();
+        let store = StateStore::redis(
+            RedisOptions {
+                url: SecretString::from(redis.url()),
+                key_prefix: "bench:".into(),
+                connect_timeout: Duration::from_secs(1),
+                command_timeout: Duration::from_secs(1),
+            },
+            &metrics,
+        )
+        .unwrap();
+        runtime.block_on(store.ping()).unwrap();
+        store
+    });
+    let stores: Vec<(&str, &StateStore)> = [("memory", Some(&memory)), ("redis", shared.as_ref())]
+        .into_iter()
+        .filter_map(|(name, store)| store.map(|s| (name, s)))
+        .collect();
 
-    println!(
-        "rate_check, {calls} calls per round, median of {rounds} interleaved rounds, {} cores",
-        std::thread::available_parallelism().map_or(1, usize::from)
-    );
-    let mut rows = Vec::new();
-    for (name, store) in [("memory", &memory), ("redis", &shared)] {
-        rows.push((name, store, Vec::new(), Vec::new(), Vec::new()));
+    let mut group = c.benchmark_group("rate_check one at a time");
+    group.throughput(Throughput::Elements(1));
+    for (name, store) in &stores {
+        group.bench_function(*name, |b| {
+            b.iter_custom(|iters| sequential(&runtime, store, iters))
+        });
     }
-    for _ in 0..rounds {
-        for (_, store, p50, p99, rate) in &mut rows {
-            let sorted = sequential(store, calls).await;
-            p50.push(percentile(&sorted, 0.50).as_secs_f64() * 1e6);
-            p99.push(percentile(&sorted, 0.99).as_secs_f64() * 1e6);
-            rate.push(concurrent(store, calls).await);
-        }
+    group.finish();
+
+    let mut group = c.benchmark_group(format!("rate_check from {CONCURRENCY} tasks at once"));
+    group.throughput(Throughput::Elements(CONCURRENCY));
+    for (name, store) in &stores {
+        group.bench_function(*name, |b| {
+            b.iter_custom(|iters| concurrent(&runtime, store, iters))
+        });
     }
-    let mut medians = Vec::new();
-    for (name, _, p50, p99, rate) in rows {
-        let (p50, p99, rate) = (median(p50), median(p99), median(rate));
-        println!(
-            "{name:<8} one at a time: p50 {p50:8.1} us  p99 {p99:8.1} us   {CONCURRENCY} concurrent: {rate:10.0} checks/s"
-        );
-        medians.push((p50, p99, rate));
-    }
-    let ((m50, m99, mrate), (r50, r99, rrate)) = (medians[0], medians[1]);
-    println!(
-        "redis adds p50 {:+.1} us, p99 {:+.1} us per check; concurrent rate redis / memory {:.3}",
-        r50 - m50,
-        r99 - m99,
-        rrate / mrate
-    );
+    group.finish();
+    // Dropped last: the store's connection goes before the server it talks to.
+    drop(shared);
+    drop(redis);
 }
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    targets = bench
+}
+criterion_main!(benches);

@@ -38,6 +38,13 @@ pub(super) trait Write {
     /// Sends the write once.
     async fn send(&self) -> Result<Outcome, UpstreamError>;
 
+    /// The answer to a send the upstream refused (a failure that proves nothing happened).
+    /// A write whose refusal needs a closer look to name its cause (a reply to a completed
+    /// ticket) says so here; the refusal stays a definite failure whatever it answers.
+    async fn refused(&self, err: UpstreamError) -> ApiError {
+        ApiError::from(err)
+    }
+
     /// Looks for the result of an attempt that may have taken effect since `since_ms` (clock
     /// skew already subtracted), claiming it for this write. Returns it, if found, and the
     /// upstream `RequestId` of the list read.
@@ -356,7 +363,7 @@ async fn drive<W: Write>(
                 });
             }
             Err(err) if err.proves_nothing_happened() => {
-                let api = ApiError::from(err);
+                let api = write.refused(err).await;
                 return Err(if earlier_unknown {
                     Failure::Unknown(api)
                 } else {

@@ -4,8 +4,8 @@
 //!
 //! Tenant isolation stays exact: one cache per tenant, built with the tenant and so emptied by
 //! every configuration reload (which may point the tenant at another account); an id it does
-//! not hold is looked up as before. Only ownership is remembered, never a status (a reply still
-//! reads the status: replies to completed tickets are refused before anything is sent).
+//! not hold is looked up as before. Only ownership is remembered, never a status (a reply to a
+//! completed ticket is refused by the upstream itself, and only then is the status read).
 
 use std::time::Duration;
 

@@ -2,6 +2,10 @@
 //! reply goes out as 2021's ReplyTicket (with its attachments); it is reconciled the same way,
 //! through the 2020 notes of the same account.
 //!
+//! A reply to a ticket the tenant's account has shown is one upstream call: the ticket is not
+//! looked up first, and a completed ticket's refusal comes from the upstream (its status is
+//! read only then, to name the refusal).
+//!
 //! Reconciliation: the ticket's notes not from the support engineer, created since the attempt
 //! began (less the clock-skew margin), whose content has the same keyed hash as the reply's,
 //! and that no other write has claimed. A reply with only `secretContent` shows the upstream's
@@ -15,8 +19,8 @@ use super::Access;
 use super::Backends;
 use super::create::content_fingerprint;
 use super::exactly_once::{Claims, Write, Written, audit_written, run};
-use super::lookup::find_ticket;
-use crate::error::{ApiError, FieldError};
+use super::lookup::{ensure_ticket, find_ticket};
+use crate::error::{ApiError, ErrorCode, FieldError};
 use crate::settings::ApiVersion;
 use crate::state::Fingerprint;
 use crate::state::writes::{Outcome, WriteKey};
@@ -25,6 +29,18 @@ use crate::upstream::UpstreamError;
 use workorder_api::Language;
 use workorder_api::actions::{ListTicketNotes, ReplyTicket};
 use workorder_api::v2021::ReplyTicket as V2021Reply;
+
+/// The 2020-03-26 status of a ticket that takes no more replies (2021-06-10's `confirmed`,
+/// as the 2020 list shows it).
+const COMPLETED: &str = "completed";
+
+/// 422 on `content`: the ticket is completed and takes no more replies.
+fn completed(ticket_id: &str) -> ApiError {
+    ApiError::validation(vec![FieldError::new(
+        "content",
+        format!("ticket {ticket_id} is completed and takes no more replies"),
+    )])
+}
 
 /// A validated reply: at least one of the two is present and not blank.
 #[derive(Clone)]
@@ -124,23 +140,15 @@ impl Write for ReplyWrite<'_> {
             .writes
             .ensure_reachable(self.principal, self.ticket_id, Access::Write)
             .await?;
-        let (ticket, _) = find_ticket(
+        // The ticket's status is not read here: the upstream refuses a reply to a completed
+        // ticket itself (see `refused`), so a reply to a known ticket is one upstream call.
+        ensure_ticket(
             self.backends.client,
             self.principal,
             self.ticket_id,
             self.language,
         )
-        .await?;
-        if ticket.ticket_status == "completed" {
-            return Err(ApiError::validation(vec![FieldError::new(
-                "content",
-                format!(
-                    "ticket {} is completed and takes no more replies",
-                    self.ticket_id
-                ),
-            )]));
-        }
-        Ok(())
+        .await
     }
 
     async fn send(&self) -> Result<Outcome, UpstreamError> {
@@ -226,6 +234,33 @@ impl Write for ReplyWrite<'_> {
             }
         }
         Ok((None, answer.request_id))
+    }
+
+    /// Both API versions refuse a reply to a completed ticket with their generic
+    /// `param.illegal` ("Params illegal." is all the documentation promises), which a reply
+    /// refused for any other parameter shares. So only on that refusal is the ticket read, to
+    /// tell a completed ticket (422 on `content`, as the contract has it) from the rest (the
+    /// upstream's refusal as it came). Either way nothing was posted: a definite failure.
+    async fn refused(&self, err: UpstreamError) -> ApiError {
+        let UpstreamError::InvalidParameter(fault) = &err else {
+            return ApiError::from(err);
+        };
+        let refusal_id = fault.request_id.clone();
+        match find_ticket(
+            self.backends.client,
+            self.principal,
+            self.ticket_id,
+            self.language,
+        )
+        .await
+        {
+            Ok((ticket, _)) if ticket.ticket_status == COMPLETED => {
+                completed(self.ticket_id).with_upstream_request_id(refusal_id)
+            }
+            Err(lookup) if lookup.code() == ErrorCode::TicketNotFound => lookup,
+            // Open, or its status could not be read: the refusal speaks for itself.
+            Ok(_) | Err(_) => ApiError::from(err),
+        }
     }
 
     fn made(&self, _outcome: &Outcome) -> Option<String> {

@@ -372,3 +372,27 @@ impl TestGateway {
             .collect()
     }
 }
+
+/// The value of the sample `series` (name with labels) in `/metrics`.
+pub async fn metric(gateway: &TestGateway, series: &str) -> f64 {
+    let (value, text) = sample(gateway, series).await;
+    value.unwrap_or_else(|| panic!("no sample {series} in\n{text}"))
+}
+
+/// The value of the sample `series` in `/metrics`, if it has one yet, and the whole text.
+pub async fn sample(gateway: &TestGateway, series: &str) -> (Option<f64>, String) {
+    let text = gateway
+        .http
+        .get(format!("{}/metrics", gateway.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let value = text
+        .lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+        .and_then(|value| value.split_whitespace().next()?.parse().ok());
+    (value, text)
+}

@@ -1,11 +1,13 @@
 //! `/tickets/{id}/notes` and `/tickets/{id}/close` over real HTTP: the conversation oldest
 //! first, the sandbox engineer's answer, replies and their validation, closing.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::support::{READ_WRITE, TestGateway, demo_config, problem, start_tweaked};
+use super::v2021::V2021_TENANT;
+use crate::support::{READ_WRITE, TestGateway, demo_config, metric, problem, start_tweaked};
 
 async fn reply(gateway: &TestGateway, token: &str, id: &str, body: serde_json::Value) -> u16 {
     gateway
@@ -167,32 +169,123 @@ async fn a_reply_with_neither_content_nor_secret_content_is_422() {
     );
 }
 
+/// Calls the embedded sandbox answered so far, by action (`GET /_sandbox/calls`).
+async fn sandbox_calls(gateway: &TestGateway) -> BTreeMap<String, u64> {
+    let url = format!("{}/_sandbox/calls", gateway.sandbox_url.as_ref().unwrap());
+    reqwest::get(url).await.unwrap().json().await.unwrap()
+}
+
+/// The calls made between two counts, by action (actions not called left out).
+fn calls_between(
+    before: &BTreeMap<String, u64>,
+    after: &BTreeMap<String, u64>,
+) -> BTreeMap<String, u64> {
+    after
+        .iter()
+        .map(|(action, n)| (action.clone(), n - before.get(action).copied().unwrap_or(0)))
+        .filter(|(_, n)| *n > 0)
+        .collect()
+}
+
+fn calls(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {
+    pairs.iter().map(|(a, n)| ((*a).to_owned(), *n)).collect()
+}
+
+/// The value of `wog_writes_total` for replies ending in `result`.
+async fn reply_writes(gateway: &TestGateway, result: &str) -> f64 {
+    let series = format!(r#"wog_writes_total{{operation="reply_ticket",result="{result}"}}"#);
+    metric(gateway, &series).await
+}
+
+/// A reply to a ticket the tenant's account has shown (here: its create) is the `ReplyTicket`
+/// call alone, on both API versions: no `ListTickets` lookup of the ticket or its status.
+#[tokio::test]
+async fn a_reply_to_a_known_ticket_makes_one_upstream_call() {
+    let gateway = TestGateway::start(&demo_config(V2021_TENANT)).await;
+    for tenant in ["demo", "v21"] {
+        let token = gateway.token(tenant, "alice", READ_WRITE);
+        let id = gateway.create_ticket(&token, "question").await;
+        let before = sandbox_calls(&gateway).await;
+
+        assert_eq!(
+            reply(&gateway, &token, &id, json!({ "content": "more" })).await,
+            201,
+            "{tenant}"
+        );
+
+        let after = sandbox_calls(&gateway).await;
+        assert_eq!(
+            calls_between(&before, &after),
+            calls(&[("ReplyTicket", 1)]),
+            "{tenant}"
+        );
+    }
+}
+
+/// The upstream refuses a reply to a completed ticket; the gateway answers it as it always
+/// has (422 on `content`), on both API versions. The refusal is a definite failure: nothing
+/// is reconciled, the key is forgotten rather than left ambiguous, and a retry with the same
+/// `Idempotency-Key` gets the same answer the same way.
 #[tokio::test]
 async fn a_reply_to_a_completed_ticket_is_422() {
-    let gateway = TestGateway::start(&demo_config("")).await;
-    let token = gateway.token("demo", "alice", READ_WRITE);
-    let id = gateway.create_ticket(&token, "question").await;
-    let close = gateway
-        .post_empty(&format!("/tickets/{id}/close"), &token)
-        .await;
-    assert_eq!(close.status(), 204);
+    let gateway = TestGateway::start(&demo_config(V2021_TENANT)).await;
+    for (n, tenant) in ["demo", "v21"].into_iter().enumerate() {
+        let token = gateway.token(tenant, "alice", READ_WRITE);
+        let id = gateway.create_ticket(&token, "question").await;
+        let close = gateway
+            .post_empty(&format!("/tickets/{id}/close"), &token)
+            .await;
+        assert_eq!(close.status(), 204);
 
-    let response = gateway
-        .post_json(
-            &format!("/tickets/{id}/notes"),
-            &token,
-            &json!({ "content": "one more thing" }),
-        )
-        .await;
-    let body = problem(response, 422, "validation_failed").await;
-    assert!(
-        body["detail"].as_str().unwrap().contains("completed"),
-        "{body}"
-    );
-    let notes = gateway
-        .get_json(&format!("/tickets/{id}/notes"), &token)
-        .await;
-    assert_eq!(notes["items"].as_array().unwrap().len(), 1, "{notes}");
+        let send = || {
+            gateway
+                .http
+                .post(format!("{}/tickets/{id}/notes", gateway.url))
+                .bearer_auth(&token)
+                .header("idempotency-key", "late-reply")
+                .json(&json!({ "content": "one more thing" }))
+                .send()
+        };
+        let mut answers = Vec::new();
+        for _ in 0..2 {
+            let before = sandbox_calls(&gateway).await;
+            let mut body = problem(send().await.unwrap(), 422, "validation_failed").await;
+            let after = sandbox_calls(&gateway).await;
+            // The refused reply, then the status read that names the refusal's cause.
+            assert_eq!(
+                calls_between(&before, &after),
+                calls(&[("ListTickets", 1), ("ReplyTicket", 1)]),
+                "{tenant}"
+            );
+            assert!(body["upstreamRequestId"].is_string(), "{body}");
+            for per_request in ["requestId", "upstreamRequestId"] {
+                body.as_object_mut().unwrap().remove(per_request);
+            }
+            answers.push(body);
+        }
+        assert_eq!(
+            answers[0]["detail"],
+            format!("content ticket {id} is completed and takes no more replies"),
+            "{tenant}"
+        );
+        assert_eq!(
+            answers[0]["errors"],
+            json!([{
+                "field": "content",
+                "message": format!("ticket {id} is completed and takes no more replies")
+            }]),
+            "{tenant}"
+        );
+        assert_eq!(answers[0], answers[1], "{tenant}");
+        let done = f64::from(u8::try_from(n).unwrap() + 1) * 2.0;
+        assert_eq!(reply_writes(&gateway, "failed").await, done, "{tenant}");
+        assert_eq!(reply_writes(&gateway, "unknown").await, 0.0, "{tenant}");
+
+        let notes = gateway
+            .get_json(&format!("/tickets/{id}/notes"), &token)
+            .await;
+        assert_eq!(notes["items"].as_array().unwrap().len(), 1, "{notes}");
+    }
 }
 
 #[tokio::test]
