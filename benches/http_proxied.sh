@@ -11,6 +11,8 @@
 #   CALLS=5000 PERF_REPORT=/tmp/proxied.txt bash benches/http_proxied.sh
 #       # also profiles the gateway process (perf record, DWARF call graphs): the top 60 symbols
 #       # by own time go to that file, the recording to /tmp/proxied.txt.data for perf report
+#   BIN=target/profiling/workorder-gateway PERF_CALL_GRAPH=fp ... # a build with frame pointers
+#       # (`RUSTFLAGS="-C force-frame-pointers=yes" cargo build --profile profiling`)
 #
 # Prints a table on stdout, progress on stderr; exits non-zero when anything answers other than
 # 200 or the gateway makes more than one upstream call per request.
@@ -23,7 +25,7 @@ PERF_REPORT=${PERF_REPORT:-}
 
 echo "building (release) ..." >&2
 cargo build --release --quiet --locked --bin workorder-gateway --example proxied_overhead
-BIN=target/release/workorder-gateway
+BIN=${BIN:-target/release/workorder-gateway}
 CLIENT=target/release/examples/proxied_overhead
 work=$(mktemp -d)
 pids=()
@@ -70,7 +72,7 @@ WOG_BENCH_TOKEN=$("$BIN" token --tenant demo --sub bench --roles tickets:read)
 export WOG_BENCH_TOKEN
 
 if [[ -n $PERF_REPORT ]]; then
-    perf record --call-graph dwarf -F 499 -p "$gateway_pid" -o "$PERF_REPORT.data" \
+    perf record --call-graph "${PERF_CALL_GRAPH:-dwarf}" -F 499 -p "$gateway_pid" -o "$PERF_REPORT.data" \
         2>"$work/perf.log" &
     perf_pid=$!
     pids+=("$perf_pid")

@@ -11,7 +11,10 @@
 //! series lives as long as the process: a label taken from the request would let any client,
 //! without a token, grow this registry (and every scrape) without bound.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -28,6 +31,35 @@ struct HttpLabels {
     method: &'static str,
     route: String,
     status_class: &'static str,
+}
+
+/// The `wog_http_requests_total` and `wog_http_request_duration_seconds` series of one
+/// method, route and status class.
+struct HttpSeries {
+    requests: Counter,
+    latency: Histogram,
+}
+
+/// Most series one thread keeps resolved (routes × methods × status classes is far below;
+/// over it the thread starts afresh).
+const MAX_THREAD_SERIES: usize = 1_024;
+
+/// The HTTP series this thread has resolved, for one registry: counting a request is then a
+/// lookup in the worker's own map, not a label search under the families' shared locks with
+/// a label value built for it (issue 12). Another registry (tests run many gateways in one
+/// process) replaces the map.
+#[derive(Default)]
+struct ThreadHttpSeries {
+    registry: u64,
+    by_kind: HashMap<(&'static str, &'static str), HashMap<Box<str>, HttpSeries>>,
+    len: usize,
+}
+
+thread_local! {
+    static THREAD_HTTP_SERIES: RefCell<ThreadHttpSeries> = RefCell::new(ThreadHttpSeries {
+        registry: u64::MAX,
+        ..ThreadHttpSeries::default()
+    });
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -95,6 +127,8 @@ struct BuildLabels {
 pub struct Metrics(Arc<Inner>);
 
 struct Inner {
+    /// Unique per registry in this process: what a thread's resolved series belong to.
+    id: u64,
     registry: Registry,
     http_requests: Family<HttpLabels, Counter>,
     http_latency: Family<HttpLabels, Histogram>,
@@ -134,6 +168,7 @@ fn latency_histogram() -> Histogram {
 impl Metrics {
     /// A fresh registry with every metric registered and the small known series at 0.
     pub fn new() -> Self {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(0);
         let mut registry = Registry::with_prefix("wog");
         let http_requests = Family::<HttpLabels, Counter>::default();
         let http_latency = Family::<HttpLabels, Histogram>::new_with_constructor(
@@ -256,6 +291,7 @@ impl Metrics {
         let events = super::event_metrics::EventMetrics::new();
         events.register(&mut registry);
         Self(Arc::new(Inner {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             registry,
             http_requests,
             http_latency,
@@ -329,16 +365,35 @@ impl Metrics {
     /// Records one served HTTP request. `route` is the matched template (from the route table,
     /// a closed set) or `unmatched`; `method` is mapped onto [`HTTP_METHOD_LABELS`].
     pub fn record_http(&self, method: &str, route: &str, status: u16, latency: Duration) {
-        let labels = HttpLabels {
-            method: method_label(method),
-            route: route.to_owned(),
-            status_class: status_class(status),
-        };
-        self.0.http_requests.get_or_create(&labels).inc();
-        self.0
-            .http_latency
-            .get_or_create(&labels)
-            .observe(latency.as_secs_f64());
+        let (method, status_class) = (method_label(method), status_class(status));
+        THREAD_HTTP_SERIES.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            if cache.registry != self.0.id || cache.len >= MAX_THREAD_SERIES {
+                *cache = ThreadHttpSeries {
+                    registry: self.0.id,
+                    ..ThreadHttpSeries::default()
+                };
+            }
+            let cache = &mut *cache;
+            let by_route = cache.by_kind.entry((method, status_class)).or_default();
+            if !by_route.contains_key(route) {
+                let labels = HttpLabels {
+                    method,
+                    route: route.to_owned(),
+                    status_class,
+                };
+                let series = HttpSeries {
+                    requests: self.0.http_requests.get_or_create(&labels).clone(),
+                    latency: self.0.http_latency.get_or_create(&labels).clone(),
+                };
+                by_route.insert(route.into(), series);
+                cache.len += 1;
+            }
+            if let Some(series) = by_route.get(route) {
+                series.requests.inc();
+                series.latency.observe(latency.as_secs_f64());
+            }
+        });
     }
 
     /// Counts one error answer of `route` (as for [`Metrics::record_http`]) by its problem
@@ -541,6 +596,49 @@ impl Drop for InFlight {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The line of `series` in `metrics`' exposition, if any.
+    fn line(metrics: &Metrics, series: &str) -> Option<String> {
+        metrics
+            .render()
+            .lines()
+            .find(|line| line.starts_with(series))
+            .map(str::to_owned)
+    }
+
+    #[test]
+    fn each_registry_counts_its_own_requests_on_a_shared_thread() {
+        let (a, b) = (Metrics::new(), Metrics::new());
+        let ms = Duration::from_millis(3);
+        for _ in 0..3 {
+            a.record_http("GET", "/products", 200, ms);
+        }
+        b.record_http("GET", "/products", 200, ms);
+        a.record_http("GET", "/products", 404, ms);
+        a.record_http("POST", "/tickets", 201, ms);
+        let requests = |route: &str, method: &str, class: &str| {
+            format!(
+                r#"wog_http_requests_total{{method="{method}",route="{route}",status_class="{class}"}}"#
+            )
+        };
+        assert_eq!(
+            line(&a, &requests("/products", "GET", "2xx")).as_deref(),
+            Some(&*format!("{} 3", requests("/products", "GET", "2xx")))
+        );
+        assert_eq!(
+            line(&b, &requests("/products", "GET", "2xx")).as_deref(),
+            Some(&*format!("{} 1", requests("/products", "GET", "2xx")))
+        );
+        assert!(line(&a, &requests("/products", "GET", "4xx")).is_some_and(|l| l.ends_with(" 1")));
+        assert!(line(&a, &requests("/tickets", "POST", "2xx")).is_some_and(|l| l.ends_with(" 1")));
+        assert!(line(&b, &requests("/tickets", "POST", "2xx")).is_none());
+        let count = r#"wog_http_request_duration_seconds_count{method="GET",route="/products",status_class="2xx"}"#;
+        assert!(
+            line(&a, count).is_some_and(|l| l.ends_with(" 3")),
+            "{:?}",
+            line(&a, count)
+        );
+    }
 
     #[test]
     fn routed_methods_keep_their_name_and_any_other_token_is_other() {

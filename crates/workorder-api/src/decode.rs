@@ -95,13 +95,25 @@ pub fn parse_envelope(
     request_id_header: Option<String>,
 ) -> Result<Envelope, NotAnAnswer> {
     let unreadable = NotAnAnswer;
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| unreadable(format!("the body is not valid JSON ({e})")))?;
-    if !value.is_object() {
-        return Err(unreadable("the body is JSON but not an object".to_owned()));
-    }
-    let mut envelope: Envelope = serde_json::from_value(value)
-        .map_err(|e| unreadable(format!("the body is not a Workorder answer ({e})")))?;
+    // Straight into the envelope (one pass; the answer's `Data` stays a `Value` for its
+    // action). Only a body that is no envelope is parsed again, to say what it is instead.
+    // An object, never an array: serde would read a struct from a sequence too.
+    let is_object = body.trim_ascii_start().first() == Some(&b'{');
+    let parsed = if is_object {
+        serde_json::from_slice::<Envelope>(body)
+    } else {
+        Err(serde::de::Error::custom("not an object"))
+    };
+    let mut envelope = match parsed {
+        Ok(envelope) => envelope,
+        Err(error) => {
+            return Err(unreadable(match serde_json::from_slice::<Value>(body) {
+                Err(e) => format!("the body is not valid JSON ({e})"),
+                Ok(value) if !value.is_object() => "the body is JSON but not an object".to_owned(),
+                Ok(_) => format!("the body is not a Workorder answer ({error})"),
+            }));
+        }
+    };
     if envelope.request_id.is_none() {
         envelope.request_id = request_id_header;
     }
@@ -231,6 +243,35 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_json_object_is_an_envelope_and_a_refusal_says_what_the_body_was() {
+        let refusal = |body: &[u8]| parse_envelope(body, None).err().map(|e| e.0);
+        assert!(refusal(b"not json").is_some_and(|e| e.starts_with("the body is not valid JSON")));
+        for not_object in [&b"[]"[..], b" [\"a\", \"200\"]", b"\"x\"", b"7"] {
+            assert_eq!(
+                refusal(not_object).as_deref(),
+                Some("the body is JSON but not an object"),
+                "{:?}",
+                String::from_utf8_lossy(not_object)
+            );
+        }
+        assert!(
+            refusal(br#"{"Success": []}"#)
+                .is_some_and(|e| e.starts_with("the body is not a Workorder answer"))
+        );
+        let envelope = parse_envelope(
+            br#" {"RequestId": "r1", "Code": 200, "Success": "true", "Data": {"List": []}}"#,
+            Some("header-id".to_owned()),
+        )
+        .unwrap();
+        assert_eq!(envelope.request_id.as_deref(), Some("r1"));
+        assert_eq!(envelope.code.as_deref(), Some("200"));
+        assert_eq!(envelope.success, Some(true));
+        assert_eq!(envelope.data, Some(serde_json::json!({"List": []})));
+        let bare = parse_envelope(b"{}", Some("header-id".to_owned())).unwrap();
+        assert_eq!(bare.request_id.as_deref(), Some("header-id"));
+    }
 
     #[test]
     fn epochs_above_ten_to_the_twelve_are_milliseconds() {
