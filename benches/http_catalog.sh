@@ -10,6 +10,9 @@
 #
 #   bash benches/http_catalog.sh                  # 3 rounds of 10 s per target, 64 connections
 #   ROUNDS=5 DURATION=5s CONNECTIONS=32 bash benches/http_catalog.sh
+#   BEFORE_BIN=/tmp/gateway-old bash benches/http_catalog.sh
+#       # also measures another build of the gateway (e.g. an earlier commit's release binary),
+#       # same configuration, in the same rounds: what a change bought
 #
 # Prints a table on stdout, progress on stderr. Needs wrk and nginx (Debian `wrk`, `nginx-light`;
 # installed when missing).
@@ -23,6 +26,8 @@ BASE_PORT=${BASE_PORT:-18080}
 GATEWAY_PORT=$BASE_PORT
 NGINX_PORT=$((BASE_PORT + 1))
 ACTIX_PORT=$((BASE_PORT + 2))
+BEFORE_PORT=$((BASE_PORT + 3))
+BEFORE_BIN=${BEFORE_BIN:-}
 
 if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light >/dev/null
@@ -42,19 +47,35 @@ trap cleanup EXIT
 # The gateway as `cargo run` starts it (embedded sandbox, demo tenant) with the per-user rate limit
 # on at the highest rate it accepts (every request is checked, none refused) and logs at warn
 # (shipping access logs is I/O measured by whoever ships them).
-WOG_SERVER__LISTEN=127.0.0.1:$GATEWAY_PORT WOG_LIMITS__REQUESTS_PER_SECOND=100000 \
-    WOG_LIMITS__BURST=1000000 WOG_LOG__LEVEL=warn RUST_LOG=warn \
-    "$BIN" >"$work/gateway.log" 2>&1 &
-gateway_pid=$!
+# start_gateway BIN PORT: that build, as described above; prints its pid.
+start_gateway() {
+    local bin=$1 port=$2
+    WOG_SERVER__LISTEN=127.0.0.1:$port WOG_LIMITS__REQUESTS_PER_SECOND=100000 \
+        WOG_LIMITS__BURST=1000000 WOG_LOG__LEVEL=warn RUST_LOG=warn \
+        "$bin" >"$work/gateway-$port.log" 2>&1 &
+    local pid=$!
+    for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
+    if ! curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null; then
+        echo "the gateway $bin did not become ready on port $port:" >&2
+        cat "$work/gateway-$port.log" >&2
+        kill "$pid" 2>/dev/null
+        exit 1
+    fi
+    echo "$pid"
+}
+gateway_pid=$(start_gateway "$BIN" "$GATEWAY_PORT")
 pids+=("$gateway_pid")
-for _ in $(seq 100); do curl -fs "http://127.0.0.1:$GATEWAY_PORT/readyz" >/dev/null && break; sleep 0.1; done
-if ! curl -fsS "http://127.0.0.1:$GATEWAY_PORT/readyz" >/dev/null; then
-    echo "the gateway did not become ready on port $GATEWAY_PORT:" >&2
-    cat "$work/gateway.log" >&2
-    exit 1
-fi
 TOKEN=$("$BIN" token --tenant demo --sub bench --roles tickets:read)
 curl -fs "http://127.0.0.1:$GATEWAY_PORT/products" -H "Authorization: Bearer $TOKEN" >"$work/products.json"
+if [[ -n $BEFORE_BIN ]]; then
+    before_pid=$(start_gateway "$BEFORE_BIN" "$BEFORE_PORT")
+    pids+=("$before_pid")
+    curl -fs "http://127.0.0.1:$BEFORE_PORT/products" -H "Authorization: Bearer $TOKEN" >"$work/before.json"
+    cmp -s "$work/products.json" "$work/before.json" || {
+        echo "the two gateway builds serve different bodies" >&2
+        exit 1
+    }
+fi
 mkdir -p "$work/www"
 cp "$work/products.json" "$work/www/products"
 # nginx's workers run as an unprivileged user: they must be able to read the file (mktemp's
@@ -100,6 +121,7 @@ cpu_ticks() {
 server_pids() {
     case $1 in
     gateway) echo "$gateway_pid" ;;
+    before) echo "$before_pid" ;;
     nginx) echo "$nginx_master" $(pgrep -P "$nginx_master") ;;
     actix) echo "$actix_pid" ;;
     esac
@@ -107,6 +129,7 @@ server_pids() {
 url() {
     case $1 in
     gateway) echo "http://127.0.0.1:$GATEWAY_PORT/products" ;;
+    before) echo "http://127.0.0.1:$BEFORE_PORT/products" ;;
     nginx) echo "http://127.0.0.1:$NGINX_PORT/products" ;;
     actix) echo "http://127.0.0.1:$ACTIX_PORT/products" ;;
     esac
@@ -140,7 +163,10 @@ run() {
 
 targets=(gateway nginx actix)
 declare -A label=([gateway]="gateway (cache hit, JWT, limit)" [nginx]="nginx (static file)"
-    [actix]="bare actix-web handler")
+    [actix]="bare actix-web handler" [before]="gateway, BEFORE_BIN build")
+if [[ -n $BEFORE_BIN ]]; then
+    targets+=(before)
+fi
 bytes=$(wc -c <"$work/products.json")
 echo "GET /products, $bytes bytes, $CONNECTIONS connections, wrk -t2, median of $ROUNDS interleaved runs of $DURATION, $(nproc) cores"
 : >"$work/results.txt"
@@ -160,6 +186,10 @@ for target in "${targets[@]}"; do
     printf '%-34s %9.0f req/s   p50 %6d us   p99 %6d us   server CPU %6.2f us/req\n' \
         "${label[$target]}" "${rps[$target]}" "$p50" "$p99" "${cpu[$target]}"
 done
+if [[ -n $BEFORE_BIN ]]; then
+    awk -v g="${rps[gateway]}" -v b="${rps[before]}" -v gc="${cpu[gateway]}" -v bc="${cpu[before]}" \
+        'BEGIN { printf "this build / BEFORE_BIN build: throughput %.2f, CPU per request %.2f\n", g / b, gc / bc }'
+fi
 awk -v g="${rps[gateway]}" -v n="${rps[nginx]}" -v a="${rps[actix]}" \
     -v gc="${cpu[gateway]}" -v nc="${cpu[nginx]}" 'BEGIN {
     printf "gateway / nginx throughput %.2f (goal >= 1.0), gateway / bare actix %.2f (goal >= 0.8), gateway CPU per request / nginx %.2f (goal <= 1.2)\n", g / n, g / a, gc / nc }'

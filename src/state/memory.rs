@@ -15,8 +15,9 @@
 //! Rate buckets, checked on every request, live apart: one atomic GCRA arrival time per bucket,
 //! charged with a compare-and-swap after a plain cache read, so the hot path never takes moka's
 //! write path (an entry replaced per request cost more than the rest of the check, issue 12).
-//! A bucket idle for longer than its whole burst takes to refill is full, so dropping it then
-//! changes no decision.
+//! They have no expiry of their own: an arrival time in the past reads as a full bucket, so an
+//! idle bucket decides like a fresh one, and the per-tenant capacity bounds their number (the
+//! least recently used go first, as for values).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -70,37 +71,10 @@ type TenantCache = Cache<String, Entry>;
 /// One rate bucket: the GCRA theoretical arrival time in microseconds ([`FRESH`] for none yet).
 struct Bucket {
     tat_us: AtomicI64,
-    /// How long it may stay unused before it is certainly full again (memory only).
-    idle_lifetime: Duration,
 }
 
 /// The arrival time of a bucket never charged.
 const FRESH: i64 = i64::MIN;
-
-/// moka drops a bucket once it has been idle for its `idle_lifetime`.
-struct IdleBucket;
-
-impl Expiry<String, Arc<Bucket>> for IdleBucket {
-    fn expire_after_create(
-        &self,
-        _key: &String,
-        bucket: &Arc<Bucket>,
-        _now: Instant,
-    ) -> Option<Duration> {
-        Some(bucket.idle_lifetime)
-    }
-
-    fn expire_after_read(
-        &self,
-        _key: &String,
-        bucket: &Arc<Bucket>,
-        _now: Instant,
-        _current: Option<Duration>,
-        _last_modified_at: Instant,
-    ) -> Option<Duration> {
-        Some(bucket.idle_lifetime)
-    }
-}
 
 type BucketCache = Cache<String, Arc<Bucket>>;
 
@@ -146,7 +120,6 @@ impl MemoryBackend {
             Cache::builder()
                 .max_capacity(self.capacity_per_tenant)
                 .eviction_policy(EvictionPolicy::lru())
-                .expire_after(IdleBucket)
                 .build()
         })
     }
@@ -209,15 +182,8 @@ impl MemoryBackend {
         let buckets = self.tenant_buckets(tenant);
         let cell = buckets.get(bucket).unwrap_or_else(|| {
             buckets.get_with_by_ref(bucket, || {
-                // Full again once the most it can owe (a whole burst) has been paid back, plus
-                // a second of margin.
-                let refill = gcra::emission_interval_us(per_second)
-                    .saturating_mul(i64::from(burst.max(1)))
-                    .saturating_add(1_000_000);
-                let refill = Duration::from_micros(u64::try_from(refill).unwrap_or(u64::MAX));
                 Arc::new(Bucket {
                     tat_us: AtomicI64::new(FRESH),
-                    idle_lifetime: self.clock.cache_lifetime(refill.min(MAX_TTL)),
                 })
             })
         });
