@@ -37,7 +37,7 @@ impl KnownTickets {
     }
 
     /// Remembers ids the tenant's account has just shown. An id already held is left as it
-    /// is (its [`REMEMBERED_FOR`] keeps counting from when it was first shown): a list page
+    /// is (its `REMEMBERED_FOR` keeps counting from when it was first shown): a list page
     /// shows mostly known ids, and a read costs a fraction of moka's insert (issue 12).
     pub fn remember<'a>(&self, ids: impl IntoIterator<Item = &'a str>) {
         for id in ids {
