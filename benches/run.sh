@@ -85,8 +85,11 @@ for entry in "${BENCHES[@]}"; do
         echo "\`$command\` ($(($(date -u +%s) - bench_started)) s)"
         echo
         echo '```'
-        # criterion's report lines; the scripts' tables as they are.
-        grep -v '^\s*$' "$output" | grep -v '^Benchmarking\|^Gnuplot\|^Found [0-9]* outliers\|^  [0-9]* (.*) \(high\|low\) \(mild\|severe\)' || true
+        # criterion's estimates (not its comparison with whatever run this machine saved last,
+        # which is no reference); the scripts' tables as they are.
+        grep -v '^\s*$' "$output" |
+            grep -v '^Benchmarking\|^Gnuplot\|^Found [0-9]* outliers\|^  [0-9]* (.*) \(high\|low\) \(mild\|severe\)' |
+            grep -v 'change:\|Performance has\|No change in performance\|Change within noise' || true
         echo '```'
         echo
     } >>"$report"

@@ -59,7 +59,7 @@ pub struct StateSettings {
     pub fingerprint_secret_env: Option<String>,
     /// File holding the fingerprint key (required with Redis).
     pub fingerprint_secret_file: Option<PathBuf>,
-    /// Most keys the memory backend keeps per tenant.
+    /// Most keys the memory backend keeps per tenant, and as many rate buckets.
     pub memory_capacity_per_tenant: u64,
 }
 
