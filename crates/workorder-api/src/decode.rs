@@ -97,12 +97,13 @@ pub fn parse_envelope(
     let unreadable = NotAnAnswer;
     // Straight into the envelope (one pass; the answer's `Data` stays a `Value` for its
     // action). Only a body that is no envelope is parsed again, to say what it is instead.
-    // An object, never an array: serde would read a struct from a sequence too.
+    // An object, never an array: serde would read a struct from a sequence too. And UTF-8
+    // throughout: read from bytes, serde skips the strings of unknown members unchecked, so a
+    // body that is no JSON could pass (found by fuzz/upstream_answer).
     let is_object = body.trim_ascii_start().first() == Some(&b'{');
-    let parsed = if is_object {
-        serde_json::from_slice::<Envelope>(body)
-    } else {
-        Err(serde::de::Error::custom("not an object"))
+    let parsed = match std::str::from_utf8(body) {
+        Ok(text) if is_object => serde_json::from_str::<Envelope>(text),
+        _ => Err(serde::de::Error::custom("not a JSON object")),
     };
     let mut envelope = match parsed {
         Ok(envelope) => envelope,
@@ -256,6 +257,11 @@ mod tests {
                 String::from_utf8_lossy(not_object)
             );
         }
+        assert!(
+            refusal(b"{\"Code\": \"200\", \"HostId\": \"a\xa6b\"}")
+                .is_some_and(|e| e.starts_with("the body is not valid JSON")),
+            "invalid UTF-8 in a member no one reads"
+        );
         assert!(
             refusal(br#"{"Success": []}"#)
                 .is_some_and(|e| e.starts_with("the body is not a Workorder answer"))

@@ -7,8 +7,8 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::support::{
-    READ_WRITE, TestGateway, account, demo_account_tenant, demo_config, problem, sandbox_tenant,
-    start_sandbox, start_tweaked,
+    READ_WRITE, TestGateway, account, demo_account_tenant, demo_config, metric, problem,
+    sandbox_tenant, start_sandbox, start_tweaked,
 };
 
 /// Fast pollers and heartbeats, so a test waits tenths of seconds, not the 2 s / 15 s defaults.
@@ -115,26 +115,6 @@ async fn sandbox_calls(gateway: &TestGateway, action: &str) -> u64 {
     let url = format!("{}/_sandbox/calls", gateway.sandbox_url.as_ref().unwrap());
     let calls: serde_json::Value = reqwest::get(url).await.unwrap().json().await.unwrap();
     calls[action].as_u64().unwrap_or(0)
-}
-
-async fn metric(gateway: &TestGateway, series: &str) -> f64 {
-    let text = gateway
-        .http
-        .get(format!("{}/metrics", gateway.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|line| {
-            line.strip_prefix(series)
-                .and_then(|rest| rest.strip_prefix(' '))
-        })
-        .unwrap_or_else(|| panic!("{series} not in /metrics"))
-        .parse()
-        .unwrap()
 }
 
 #[tokio::test]
