@@ -94,24 +94,24 @@ pub fn parse_envelope(
     body: &[u8],
     request_id_header: Option<String>,
 ) -> Result<Envelope, NotAnAnswer> {
-    let unreadable = NotAnAnswer;
     // Straight into the envelope (one pass; the answer's `Data` stays a `Value` for its
-    // action). Only a body that is no envelope is parsed again, to say what it is instead.
-    // An object, never an array: serde would read a struct from a sequence too. And UTF-8
-    // throughout: read from bytes, serde skips the strings of unknown members unchecked, so a
-    // body that is no JSON could pass (found by fuzz/upstream_answer).
+    // action). Only an object is read so (serde would read a struct from an array too), and only
+    // from text checked as UTF-8 (from bytes, serde skips unknown members' strings unchecked, so
+    // a body that is no JSON could pass: found by fuzz/upstream_answer).
     let is_object = body.trim_ascii_start().first() == Some(&b'{');
-    let parsed = match std::str::from_utf8(body) {
-        Ok(text) if is_object => serde_json::from_str::<Envelope>(text),
-        _ => Err(serde::de::Error::custom("not a JSON object")),
-    };
-    let mut envelope = match parsed {
-        Ok(envelope) => envelope,
-        Err(error) => {
-            return Err(unreadable(match serde_json::from_slice::<Value>(body) {
+    let text = std::str::from_utf8(body).ok().filter(|_| is_object);
+    let mut envelope = match text.map(serde_json::from_str::<Envelope>) {
+        Some(Ok(envelope)) => envelope,
+        Some(Err(error)) if serde_json::from_slice::<Value>(body).is_ok() => {
+            return Err(NotAnAnswer(format!(
+                "the body is not a Workorder answer ({error})"
+            )));
+        }
+        // Parsed again only to say what the body is instead.
+        _ => {
+            return Err(NotAnAnswer(match serde_json::from_slice::<Value>(body) {
                 Err(e) => format!("the body is not valid JSON ({e})"),
-                Ok(value) if !value.is_object() => "the body is JSON but not an object".to_owned(),
-                Ok(_) => format!("the body is not a Workorder answer ({error})"),
+                Ok(_) => "the body is JSON but not an object".to_owned(),
             }));
         }
     };

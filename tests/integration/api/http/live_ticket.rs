@@ -11,7 +11,7 @@ use serde_json::json;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 use super::browser::chromium;
-use crate::support::{READ_WRITE, demo_config, start_tweaked};
+use crate::support::{READ_WRITE, demo_config, sample, start_tweaked};
 
 /// The page, as committed.
 const PAGE: &str = include_str!("../../../../examples/live-ticket/index.html");
@@ -100,19 +100,8 @@ async fn the_live_ticket_page_shows_a_reply_without_a_reload() {
     // Wait until the page is watching, then reply through the API.
     let started = Instant::now();
     loop {
-        let metrics = gateway
-            .http
-            .get(format!("{}/metrics", gateway.url))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        if metrics
-            .lines()
-            .any(|l| l == "wog_event_streams_open{kind=\"ticket\"} 1")
-        {
+        let (open, _) = sample(&gateway, "wog_event_streams_open{kind=\"ticket\"}").await;
+        if open == Some(1.0) {
             break;
         }
         assert!(
