@@ -39,7 +39,7 @@ else
 fi
 BENCHES=(
     "http_catalog|env ${HTTP[*]} bash benches/http_catalog.sh|cached GET /products vs nginx and a bare actix-web handler"
-    "http_proxied|env ${HTTP[*]} bash benches/http_proxied.sh|uncached proxied GET /tickets vs the same signed call straight to the sandbox"
+    "http_proxied|env ${HTTP[*]} bash benches/http_proxied.sh|uncached proxied GET /tickets vs the same signed call straight to the sandbox, and through a bare proxy (the floor)"
     "http_rate_limit|env ${HTTP[*]} bash benches/http_rate_limit.sh|rate check in memory and in Redis vs the limit off"
     "http_ticket_writes|env ${HTTP[*]} bash benches/http_ticket_writes.sh|keyed creates in memory and in Redis vs an unkeyed create"
     "memory_startup|env STARTS=$STARTS bash benches/memory_startup.sh|start-up and RSS vs issue 12's targets"
@@ -61,7 +61,8 @@ started=$(date -u +%s)
 } >"$report"
 
 echo "building release once" >&2
-cargo build --release --locked --quiet --bin workorder-gateway --example bare_actix
+cargo build --release --locked --quiet --bin workorder-gateway --example bare_actix \
+    --example proxied_overhead --example bare_proxy
 
 for entry in "${BENCHES[@]}"; do
     IFS='|' read -r name command what <<<"$entry"

@@ -57,6 +57,8 @@ struct Bench {
     http: reqwest::Client,
     gateway: String,
     sandbox: String,
+    /// The bare pass-through proxy in front of the sandbox (`examples/bare_proxy.rs`), if any.
+    bare_proxy: Option<String>,
     sandbox_host: String,
     token: String,
     credentials: Credentials,
@@ -75,6 +77,24 @@ impl Bench {
     /// `action` signed now with a fresh nonce, then sent straight to the sandbox; the time from
     /// send to the last body byte (signing excluded).
     async fn direct<A: Action>(&self, action: &A) -> Result<(Duration, Vec<u8>), Failure> {
+        self.signed_to(&self.sandbox, action).await
+    }
+
+    /// The same as [`Self::direct`], through the bare proxy.
+    async fn via_bare_proxy<A: Action>(
+        &self,
+        proxy: &str,
+        action: &A,
+    ) -> Result<(Duration, Vec<u8>), Failure> {
+        self.signed_to(proxy, action).await
+    }
+
+    /// `action` signed now with a fresh nonce (for the sandbox's host), sent to `base`.
+    async fn signed_to<A: Action>(
+        &self,
+        base: &str,
+        action: &A,
+    ) -> Result<(Duration, Vec<u8>), Failure> {
         let params = action.params();
         let nonce = uuid::Uuid::new_v4().simple().to_string();
         let signed = sign_call(
@@ -90,14 +110,14 @@ impl Bench {
         );
         let mut request = self
             .http
-            .post(format!("{}/?{}", self.sandbox, signed.query))
+            .post(format!("{base}/?{}", signed.query))
             .body(signed.body);
         for (name, value) in &signed.headers {
             if *name != "host" {
                 request = request.header(*name, value);
             }
         }
-        timed(request, &format!("direct {}", A::NAME)).await
+        timed(request, &format!("{base} {}", A::NAME)).await
     }
 
     /// Authenticated calls the sandbox has answered, by action.
@@ -196,22 +216,28 @@ async fn seed(bench: &Bench) -> Result<(), Failure> {
     }
 }
 
-/// Runs a gateway call and a direct call one after the other, in the order given (a future
-/// does nothing until awaited); their times, gateway first.
-async fn pair(
-    gateway_first: bool,
-    gateway: impl Future<Output = Result<(Duration, Vec<u8>), Failure>>,
-    direct: impl Future<Output = Result<(Duration, Vec<u8>), Failure>>,
-) -> Result<(Duration, Duration), Failure> {
-    if gateway_first {
-        let (g, _) = gateway.await?;
-        let (d, _) = direct.await?;
-        Ok((g, d))
-    } else {
-        let (d, _) = direct.await?;
-        let (g, _) = gateway.await?;
-        Ok((g, d))
+/// A call's time and body, or why it failed.
+type Timed<'a> = std::pin::Pin<Box<dyn Future<Output = Result<(Duration, Vec<u8>), Failure>> + 'a>>;
+
+/// Runs the gateway call, the direct call and (when there is one) the same direct call through
+/// the bare proxy, one after the other, the order rotating with `round` (a future does nothing
+/// until awaited); their times in that order.
+async fn trio<'a>(
+    round: usize,
+    gateway: Timed<'a>,
+    direct: Timed<'a>,
+    proxied: Option<Timed<'a>>,
+) -> Result<(Duration, Duration, Option<Duration>), Failure> {
+    let has_proxy = proxied.is_some();
+    let mut calls: Vec<(usize, Timed<'a>)> = vec![(0, gateway), (1, direct)];
+    calls.extend(proxied.map(|p| (2, p)));
+    let len = calls.len();
+    calls.rotate_left(round % len);
+    let mut times = [Duration::ZERO; 3];
+    for (slot, call) in calls {
+        times[slot] = call.await?.0;
     }
+    Ok((times[0], times[1], has_proxy.then_some(times[2])))
 }
 
 /// Nearest-rank percentile of sorted samples.
@@ -261,7 +287,43 @@ fn report(label: &str, direct_label: &str, gateway: &Samples, direct: &Samples) 
     a50 <= ms(GOAL_P50) && a99 <= ms(GOAL_P99)
 }
 
-async fn run(gateway: String, sandbox: String, calls: usize, token: String) -> Result<(), Failure> {
+/// Prints what the bare proxy adds to the same direct call (nothing when it was not measured):
+/// the floor any proxy pays here, which the gateway's figure includes; and the gateway's time
+/// over that floor, which is its own work.
+fn floor(call: &str, proxied: &Samples, direct: &Samples, gateway: &Samples) {
+    if proxied.0.is_empty() {
+        return;
+    }
+    let (p50, p99) = proxied.p50_p99();
+    let (d50, d99) = direct.p50_p99();
+    println!(
+        "{:<44} {:>9.3} {:>9.3}",
+        format!("bare proxy {call}"),
+        ms(p50),
+        ms(p99)
+    );
+    println!(
+        "{:<44} {:>+9.3} {:>+9.3}   (the floor: any proxy's hop, no work)",
+        "  bare proxy adds",
+        signed_ms(p50, d50),
+        signed_ms(p99, d99)
+    );
+    let (g50, g99) = gateway.p50_p99();
+    println!(
+        "{:<44} {:>+9.3} {:>+9.3}   (the gateway's own work)",
+        "  gateway adds over the bare proxy",
+        signed_ms(g50, p50),
+        signed_ms(g99, p99)
+    );
+}
+
+async fn run(
+    gateway: String,
+    sandbox: String,
+    bare_proxy: Option<String>,
+    calls: usize,
+    token: String,
+) -> Result<(), Failure> {
     let sandbox_host = reqwest::Url::parse(&sandbox)
         .ok()
         .and_then(|url| {
@@ -279,6 +341,7 @@ async fn run(gateway: String, sandbox: String, calls: usize, token: String) -> R
             .map_err(|e| e.to_string())?,
         gateway,
         sandbox,
+        bare_proxy,
         sandbox_host,
         token,
         credentials: Credentials::new(ACCESS_KEY_ID, SecretString::from(ACCESS_KEY_SECRET)),
@@ -311,6 +374,7 @@ async fn run(gateway: String, sandbox: String, calls: usize, token: String) -> R
 
     let (mut list_gateway, mut list_direct) = (Samples::default(), Samples::default());
     let (mut read_gateway, mut read_direct) = (Samples::default(), Samples::default());
+    let (mut list_proxied, mut read_proxied) = (Samples::default(), Samples::default());
     let read = read_one(&id);
     let list = list_page();
     let health = format!("{}/_sandbox/health", bench.sandbox);
@@ -321,18 +385,20 @@ async fn run(gateway: String, sandbox: String, calls: usize, token: String) -> R
         if round == WARM_UP {
             before = bench.sandbox_calls("ListTickets").await?;
         }
-        // Which side goes first swaps every round.
-        let gateway_first = round % 2 == 0;
-        let (g, d) = pair(
-            gateway_first,
-            bench.via_gateway(&list_path),
-            bench.direct(&list),
+        // Which call goes first rotates every round.
+        let proxy = bench.bare_proxy.as_deref();
+        let (g, d, p) = trio(
+            round,
+            Box::pin(bench.via_gateway(&list_path)),
+            Box::pin(bench.direct(&list)),
+            proxy.map(|proxy| Box::pin(bench.via_bare_proxy(proxy, &list)) as Timed<'_>),
         )
         .await?;
-        let (rg, rd) = pair(
-            gateway_first,
-            bench.via_gateway(&read_path),
-            bench.direct(&read),
+        let (rg, rd, rp) = trio(
+            round,
+            Box::pin(bench.via_gateway(&read_path)),
+            Box::pin(bench.direct(&read)),
+            proxy.map(|proxy| Box::pin(bench.via_bare_proxy(proxy, &read)) as Timed<'_>),
         )
         .await?;
         // A bare hop for scale: the sandbox's health route, a trivial handler on the same
@@ -344,10 +410,13 @@ async fn run(gateway: String, sandbox: String, calls: usize, token: String) -> R
             list_direct.0.push(d);
             read_gateway.0.push(rg);
             read_direct.0.push(rd);
+            list_proxied.0.extend(p);
+            read_proxied.0.extend(rp);
         }
     }
     let upstream = bench.sandbox_calls("ListTickets").await? - before;
-    let expected = 4 * calls as u64;
+    let per_round = if bench.bare_proxy.is_some() { 6 } else { 4 };
+    let expected = per_round * calls as u64;
     if upstream != expected {
         return Err(format!(
             "the sandbox answered {upstream} ListTickets calls during the run, not {expected}: \
@@ -366,11 +435,23 @@ async fn run(gateway: String, sandbox: String, calls: usize, token: String) -> R
         &list_gateway,
         &list_direct,
     );
+    floor(
+        "ListTickets PageSize=20",
+        &list_proxied,
+        &list_direct,
+        &list_gateway,
+    );
     let read_met = report(
         "gateway GET /tickets/{id}",
         "direct  ListTickets Ids={id}",
         &read_gateway,
         &read_direct,
+    );
+    floor(
+        "ListTickets Ids={id}",
+        &read_proxied,
+        &read_direct,
+        &read_gateway,
     );
     let (h50, h99) = hop.p50_p99();
     println!(
@@ -393,7 +474,9 @@ async fn run(gateway: String, sandbox: String, calls: usize, token: String) -> R
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     let (Some(gateway), Some(sandbox)) = (args.next(), args.next()) else {
-        eprintln!("usage: WOG_BENCH_TOKEN=JWT proxied_overhead GATEWAY_URL SANDBOX_URL [CALLS]");
+        eprintln!(
+            "usage: WOG_BENCH_TOKEN=JWT proxied_overhead GATEWAY_URL SANDBOX_URL [CALLS [BARE_PROXY_URL]]"
+        );
         return ExitCode::from(2);
     };
     let calls = match args.next().map(|n| n.parse::<usize>()) {
@@ -404,6 +487,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let bare_proxy = args.next();
     let Ok(token) = std::env::var("WOG_BENCH_TOKEN") else {
         eprintln!("WOG_BENCH_TOKEN must hold a JWT of the demo tenant with tickets:read");
         return ExitCode::from(2);
@@ -412,7 +496,7 @@ fn main() -> ExitCode {
         .enable_all()
         .build()
         .expect("a Tokio runtime");
-    match runtime.block_on(run(gateway, sandbox, calls, token)) {
+    match runtime.block_on(run(gateway, sandbox, bare_proxy, calls, token)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             eprintln!("proxied_overhead: {failure}");

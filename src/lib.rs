@@ -5,7 +5,8 @@
 //! [`http`], the request context) → the services ([`tickets`], [`catalog`]) → [`tenants`] and
 //! [`error`] → [`upstream`] / [`state`] / [`auth`] → [`telemetry`] (logs, metrics, and the
 //! request's task-local id and trace context, which the middleware sets and errors, audit lines
-//! and upstream calls read) and [`clock`] → [`settings`] at the bottom. Settings defines the
+//! and upstream calls read), [`clock`] and [`per_thread`] (a connection handle per worker
+//! thread) → [`settings`] at the bottom. Settings defines the
 //! type of every section (the upstream client's settings, a tenant's endpoint, the
 //! authenticator's configuration and keys) with its defaults and checks, and imports no other
 //! gateway module but the leaf rules of [`validation`]. The package is one of a workspace of
@@ -30,6 +31,7 @@ pub mod fuzzing;
 pub mod healthcheck;
 pub mod http;
 pub mod identity;
+pub mod per_thread;
 pub mod routes;
 pub mod settings;
 pub mod state;

@@ -1,5 +1,6 @@
-//! The transport: one shared `reqwest` client (rustls, keep-alive pool) for every tenant,
-//! signing each attempt afresh and classifying every outcome into [`UpstreamError`].
+//! The transport: one `reqwest` client (rustls, keep-alive pool) for every tenant, one per
+//! calling thread ([`crate::per_thread`] says why), signing each attempt afresh and
+//! classifying every outcome into [`UpstreamError`].
 //!
 //! Every call is a tracing span `upstream_call` (tenant, action, attempts, outcome, status,
 //! upstream RequestId, latency) with one `upstream_attempt` child per try. No parameter value
@@ -26,6 +27,7 @@ use super::error::UpstreamError;
 use super::wire::header_map;
 use crate::clock::Clock;
 use crate::identity::TenantCredentials;
+use crate::per_thread::PerThread;
 use crate::settings::{ClientSettings, Endpoint};
 use crate::telemetry::{CallObserver, request_id};
 
@@ -42,10 +44,14 @@ pub struct Target {
     pub signature: SignatureVersion,
 }
 
-/// The Workorder client. Cheap to clone; clones share the connection pool.
+/// The Workorder client. Cheap to clone; clones share the connection pools.
 #[derive(Clone)]
 pub struct UpstreamClient {
+    /// The client other outbound calls share ([`Self::http`]), and the Workorder calls' when
+    /// it was handed in ready-made.
     http: reqwest::Client,
+    /// The Workorder calls' clients, one per thread, when this client built its own.
+    per_thread: Option<Arc<PerThread<reqwest::Client>>>,
     settings: Arc<ClientSettings>,
     observer: Option<Arc<dyn CallObserver>>,
     /// What the breakers measure their open periods on.
@@ -65,22 +71,36 @@ impl std::fmt::Debug for UpstreamClient {
 }
 
 impl UpstreamClient {
-    /// Builds the shared client. Fails only if the TLS backend cannot start.
+    /// Builds the client, and each calling thread's own from the same settings. Fails only if
+    /// the TLS backend cannot start.
     pub fn new(settings: ClientSettings) -> Result<Self, reqwest::Error> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(settings.connect_timeout)
-            .timeout(settings.request_timeout)
-            .user_agent(settings.user_agent.clone())
-            .pool_idle_timeout(Duration::from_secs(60))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()?;
-        Ok(Self::with_http_client(http, settings))
+        let (connect_timeout, request_timeout) =
+            (settings.connect_timeout, settings.request_timeout);
+        let user_agent = settings.user_agent.clone();
+        let build = move || {
+            reqwest::Client::builder()
+                .connect_timeout(connect_timeout)
+                .timeout(request_timeout)
+                .user_agent(user_agent.clone())
+                .pool_idle_timeout(Duration::from_secs(60))
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+        };
+        let http = build()?;
+        // A thread whose own client cannot be built (the TLS backend failing to start, which
+        // the first build has just ruled out) shares `http`: correct, only slower.
+        let per_thread = Arc::new(PerThread::new(move || build().ok()));
+        Ok(Self {
+            per_thread: Some(per_thread),
+            ..Self::with_http_client(http, settings)
+        })
     }
 
-    /// Wraps an existing `reqwest` client (shared with, e.g., the JWKS fetcher).
+    /// Wraps an existing `reqwest` client, which then makes every call from every thread.
     pub fn with_http_client(http: reqwest::Client, settings: ClientSettings) -> Self {
         Self {
             http,
+            per_thread: None,
             settings: Arc::new(settings),
             observer: None,
             clock: Clock::system(),
@@ -145,7 +165,8 @@ impl UpstreamClient {
         self
     }
 
-    /// The underlying HTTP client, for other outbound calls that should share the pool.
+    /// The shared HTTP client, for other outbound calls (JWKS, STS, metadata) that should
+    /// share a pool. Workorder calls use the calling thread's own when there is one.
     pub fn http(&self) -> &reqwest::Client {
         &self.http
     }
@@ -312,8 +333,11 @@ impl UpstreamClient {
             span.record("span_id", span_id.as_str());
             headers.insert(HeaderName::from_static("traceparent"), value);
         }
-        let response = self
-            .http
+        let http = match self.per_thread.as_deref().and_then(PerThread::current) {
+            Some(own) => own,
+            None => self.http.clone(),
+        };
+        let response = http
             .post(url)
             .headers(headers)
             .body(signed.body)

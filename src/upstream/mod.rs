@@ -1,4 +1,4 @@
-//! The gateway's side of the Workorder wire: the transport. One shared HTTP client, per-tenant
+//! The gateway's side of the Workorder wire: the transport. The HTTP client, per-tenant
 //! circuit breakers and bulkheads, the retry loop, reading each answer (with its size cap) and
 //! classifying every outcome into an [`UpstreamError`]. Knows nothing about HTTP routes, JWTs or
 //! tenants beyond the [`Target`] it is handed.
@@ -7,7 +7,7 @@
 //! error classes, retry rules) lives in the `workorder_api` crate, which the sandbox simulator
 //! uses too; the gateway imports it as `workorder_api`.
 //!
-//! - [`client`]: one shared HTTP client, retries ([`retry`]); [`answer`] reads and classifies
+//! - [`client`]: the HTTP client (one per calling thread, [`crate::per_thread`]), retries ([`retry`]); [`answer`] reads and classifies
 //!   each answer into an [`error::UpstreamError`]; [`redact`] keeps request data out of errors;
 //!   [`wire`] turns a signed request into the headers `reqwest` sends.
 //!

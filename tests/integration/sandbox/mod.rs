@@ -13,6 +13,7 @@ mod client;
 mod faults;
 mod lag;
 mod lost;
+mod pools;
 mod sts;
 mod tickets;
 mod v2021;
