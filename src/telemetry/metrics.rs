@@ -40,6 +40,13 @@ struct HttpSeries {
     latency: Histogram,
 }
 
+impl HttpSeries {
+    fn record(&self, latency: Duration) {
+        self.requests.inc();
+        self.latency.observe(latency.as_secs_f64());
+    }
+}
+
 /// Most series one thread keeps resolved (routes × methods × status classes is far below;
 /// over it the thread starts afresh).
 const MAX_THREAD_SERIES: usize = 1_024;
@@ -376,23 +383,22 @@ impl Metrics {
             }
             let cache = &mut *cache;
             let by_route = cache.by_kind.entry((method, status_class)).or_default();
-            if !by_route.contains_key(route) {
-                let labels = HttpLabels {
-                    method,
-                    route: route.to_owned(),
-                    status_class,
-                };
-                let series = HttpSeries {
-                    requests: self.0.http_requests.get_or_create(&labels).clone(),
-                    latency: self.0.http_latency.get_or_create(&labels).clone(),
-                };
-                by_route.insert(route.into(), series);
-                cache.len += 1;
-            }
             if let Some(series) = by_route.get(route) {
-                series.requests.inc();
-                series.latency.observe(latency.as_secs_f64());
+                series.record(latency);
+                return;
             }
+            let labels = HttpLabels {
+                method,
+                route: route.to_owned(),
+                status_class,
+            };
+            let series = HttpSeries {
+                requests: self.0.http_requests.get_or_create(&labels).clone(),
+                latency: self.0.http_latency.get_or_create(&labels).clone(),
+            };
+            series.record(latency);
+            by_route.insert(route.into(), series);
+            cache.len += 1;
         });
     }
 

@@ -97,23 +97,11 @@ async fn issued_count(sandbox: &SandboxHandle) -> u64 {
     health["issued_credentials"].as_u64().unwrap()
 }
 
-async fn metrics(gateway: &TestGateway) -> String {
-    gateway
-        .http
-        .get(format!("{}/metrics", gateway.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-}
-
 /// Waits (bounded) for a metrics line to appear: a renewal triggered by a call runs in the
 /// background, so the call that triggered it does not wait for it.
 async fn until_metric(gateway: &TestGateway, line: &str) -> String {
     for _ in 0..100 {
-        let text = metrics(gateway).await;
+        let text = support::metrics_text(gateway).await;
         if text.lines().any(|l| l == line) {
             return text;
         }
@@ -121,7 +109,7 @@ async fn until_metric(gateway: &TestGateway, line: &str) -> String {
     }
     panic!(
         "metric line {line:?} never appeared:\n{}",
-        metrics(gateway).await
+        support::metrics_text(gateway).await
     );
 }
 
@@ -156,7 +144,7 @@ async fn a_role_tenant_signs_with_the_assumed_credentials_and_its_tickets_are_th
     // The demo tenant keeps its AccessKey and the embedded sandbox.
     assert_eq!(list_status(&gateway, "demo").await.status(), 200);
 
-    let text = metrics(&gateway).await;
+    let text = support::metrics_text(&gateway).await;
     assert!(
         text.lines()
             .any(|l| l == r#"wog_credential_refreshes_total{tenant="acme",outcome="ok"} 1"#),
@@ -405,7 +393,7 @@ async fn an_ecs_instance_role_is_the_gateways_identity_through_the_metadata_serv
     assert_eq!(list_status(&gateway, "acme").await.status(), 200);
     // The instance's session, then acme's role assumed with it (role chaining).
     assert_eq!(issued_count(&sandbox).await, 2);
-    let text = metrics(&gateway).await;
+    let text = support::metrics_text(&gateway).await;
     assert!(
         text.lines()
             .any(|l| l == r#"wog_credential_refreshes_total{tenant="[identity]",outcome="ok"} 1"#),

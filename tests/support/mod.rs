@@ -379,9 +379,9 @@ pub async fn metric(gateway: &TestGateway, series: &str) -> f64 {
     value.unwrap_or_else(|| panic!("no sample {series} in\n{text}"))
 }
 
-/// The value of the sample `series` in `/metrics`, if it has one yet, and the whole text.
-pub async fn sample(gateway: &TestGateway, series: &str) -> (Option<f64>, String) {
-    let text = gateway
+/// The whole `/metrics` exposition of `gateway`.
+pub async fn metrics_text(gateway: &TestGateway) -> String {
+    gateway
         .http
         .get(format!("{}/metrics", gateway.url))
         .send()
@@ -389,7 +389,12 @@ pub async fn sample(gateway: &TestGateway, series: &str) -> (Option<f64>, String
         .unwrap()
         .text()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// The value of the sample `series` in `/metrics`, if it has one yet, and the whole text.
+pub async fn sample(gateway: &TestGateway, series: &str) -> (Option<f64>, String) {
+    let text = metrics_text(gateway).await;
     let value = text
         .lines()
         .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))

@@ -21,10 +21,7 @@ fn counting_forwarder(upstream: std::net::SocketAddr) -> (String, Arc<AtomicU32>
     let accepted = Arc::new(AtomicU32::new(0));
     let counter = Arc::clone(&accepted);
     std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
+        let runtime = runtime();
         runtime.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
             while let Ok((mut inbound, _)) = listener.accept().await {
@@ -38,6 +35,14 @@ fn counting_forwarder(upstream: std::net::SocketAddr) -> (String, Arc<AtomicU32>
         });
     });
     (url, accepted)
+}
+
+/// A runtime of its own for the calling thread, as each actix worker has.
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 fn target(url: &str) -> Target {
@@ -66,10 +71,7 @@ async fn list_products(client: &UpstreamClient, target: &Target) {
 async fn calls_from_another_thread(client: &UpstreamClient, target: &Target, calls: usize) {
     let (client, target) = (client.clone(), target.clone());
     tokio::task::spawn_blocking(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
+        let runtime = runtime();
         runtime.block_on(async {
             for _ in 0..calls {
                 list_products(&client, &target).await;
@@ -124,10 +126,7 @@ async fn a_thread_calls_again_after_the_runtime_that_owned_its_connection_ended(
         // The first runtime opens the thread's connection, whose task dies with it; the next
         // runtime on the same thread must not be handed that dead connection.
         for _ in 0..2 {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
+            let runtime = runtime();
             runtime.block_on(list_products(&client_in_thread, &target_in_thread));
         }
     })
